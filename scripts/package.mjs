@@ -1,0 +1,43 @@
+// Builds platform-specific VSIX files with @vscode/vsce. Each VSIX carries only its own
+// platform's ONNX Runtime binaries: the per-target ignore file is .vscodeignore plus the line
+// that includes that platform's binary folder. Usage: node scripts/package.mjs [--target linux-x64 ...]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/** vsce target name for each os/arch folder of onnxruntime-node's binaries. */
+function platformsWithBinaries() {
+  return readdirSync(ORT_BIN).flatMap((os) =>
+    readdirSync(join(ORT_BIN, os)).map((arch) => ({ os, arch, target: `${os}-${arch}` })),
+  );
+}
+
+const available = platformsWithBinaries();
+const requested = process.argv.flatMap((arg, i, all) => (all[i - 1] === '--target' ? [arg] : []));
+for (const target of requested) {
+  if (!available.some((p) => p.target === target)) {
+    console.error(`package: no ONNX Runtime binaries for target "${target}"; available: ${available.map((p) => p.target).join(', ')}`);
+    process.exit(2);
+  }
+}
+const targets = requested.length > 0 ? available.filter((p) => requested.includes(p.target)) : available;
+
+execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+
+mkdirSync('build', { recursive: true });
+const baseIgnore = readFileSync('.vscodeignore', 'utf8');
+for (const { os, arch, target } of targets) {
+  const ignoreFile = join('build', `vscodeignore-${target}`);
+  writeFileSync(ignoreFile, `${baseIgnore}\n!${ORT_BIN}/${os}/${arch}/**\n`);
+  const out = join('dist', `smolcode-${target}-${version}.vsix`);
+  execFileSync(
+    process.execPath,
+    ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository'],
+    { stdio: 'inherit' },
+  );
+  if (!existsSync(out)) throw new Error(`package: vsce did not write ${out}`);
+  console.log(`package: ${out} ${(statSync(out).size / 2 ** 20).toFixed(1)} MiB`);
+}
