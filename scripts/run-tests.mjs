@@ -18,7 +18,7 @@ function collect(dir) {
   });
 }
 
-const files = roots.flatMap(collect).sort();
+const files = roots.flatMap((root) => (statSync(root).isDirectory() ? collect(root) : [root])).sort();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],

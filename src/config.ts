@@ -1,33 +1,9 @@
 /**
- * @file Typed access to the `smolcode.*` settings. Every key is listed once here, with the
- * value type the manifest declares; the rest of the extension reads settings through `Settings`.
+ * @file Typed access to the `smolcode.*` settings through VS Code. The keys and value types
+ * are declared once, in `settingsSchema.ts`.
  */
 import * as vscode from 'vscode';
-
-export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
-export type Device = (typeof DEVICES)[number];
-
-export const DTYPES = ['fp32', 'fp16', 'q4', 'q4f16', 'int8'] as const;
-export type Dtype = (typeof DTYPES)[number];
-
-export const COMPLETION_MODELS = ['SmolLM2-135M', 'SmolLM2-360M', 'SmolLM2-1.7B'] as const;
-export const CHAT_MODELS = ['SmolLM2-135M-Instruct', 'SmolLM2-360M-Instruct', 'SmolLM2-1.7B-Instruct'] as const;
-
-/** Setting keys below `smolcode.`, with their value types. */
-export interface SettingTypes {
-  'completion.enabled': boolean;
-  'completion.languages': Record<string, boolean>;
-  'completion.model': (typeof COMPLETION_MODELS)[number];
-  'chat.model': (typeof CHAT_MODELS)[number];
-  dtype: Dtype;
-  device: Device;
-  threads: number;
-  localModelPath: string;
-  hubEndpoint: string;
-  tokenizerPath: string;
-}
-
-export type SettingKey = keyof SettingTypes;
+import type { SettingKey, SettingTypes } from './settingsSchema';
 
 const SECTION = 'smolcode';
 
@@ -50,12 +26,4 @@ export class Settings {
       if (keys.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) listener();
     });
   }
-}
-
-/**
- * Whether inline completions are on for a language, from the per-language map: an explicit
- * entry wins, then `*`, then on.
- */
-export function isLanguageEnabled(languages: Record<string, boolean>, languageId: string): boolean {
-  return languages[languageId] ?? languages['*'] ?? true;
 }

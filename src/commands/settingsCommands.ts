@@ -3,7 +3,8 @@
  * the model picker and the device picker.
  */
 import * as vscode from 'vscode';
-import { CHAT_MODELS, COMPLETION_MODELS, DEVICES, type Device, type Settings } from '../config';
+import type { Settings } from '../config';
+import { CHAT_MODELS, COMPLETION_MODELS, DEVICES, type Device } from '../settingsSchema';
 
 const DEVICE_DETAILS: Record<Device, string> = {
   auto: 'Try the accelerators available here, fall back to CPU',
