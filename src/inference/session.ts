@@ -1,13 +1,18 @@
 /**
- * @file The only module that touches onnxruntime-node. It is loaded lazily, with a dynamic
- * import, so that ORT_DISABLE_TELEMETRY is already set (see shared/telemetry.ts) and so that
- * processes which never run a model never load the native library.
+ * @file The only module that touches onnxruntime-node. It loads the runtime lazily, with a
+ * dynamic import, so that ORT_DISABLE_TELEMETRY is already set (see shared/telemetry.ts) and so
+ * that processes which never run a model never load the native library. It opens causal-LM
+ * sessions with the hub's I/O convention and runs one forward step at a time.
  */
 import '../shared/telemetry';
 import type * as OrtModule from 'onnxruntime-node';
+import { fromHalfArray } from '../model/half';
+import type { Device } from '../settingsSchema';
 import type { ExecutionProviderInfo } from '../shared/workerProtocol';
+import { cudaProviderInstalled, providerCandidates, type ProviderName } from './providers';
 
 type Ort = typeof OrtModule;
+type Tensor = OrtModule.Tensor;
 
 let ort: Promise<Ort> | undefined;
 
@@ -24,4 +29,136 @@ export async function describeRuntime(): Promise<{ version: string; providers: E
     version: runtime.env.versions.node ?? runtime.env.versions.common,
     providers: runtime.listSupportedBackends().map(({ name, bundled }) => ({ name, bundled })),
   };
+}
+
+export interface SessionOptions {
+  readonly device: Device;
+  /** Intra-op threads; 0 lets ONNX Runtime choose (one per physical core). */
+  readonly threads: number;
+}
+
+/** The KV cache of one sequence: `past_key_values.{i}.key|value` tensors, in input order. */
+export interface KvState {
+  readonly length: number;
+  readonly tensors: readonly Tensor[];
+}
+
+/** What `step` returns: the next-token logits of the last position, and the grown cache. */
+export interface StepOutput {
+  readonly logits: Float32Array;
+  readonly kv: KvState;
+}
+
+/** The model's cache geometry, read from the session's inputs. */
+interface KvLayout {
+  readonly names: readonly string[];
+  readonly presentNames: readonly string[];
+  readonly heads: number;
+  readonly headDim: number;
+  readonly type: 'float32' | 'float16';
+}
+
+function kvLayout(session: OrtModule.InferenceSession): KvLayout {
+  const names = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+  const first = session.inputMetadata.find((m) => m.name === names[0]);
+  if (names.length === 0 || !first?.isTensor) throw new Error('the model has no past_key_values inputs; it cannot run with a KV cache');
+  const [, heads, , headDim] = first.shape;
+  if (typeof heads !== 'number' || typeof headDim !== 'number') {
+    throw new Error(`past_key_values must have fixed head and head_dim sizes, got [${first.shape.join(', ')}]`);
+  }
+  if (first.type !== 'float32' && first.type !== 'float16') throw new Error(`unsupported KV cache type ${first.type}`);
+  return { names, presentNames: names.map((n) => n.replace('past_key_values.', 'present.')), heads, headDim, type: first.type };
+}
+
+/** A causal language model session stepped one chunk of tokens at a time. */
+export class CausalLmSession {
+  private constructor(
+    private readonly runtime: Ort,
+    private readonly session: OrtModule.InferenceSession,
+    private readonly layout: KvLayout,
+    /** The provider the session runs on. */
+    readonly provider: ProviderName,
+    /** Why earlier candidates were not used, one line each. */
+    readonly fallbacks: readonly string[],
+  ) {}
+
+  /** Opens `modelPath` on the first provider that works for `options.device`. */
+  static async open(modelPath: string, options: SessionOptions): Promise<CausalLmSession> {
+    const runtime = await loadOrt();
+    const fallbacks: string[] = [];
+    for (const candidate of providerCandidates(options.device, process.platform, cudaProviderInstalled())) {
+      if ('skipped' in candidate) {
+        fallbacks.push(`${candidate.skipped}: ${candidate.reason}`);
+        continue;
+      }
+      try {
+        const session = await runtime.InferenceSession.create(modelPath, {
+          executionProviders: [candidate.provider],
+          graphOptimizationLevel: 'all',
+          intraOpNumThreads: options.threads,
+        });
+        return new CausalLmSession(runtime, session, kvLayout(session), candidate.provider, fallbacks);
+      } catch (error) {
+        const message = (error as Error).message;
+        if (candidate.provider === 'cpu') {
+          throw new Error(`ONNX Runtime could not load the model file ${modelPath}: ${message}`);
+        }
+        fallbacks.push(`${candidate.provider}: ${message.split('\n')[0]}`);
+      }
+    }
+    throw new Error(`no execution provider could load ${modelPath}: ${fallbacks.join('; ')}`);
+  }
+
+  /** An empty cache for batch size 1. */
+  emptyKv(): KvState {
+    const empty = this.layout.type === 'float32' ? new Float32Array(0) : new Uint16Array(0);
+    const dims = [1, this.layout.heads, 0, this.layout.headDim];
+    return { length: 0, tensors: this.layout.names.map(() => new this.runtime.Tensor(this.layout.type, empty, dims)) };
+  }
+
+  /** Bytes held by a cache. */
+  kvBytes(kv: KvState): number {
+    return kv.tensors.reduce((sum, t) => sum + (t.data as ArrayLike<number> & { byteLength: number }).byteLength, 0);
+  }
+
+  /** The first `length` positions of a cache (for reusing a common prefix). */
+  truncateKv(kv: KvState, length: number): KvState {
+    if (length >= kv.length) return kv;
+    const { heads, headDim } = this.layout;
+    const tensors = kv.tensors.map((t) => {
+      const data = t.data as Float32Array | Uint16Array;
+      const out = new (data.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(heads * length * headDim);
+      for (let h = 0; h < heads; h++) {
+        out.set(data.subarray(h * kv.length * headDim, (h * kv.length + length) * headDim), h * length * headDim);
+      }
+      return new this.runtime.Tensor(this.layout.type, out, [1, heads, length, headDim]);
+    });
+    return { length, tensors };
+  }
+
+  /** Runs `ids` after the cached positions; returns the last position's logits. */
+  async step(ids: readonly number[], kv: KvState): Promise<StepOutput> {
+    const { Tensor: T } = this.runtime;
+    const total = kv.length + ids.length;
+    const feeds: Record<string, Tensor> = {
+      input_ids: new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+      attention_mask: new T('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      position_ids: new T('int64', BigInt64Array.from(ids, (_, i) => BigInt(kv.length + i)), [1, ids.length]),
+    };
+    this.layout.names.forEach((name, i) => (feeds[name] = kv.tensors[i] as Tensor));
+    const out = await this.session.run(feeds);
+    const logits = out.logits as Tensor;
+    const vocab = logits.dims[2] as number;
+    const last = (logits.dims[1] as number) - 1;
+    const raw = logits.data as Float32Array | Uint16Array;
+    const row =
+      raw instanceof Float32Array
+        ? raw.slice(last * vocab, (last + 1) * vocab)
+        : fromHalfArray(raw.subarray(last * vocab, (last + 1) * vocab));
+    return { logits: row, kv: { length: total, tensors: this.layout.presentNames.map((n) => out[n] as Tensor) } };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
 }

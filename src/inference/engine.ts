@@ -1,0 +1,212 @@
+/**
+ * @file The generation engine: tokenises, runs the ONNX session step by step with a KV cache
+ * it owns (reused across requests per slot), samples, detokenises incrementally and applies
+ * stop rules. One forward step runs at a time; requests on different slots interleave.
+ */
+import type { Device, Dtype } from '../settingsSchema';
+import { IncrementalDetokenizer } from './generation/detokenizer';
+import { Sampler, type SamplingOptions } from './generation/sampler';
+import { TextStopper } from './generation/stopping';
+import { KvSlots, reusableLength } from './kvSlots';
+import { eosTokenIds, onnxPath, tokenizerDir } from './modelFiles';
+import { CausalLmSession, type KvState } from './session';
+import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
+
+export interface EngineOptions {
+  readonly modelDir: string;
+  readonly dtype: Dtype;
+  readonly device: Device;
+  readonly threads: number;
+  /** Used when the model folder has no tokenizer files. */
+  readonly tokenizerFallbackDir?: string;
+  /** Bound on cached KV bytes over all slots (default 512 MiB). */
+  readonly maxCacheBytes?: number;
+  /** Prompt tokens per forward pass while prefilling; bounds the logits buffer (default 256). */
+  readonly prefillChunk?: number;
+}
+
+export type FinishReason = 'eos' | 'stop-string' | 'max-tokens' | 'time-budget' | 'cancelled';
+
+export interface GenerateRequest {
+  /** Cache slot: requests on the same slot share a KV cache. */
+  readonly slot: string;
+  readonly prompt: string | { readonly messages: readonly ChatMessage[] };
+  readonly maxNewTokens: number;
+  readonly sampling?: SamplingOptions;
+  readonly stopStrings?: readonly string[];
+  /** Extra stop ids besides the model's end-of-sequence ids. */
+  readonly stopTokenIds?: readonly number[];
+  /** After this many ms, generation ends at the next newline. */
+  readonly timeBudgetMs?: number;
+  /** false: ignore the slot's cache (for measuring). Default true. */
+  readonly reuseCache?: boolean;
+}
+
+export interface GenerateStats {
+  readonly text: string;
+  readonly tokens: readonly number[];
+  readonly promptTokens: number;
+  readonly reusedTokens: number;
+  readonly finishReason: FinishReason;
+  /** From the call to the first generated token's logits. */
+  readonly timeToFirstTokenMs: number;
+  readonly totalMs: number;
+}
+
+/** A small FIFO lock so forward steps of concurrent requests never overlap. */
+class StepLock {
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+export class Engine {
+  private readonly slots: KvSlots<KvState>;
+  private readonly lock = new StepLock();
+
+  private constructor(
+    private readonly session: CausalLmSession,
+    readonly tokenizer: TextTokenizer,
+    private readonly eosIds: ReadonlySet<number>,
+    private readonly options: EngineOptions,
+  ) {
+    this.slots = new KvSlots(options.maxCacheBytes ?? 512 * 2 ** 20);
+  }
+
+  /** Loads the model folder: tokenizer first (cheap, clear errors), then the ONNX session. */
+  static async load(options: EngineOptions): Promise<Engine> {
+    const modelPath = onnxPath(options.modelDir, options.dtype);
+    const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, options.tokenizerFallbackDir));
+    const eos = new Set(eosTokenIds(options.modelDir));
+    if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
+    const session = await CausalLmSession.open(modelPath, options);
+    return new Engine(session, tokenizer, eos, options);
+  }
+
+  /** The execution provider in use and why others were not. */
+  get provider(): { readonly name: string; readonly fallbacks: readonly string[] } {
+    return { name: this.session.provider, fallbacks: this.session.fallbacks };
+  }
+
+  /** Token ids of a prompt as the engine will run it. */
+  promptIds(prompt: GenerateRequest['prompt']): number[] {
+    const text = typeof prompt === 'string' ? prompt : this.tokenizer.chatPrompt(prompt.messages);
+    return this.tokenizer.encode(text);
+  }
+
+  /**
+   * Streams the completion of `request` as text chunks; the return value carries the stats.
+   * `signal` is checked before every forward step; a cancelled request ends with reason
+   * `cancelled` and leaves the slot's cache valid for the next request.
+   */
+  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<string, GenerateStats> {
+    const start = performance.now();
+    if (!(Number.isInteger(request.maxNewTokens) && request.maxNewTokens >= 0)) {
+      throw new RangeError(`maxNewTokens must be an integer >= 0, got ${request.maxNewTokens}`);
+    }
+    const sampler = new Sampler(request.sampling);
+    const prompt = this.promptIds(request.prompt);
+    if (prompt.length === 0) throw new Error('the prompt is empty');
+    const cached = request.reuseCache === false ? undefined : this.slots.get(request.slot);
+    const reused = cached ? reusableLength(cached.tokens, prompt) : 0;
+    let kv = cached && reused > 0 ? this.session.truncateKv(cached.kv, reused) : this.session.emptyKv();
+    const history = prompt.slice(0, reused);
+    const stopIds = new Set([...this.eosIds, ...(request.stopTokenIds ?? [])]);
+    const detokenizer = new IncrementalDetokenizer((ids) => this.tokenizer.decode(ids));
+    const stopper = new TextStopper(
+      request.stopStrings ?? [],
+      () => request.timeBudgetMs !== undefined && performance.now() - start > request.timeBudgetMs,
+    );
+    const generated: number[] = [];
+    let text = '';
+    let firstTokenAt = 0;
+    let finishReason: FinishReason = 'max-tokens';
+    let pending = prompt.slice(reused);
+
+    const save = () => this.slots.set(request.slot, history, kv, this.session.kvBytes(kv));
+    try {
+      while (generated.length < request.maxNewTokens) {
+        if (signal?.aborted) {
+          finishReason = 'cancelled';
+          break;
+        }
+        let logits: Float32Array | undefined;
+        const chunk = this.options.prefillChunk ?? 256;
+        while (pending.length > 0) {
+          const ids = pending.slice(0, chunk);
+          const out = await this.lock.run(() => this.session.step(ids, kv));
+          kv = out.kv;
+          history.push(...ids);
+          pending = pending.slice(ids.length);
+          logits = out.logits;
+          if (pending.length > 0 && signal?.aborted) break;
+        }
+        if (!logits || signal?.aborted) {
+          finishReason = 'cancelled';
+          break;
+        }
+        const next = sampler.next(logits, history);
+        if (firstTokenAt === 0) firstTokenAt = performance.now();
+        if (stopIds.has(next)) {
+          finishReason = 'eos';
+          break;
+        }
+        generated.push(next);
+        const result = stopper.push(detokenizer.push(next));
+        if (result.text) {
+          text += result.text;
+          yield result.text;
+        }
+        if (result.stop) {
+          finishReason = result.reason ?? 'stop-string';
+          break;
+        }
+        pending = [next];
+      }
+      if (finishReason !== 'stop-string' && finishReason !== 'time-budget') {
+        const rest = stopper.push(detokenizer.flush());
+        const tail = rest.text + (rest.stop ? '' : stopper.flush());
+        if (tail) {
+          text += tail;
+          yield tail;
+        }
+      }
+    } finally {
+      save();
+    }
+    const end = performance.now();
+    return {
+      text,
+      tokens: generated,
+      promptTokens: prompt.length,
+      reusedTokens: reused,
+      finishReason,
+      timeToFirstTokenMs: (firstTokenAt || end) - start,
+      totalMs: end - start,
+    };
+  }
+
+  /** Runs `generate` to the end and returns its stats. */
+  async complete(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateStats> {
+    const stream = this.generate(request, signal);
+    for (;;) {
+      const step = await stream.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.slots.clear();
+    await this.session.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * @file Per-slot KV caches with prefix reuse, as llama.cpp's `cache_prompt`: each slot keeps
+ * the tokens its cache holds; a new request reuses the longest common prefix and only runs the
+ * rest. Completion and chat use separate slots so they do not evict each other; a byte bound
+ * drops the least recently used slot's cache when exceeded.
+ */
+
+/** Length of the longest common prefix of two token sequences. */
+export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * How many cached tokens a request for `prompt` can reuse: the common prefix, but at least one
+ * prompt token must run to produce the next-token logits.
+ */
+export function reusableLength(cached: readonly number[], prompt: readonly number[]): number {
+  return Math.min(commonPrefixLength(cached, prompt), Math.max(prompt.length - 1, 0));
+}
+
+interface Slot<Kv> {
+  tokens: number[];
+  kv: Kv;
+  bytes: number;
+  usedAt: number;
+}
+
+/** Holds one cache per slot name. */
+export class KvSlots<Kv> {
+  private readonly slots = new Map<string, Slot<Kv>>();
+  private clock = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The cache of `slot`, if any (and marks it recently used). */
+  get(slot: string): { readonly tokens: readonly number[]; readonly kv: Kv } | undefined {
+    const entry = this.slots.get(slot);
+    if (entry) entry.usedAt = ++this.clock;
+    return entry;
+  }
+
+  /** Stores `slot`'s cache, then drops other slots, least recently used first, over the bound. */
+  set(slot: string, tokens: readonly number[], kv: Kv, bytes: number): void {
+    this.slots.set(slot, { tokens: [...tokens], kv, bytes, usedAt: ++this.clock });
+    const others = [...this.slots.entries()].filter(([name]) => name !== slot).sort((a, b) => a[1].usedAt - b[1].usedAt);
+    for (const [name] of others) {
+      if (this.totalBytes() <= this.maxBytes) break;
+      this.slots.delete(name);
+    }
+  }
+
+  clear(slot?: string): void {
+    if (slot === undefined) this.slots.clear();
+    else this.slots.delete(slot);
+  }
+
+  totalBytes(): number {
+    let total = 0;
+    for (const entry of this.slots.values()) total += entry.bytes;
+    return total;
+  }
+}

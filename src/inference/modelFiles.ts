@@ -1,0 +1,62 @@
+/**
+ * @file Finds the files of a model folder in Hugging Face layout: the ONNX file for a dtype,
+ * the tokenizer files, and the end-of-sequence ids, with errors that name what is missing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dtype } from '../settingsSchema';
+
+/** The hub's ONNX file name for each dtype. */
+export const ONNX_FILE: Record<Dtype, string> = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  q4: 'onnx/model_q4.onnx',
+  q4f16: 'onnx/model_q4f16.onnx',
+  int8: 'onnx/model_int8.onnx',
+};
+
+/** Path of the ONNX file for `dtype`, or an error listing the dtypes the folder has. */
+export function onnxPath(modelDir: string, dtype: Dtype): string {
+  const path = join(modelDir, ONNX_FILE[dtype]);
+  if (existsSync(path)) return path;
+  const present = (Object.keys(ONNX_FILE) as Dtype[]).filter((d) => existsSync(join(modelDir, ONNX_FILE[d])));
+  throw new Error(
+    `${modelDir} has no ${ONNX_FILE[dtype]} for dtype "${dtype}"; ` +
+      (present.length > 0 ? `it has: ${present.join(', ')}` : 'it has no ONNX model files at all'),
+  );
+}
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function ids(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === 'number');
+  return [];
+}
+
+/** End-of-sequence token ids, from generation_config.json, else config.json. */
+export function eosTokenIds(modelDir: string): number[] {
+  const generation = readJson(join(modelDir, 'generation_config.json'));
+  const fromGeneration = ids(generation?.eos_token_id);
+  if (fromGeneration.length > 0) return fromGeneration;
+  return ids(readJson(join(modelDir, 'config.json'))?.eos_token_id);
+}
+
+/** The folder holding tokenizer.json for a model: the model folder, else the fallback. */
+export function tokenizerDir(modelDir: string, fallback?: string): string {
+  for (const dir of [modelDir, fallback]) {
+    if (dir && existsSync(join(dir, 'tokenizer.json')) && existsSync(join(dir, 'tokenizer_config.json'))) return dir;
+  }
+  throw new Error(
+    `no tokenizer.json and tokenizer_config.json in ${modelDir}` +
+      (fallback ? ` or in ${fallback}` : '') +
+      '; set smolcode.tokenizerPath (or SMOLCODE_TOKENIZER_DIR) to a folder with SmolLM2\'s tokenizer files',
+  );
+}
