@@ -101,7 +101,7 @@ export class CausalLmSession {
       } catch (error) {
         const message = (error as Error).message;
         if (candidate.provider === 'cpu') {
-          throw new Error(`ONNX Runtime could not load the model file ${modelPath}: ${message}`);
+          throw new Error(`ONNX Runtime could not load the model file ${modelPath}: ${message}`, { cause: error });
         }
         fallbacks.push(`${candidate.provider}: ${message.split('\n')[0]}`);
       }

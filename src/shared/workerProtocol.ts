@@ -2,7 +2,8 @@
  * @file The JSON-RPC protocol between the extension host (or CLI) and the model worker
  * process. Each request is declared once here with its parameter and result types.
  */
-import { RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { EngineOptions, GenerateRequest, GenerateStats } from '../inference/engine';
 
 export interface ExecutionProviderInfo {
   readonly name: string;
@@ -18,5 +19,39 @@ export interface RuntimeInfo {
   readonly telemetryDisabled: boolean;
 }
 
+/** Which engine a request is for; each role has its own model and cache slot. */
+export type Role = 'completion' | 'chat';
+
+export interface LoadParams {
+  readonly role: Role;
+  readonly options: EngineOptions;
+}
+
+export interface LoadResult {
+  readonly provider: string;
+  readonly fallbacks: readonly string[];
+  readonly loadMs: number;
+}
+
+export interface GenerateParams {
+  /** Chosen by the caller, echoed in chunk notifications. */
+  readonly id: number;
+  readonly role: Role;
+  readonly request: GenerateRequest;
+}
+
+export interface GenerateChunk {
+  readonly id: number;
+  readonly text: string;
+}
+
 /** Describes the worker's ONNX Runtime; loads it on first call. */
 export const runtimeInfoRequest = new RequestType0<RuntimeInfo, void>('runtime/info');
+
+/** Loads (or keeps, if unchanged) the engine of a role. */
+export const loadRequest = new RequestType<LoadParams, LoadResult, void>('engine/load');
+
+/** Generates; text streams as `chunkNotification`s; JSON-RPC cancellation stops it. */
+export const generateRequest = new RequestType<GenerateParams, GenerateStats, void>('engine/generate');
+
+export const chunkNotification = new NotificationType<GenerateChunk>('engine/chunk');

@@ -13,7 +13,8 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import { describeRuntime } from '../inference/session';
-import { runtimeInfoRequest } from '../shared/workerProtocol';
+import { chunkNotification, generateRequest, loadRequest, runtimeInfoRequest } from '../shared/workerProtocol';
+import { Engines } from './engines';
 
 function connect(): MessageConnection {
   if (process.argv.includes('--stdio')) {
@@ -27,6 +28,7 @@ function connect(): MessageConnection {
 }
 
 const connection = connect();
+const engines = new Engines();
 
 connection.onRequest(runtimeInfoRequest, async () => {
   const runtime = await describeRuntime();
@@ -37,6 +39,24 @@ connection.onRequest(runtimeInfoRequest, async () => {
     providers: runtime.providers,
     telemetryDisabled: process.env.ORT_DISABLE_TELEMETRY === '1',
   };
+});
+
+connection.onRequest(loadRequest, ({ role, options }) => engines.load(role, options));
+
+connection.onRequest(generateRequest, async ({ id, role, request }, token) => {
+  const engine = await engines.get(role);
+  const controller = new AbortController();
+  const subscription = token.onCancellationRequested(() => controller.abort());
+  try {
+    const stream = engine.generate(request, controller.signal);
+    for (;;) {
+      const step = await stream.next();
+      if (step.done) return step.value;
+      await connection.sendNotification(chunkNotification, { id, text: step.value });
+    }
+  } finally {
+    subscription.dispose();
+  }
 });
 
 connection.onClose(() => process.exit(0));
