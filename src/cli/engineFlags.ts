@@ -1,0 +1,48 @@
+/**
+ * @file Flags shared by the CLI commands that run a model (generate, chat, bench), and how
+ * they become engine options.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { EngineOptions } from '../inference/engine';
+import { DEVICES, DTYPES } from '../settingsSchema';
+import { choiceFlag, intFlag } from './args';
+import { UsageError } from './command';
+
+export const ENGINE_FLAGS = {
+  model: { type: 'string' },
+  dtype: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face layout (e.g. from smolcode make-model)
+  --dtype D        ${DTYPES.join('|')} (default q4, falling back to fp32 when absent)
+  --device D       ${DEVICES.join('|')} (default auto)
+  --threads N      CPU threads (default 0: one per physical core)`;
+
+interface EngineFlagValues {
+  model?: string;
+  dtype?: string;
+  device?: string;
+  threads?: string;
+}
+
+/** Engine options from parsed flags, with the model folder checked. */
+export function engineOptions(values: EngineFlagValues): EngineOptions {
+  if (!values.model) throw new UsageError('--model DIR is required');
+  const modelDir = resolve(values.model);
+  if (!existsSync(modelDir) || !statSync(modelDir).isDirectory()) {
+    throw new UsageError(`--model ${values.model}: no such folder (hub ids are downloaded by the extension; pass a local folder here)`);
+  }
+  const explicit = values.dtype !== undefined;
+  let dtype = choiceFlag(values.dtype, 'dtype', DTYPES, 'q4');
+  if (!explicit && !existsSync(resolve(modelDir, 'onnx', 'model_q4.onnx'))) dtype = 'fp32';
+  return {
+    modelDir,
+    dtype,
+    device: choiceFlag(values.device, 'device', DEVICES, 'auto'),
+    threads: intFlag(values.threads, 'threads', 0),
+    tokenizerFallbackDir: process.env.SMOLCODE_TOKENIZER_DIR,
+  };
+}
