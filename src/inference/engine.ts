@@ -8,7 +8,7 @@ import { IncrementalDetokenizer } from './generation/detokenizer';
 import { Sampler, type SamplingOptions } from './generation/sampler';
 import { TextStopper } from './generation/stopping';
 import { KvSlots, reusableLength } from './kvSlots';
-import { eosTokenIds, onnxPath, tokenizerDir } from './modelFiles';
+import { contextLength, eosTokenIds, onnxPath, tokenizerDir } from './modelFiles';
 import { CausalLmSession, type KvState } from './session';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
@@ -91,6 +91,11 @@ export class Engine {
     if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
     const session = await CausalLmSession.open(modelPath, options);
     return new Engine(session, tokenizer, eos, options);
+  }
+
+  /** The model's context window in tokens. */
+  get contextLength(): number {
+    return contextLength(this.options.modelDir);
   }
 
   /** The execution provider in use and why others were not. */

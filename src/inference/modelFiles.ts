@@ -60,3 +60,9 @@ export function tokenizerDir(modelDir: string, fallback?: string): string {
       '; set smolcode.tokenizerPath (or SMOLCODE_TOKENIZER_DIR) to a folder with SmolLM2\'s tokenizer files',
   );
 }
+
+/** The context window in tokens (config.json's max_position_embeddings; 2048 when absent). */
+export function contextLength(modelDir: string): number {
+  const value = readJson(join(modelDir, 'config.json'))?.max_position_embeddings;
+  return typeof value === 'number' && value > 0 ? value : 2048;
+}

@@ -14,6 +14,7 @@ import {
 import type { EngineOptions, GenerateRequest, GenerateStats } from './engine';
 import {
   chunkNotification,
+  countTokensRequest,
   generateRequest,
   loadRequest,
   runtimeInfoRequest,
@@ -60,10 +61,7 @@ export class WorkerClient {
 
   /** Generates with the role's model, calling `onText` for each streamed chunk. */
   async generate(role: Role, request: GenerateRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerateStats> {
-    const engine = this.wanted.get(role);
-    if (!engine) throw new Error(`no model chosen for ${role}`);
-    const running = this.ensure();
-    if (running.loaded.get(role) !== JSON.stringify(engine)) await this.load(role, engine);
+    const running = await this.ready(role);
     const id = this.nextId++;
     const source = new CancellationTokenSource();
     const abort = () => source.cancel();
@@ -76,6 +74,12 @@ export class WorkerClient {
       signal?.removeEventListener('abort', abort);
       source.dispose();
     }
+  }
+
+  /** Token counts of `texts` with the role's tokenizer. */
+  async countTokens(role: Role, texts: readonly string[]): Promise<number[]> {
+    const running = await this.ready(role);
+    return this.call(running, (c) => c.sendRequest(countTokensRequest, { role, texts }));
   }
 
   /** The worker's ONNX Runtime description (starts the worker if needed). */
@@ -92,6 +96,15 @@ export class WorkerClient {
   dispose(): void {
     this.disposed = true;
     this.stop();
+  }
+
+  /** A running worker with the role's model loaded (reloaded after a restart). */
+  private async ready(role: Role): Promise<Running> {
+    const engine = this.wanted.get(role);
+    if (!engine) throw new Error(`no model chosen for ${role}`);
+    const running = this.ensure();
+    if (running.loaded.get(role) !== JSON.stringify(engine)) await this.load(role, engine);
+    return running;
   }
 
   private call<T>(running: Running, send: (connection: MessageConnection) => Promise<T>): Promise<T> {

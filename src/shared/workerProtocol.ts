@@ -31,6 +31,8 @@ export interface LoadResult {
   readonly provider: string;
   readonly fallbacks: readonly string[];
   readonly loadMs: number;
+  /** The model's context window in tokens (max_position_embeddings). */
+  readonly contextLength: number;
 }
 
 export interface GenerateParams {
@@ -53,5 +55,13 @@ export const loadRequest = new RequestType<LoadParams, LoadResult, void>('engine
 
 /** Generates; text streams as `chunkNotification`s; JSON-RPC cancellation stops it. */
 export const generateRequest = new RequestType<GenerateParams, GenerateStats, void>('engine/generate');
+
+export interface CountTokensParams {
+  readonly role: Role;
+  readonly texts: readonly string[];
+}
+
+/** Token counts of texts with the role's tokenizer (for trimming context to the window). */
+export const countTokensRequest = new RequestType<CountTokensParams, number[], void>('engine/countTokens');
 
 export const chunkNotification = new NotificationType<GenerateChunk>('engine/chunk');

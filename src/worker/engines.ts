@@ -27,7 +27,12 @@ export class Engines {
     this.roleKey.set(role, key);
     const loaded = await engine;
     await this.release();
-    return { provider: loaded.provider.name, fallbacks: loaded.provider.fallbacks, loadMs: performance.now() - start };
+    return {
+      provider: loaded.provider.name,
+      fallbacks: loaded.provider.fallbacks,
+      loadMs: performance.now() - start,
+      contextLength: loaded.contextLength,
+    };
   }
 
   /** The engine of `role`, or an error saying it was never loaded. */

@@ -13,7 +13,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import { describeRuntime } from '../inference/session';
-import { chunkNotification, generateRequest, loadRequest, runtimeInfoRequest } from '../shared/workerProtocol';
+import { chunkNotification, countTokensRequest, generateRequest, loadRequest, runtimeInfoRequest } from '../shared/workerProtocol';
 import { Engines } from './engines';
 
 function connect(): MessageConnection {
@@ -42,6 +42,11 @@ connection.onRequest(runtimeInfoRequest, async () => {
 });
 
 connection.onRequest(loadRequest, ({ role, options }) => engines.load(role, options));
+
+connection.onRequest(countTokensRequest, async ({ role, texts }) => {
+  const engine = await engines.get(role);
+  return texts.map((text) => engine.tokenizer.encode(text).length);
+});
 
 connection.onRequest(generateRequest, async ({ id, role, request }, token) => {
   const engine = await engines.get(role);

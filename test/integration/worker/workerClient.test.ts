@@ -35,6 +35,8 @@ describe('worker client over a real worker process', () => {
     assert.ok(chunks.length > 1, 'expected several streamed chunks');
     assert.equal(chunks.join(''), stats.text);
     assert.equal(stats.tokens.length, 12);
+    const [count] = await client.countTokens('completion', [PROMPT]);
+    assert.equal(count, stats.promptTokens);
   });
 
   it('cancels a generation through an AbortSignal', async () => {
