@@ -83,7 +83,8 @@ export async function openHub(
   let url = start;
   let lfsMeta: HubFileMeta | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const hopHeaders = { ...headers, 'accept-encoding': 'identity', 'user-agent': 'smolcode' };
+    // Identity encoding keeps byte offsets and lengths those of the file itself, which Range and the size check rely on.
+    const hopHeaders: Record<string, string> = { ...headers, 'accept-encoding': 'identity', 'user-agent': 'smolcode' };
     if (target.token && url.origin === hubOrigin) hopHeaders.authorization = `Bearer ${target.token}`;
     const response = await sendRequest(url, method, hopHeaders, target.http);
     const fromHub = url.origin === hubOrigin;

@@ -45,6 +45,8 @@ const TRANSIENT_CODES = new Set([
   'ETIMEDOUT',
   'EPIPE',
   'EAI_AGAIN',
+  // Also what an offline machine gets; retried so that the final error says which file and how often.
+  'ENOTFOUND',
   'ENETUNREACH',
   'ENETDOWN',
   'EHOSTUNREACH',

