@@ -8,26 +8,93 @@ import { ChatViewProvider, CHAT_VIEW_ID } from './chat/chatViewProvider';
 import { registerPendingCommands } from './commands/pending';
 import { selectDevice, selectModel, toggleInlineCompletions } from './commands/settingsCommands';
 import { Settings } from './config';
-import { StatusBar } from './statusBar';
+import { CompletionService } from './inference/completion/service';
+import { templateNamed } from './inference/completion/template/promptTemplate';
+import { ensureModelWithProgress } from './inference/downloadUi';
+import { EditorHistory } from './inference/editorHistory';
+import { describeRequest, InlineProvider } from './inference/inlineProvider';
+import { MODEL_SETTINGS, ModelService } from './inference/modelService';
+import { isAbortError } from './inference/modelStore/errors';
+import { WorkerClient } from './inference/workerClient';
+import { StatusBar, StatusModel } from './statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SmolCode', { log: true });
   const settings = new Settings();
   const statusBar = new StatusBar();
-  const showCompletionState = () =>
-    statusBar.show({ kind: settings.get('completion.enabled') ? 'idle' : 'disabled' });
-  showCompletionState();
+  const status = new StatusModel(statusBar);
+  status.setEnabled(settings.get('completion.enabled'));
+  const shownErrors = new Set<string>();
+
+  const client = new WorkerClient({
+    workerPath: context.asAbsolutePath('dist/worker.mjs'),
+    log: (level, message) => log[level](message),
+  });
+  const models = new ModelService(
+    client,
+    settings,
+    async (role) => {
+      const model = role === 'completion' ? settings.get('completion.model') : settings.get('chat.model');
+      const resolved = await ensureModelWithProgress({ model, dtype: settings.get('dtype') }, settings, context.globalStorageUri);
+      return { dir: resolved.dir, tokenizerDir: resolved.tokenizerDir };
+    },
+    log,
+    {
+      onLoading: (role, what) => status.setLoading(`${what} for ${role}`),
+      onLoaded: () => status.setLoading(undefined),
+      onError: (_role, error) => {
+        status.setLoading(undefined);
+        const message = isAbortError(error) ? 'the model download was cancelled; it resumes on the next request' : error.message;
+        status.setError(message);
+        if (shownErrors.has(message)) return;
+        shownErrors.add(message);
+        void vscode.window.showErrorMessage(`SmolCode: ${message}`, 'Show Log').then((pick) => pick && log.show());
+      },
+    },
+  );
+
+  const completion = new CompletionService(
+    (call, onText, signal) =>
+      models
+        .generate('completion', { slot: 'completion', prompt: call.prompt, maxNewTokens: call.maxNewTokens, stopStrings: call.stopStrings, timeBudgetMs: call.timeBudgetMs }, onText, signal)
+        .catch((error: unknown) => {
+          if (isAbortError(error)) return undefined;
+          throw error;
+        }),
+    () => ({
+      template: templateNamed(settings.get('completion.template')),
+      maxNewTokens: settings.get('completion.maxTokens'),
+      maxLines: settings.get('completion.maxLines'),
+      timeBudgetMs: settings.get('completion.timeBudgetMs'),
+      debounceMinMs: settings.get('completion.debounceMinMs'),
+      debounceMaxMs: settings.get('completion.debounceMaxMs'),
+      speculative: settings.get('completion.speculative'),
+    }),
+    (request) => log.debug(describeRequest(request)),
+  );
+  const history = new EditorHistory();
 
   context.subscriptions.push(
     log,
     statusBar,
-    settings.onDidChange(['completion.enabled'], showCompletionState),
-    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, new ChatViewProvider(context.extensionUri, log)),
-    vscode.commands.registerCommand('smolcode.openChat', () =>
-      vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`),
+    models,
+    history,
+    settings.onDidChange(['completion.enabled'], () => status.setEnabled(settings.get('completion.enabled'))),
+    settings.onDidChange(MODEL_SETTINGS, () => {
+      models.reset();
+      completion.reset();
+      status.setError(undefined);
+      shownErrors.clear();
+    }),
+    vscode.languages.registerInlineCompletionItemProvider(
+      { pattern: '**' },
+      new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy)),
     ),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, new ChatViewProvider(context.extensionUri, log)),
+    vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
     vscode.commands.registerCommand('smolcode.toggleInlineCompletions', () => toggleInlineCompletions(settings)),
+    vscode.commands.registerCommand('smolcode.triggerInlineCompletion', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     vscode.commands.registerCommand('smolcode.selectModel', () => selectModel(settings)),
     vscode.commands.registerCommand('smolcode.selectDevice', () => selectDevice(settings)),
     ...registerPendingCommands(log),

@@ -16,6 +16,15 @@ export const CHAT_MODELS = ['SmolLM2-135M-Instruct', 'SmolLM2-360M-Instruct', 'S
 export interface SettingTypes {
   'completion.enabled': boolean;
   'completion.languages': Record<string, boolean>;
+  'completion.maxTokens': number;
+  'completion.maxLines': number;
+  'completion.contextTokens': number;
+  'completion.useOtherFiles': boolean;
+  'completion.debounceMinMs': number;
+  'completion.debounceMaxMs': number;
+  'completion.timeBudgetMs': number;
+  'completion.speculative': boolean;
+  'completion.template': string;
   'completion.model': (typeof COMPLETION_MODELS)[number];
   'chat.model': (typeof CHAT_MODELS)[number];
   dtype: Dtype;
@@ -32,6 +41,15 @@ export type SettingKey = keyof SettingTypes;
 export const SETTING_KEYS = [
   'completion.enabled',
   'completion.languages',
+  'completion.maxTokens',
+  'completion.maxLines',
+  'completion.contextTokens',
+  'completion.useOtherFiles',
+  'completion.debounceMinMs',
+  'completion.debounceMaxMs',
+  'completion.timeBudgetMs',
+  'completion.speculative',
+  'completion.template',
   'completion.model',
   'chat.model',
   'dtype',

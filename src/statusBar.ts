@@ -57,3 +57,45 @@ export class StatusBar implements vscode.Disposable {
     this.item.dispose();
   }
 }
+
+/**
+ * Combines what the parts report (completion switch, model loading, requests in flight,
+ * errors) into the one state the status bar shows: error, then loading, then generating,
+ * then on or off.
+ */
+export class StatusModel {
+  private enabled = true;
+  private loading: string | undefined;
+  private busy = 0;
+  private error: string | undefined;
+
+  constructor(private readonly bar: StatusBar) {}
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.render();
+  }
+
+  setLoading(what: string | undefined): void {
+    this.loading = what;
+    if (what) this.error = undefined;
+    this.render();
+  }
+
+  setBusy(busy: boolean): void {
+    this.busy = Math.max(0, this.busy + (busy ? 1 : -1));
+    this.render();
+  }
+
+  setError(message: string | undefined): void {
+    this.error = message;
+    this.render();
+  }
+
+  private render(): void {
+    if (this.error) this.bar.show({ kind: 'error', message: this.error });
+    else if (this.loading) this.bar.show({ kind: 'loading', detail: this.loading });
+    else if (this.busy > 0) this.bar.show({ kind: 'generating' });
+    else this.bar.show({ kind: this.enabled ? 'idle' : 'disabled' });
+  }
+}

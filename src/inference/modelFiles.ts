@@ -5,15 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dtype } from '../settingsSchema';
-
-/** The hub's ONNX file name for each dtype. */
-export const ONNX_FILE: Record<Dtype, string> = {
-  fp32: 'onnx/model.onnx',
-  fp16: 'onnx/model_fp16.onnx',
-  q4: 'onnx/model_q4.onnx',
-  q4f16: 'onnx/model_q4f16.onnx',
-  int8: 'onnx/model_int8.onnx',
-};
+import { ONNX_FILE } from './modelStore/catalog';
 
 /** Path of the ONNX file for `dtype`, or an error listing the dtypes the folder has. */
 export function onnxPath(modelDir: string, dtype: Dtype): string {

@@ -32,7 +32,7 @@ export const MODEL_SETTINGS: readonly SettingKey[] = ['completion.model', 'chat.
 export interface ModelServiceEvents {
   readonly onLoading: (role: Role, what: string) => void;
   readonly onLoaded: (role: Role) => void;
-  readonly onError: (role: Role, message: string) => void;
+  readonly onError: (role: Role, error: Error) => void;
 }
 
 export class ModelService implements vscode.Disposable {
@@ -106,9 +106,8 @@ export class ModelService implements vscode.Disposable {
       this.events.onLoaded(role);
       return { provider: result.provider, contextLength: result.contextLength };
     } catch (error) {
-      const message = (error as Error).message;
-      this.log.error(`${role}: could not load the model: ${message}`);
-      this.events.onError(role, message);
+      this.log.error(`${role}: could not load the model: ${(error as Error).message}`);
+      this.events.onError(role, error as Error);
       throw error;
     }
   }

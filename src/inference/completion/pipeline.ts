@@ -1,7 +1,7 @@
 /**
  * @file The completion pipeline, read top to bottom: choose the mode, build the prompt, stream
  * the model's text through the postprocessing stages (each may end generation early), and
- * finish the suggestion. Pure: the model is reached through `StartGeneration`.
+ * finish the suggestion. Pure: the model is reached through `RunModel`.
  */
 import { TextStopper } from '../generation/stopping';
 import { firstLineOnly, stopAtBlankLine, stopAtDedent, stopAtRepeatedSuffix, toLines, type Lines } from './postprocess/lineFilters';
@@ -20,8 +20,17 @@ export interface ModelCall {
   readonly timeBudgetMs?: number;
 }
 
+/** What a model run reports when it ends (the engine's stats carry these and more). */
+export interface ModelRunStats {
+  readonly promptTokens: number;
+  readonly reusedTokens: number;
+  readonly timeToFirstTokenMs: number;
+  readonly totalMs: number;
+  readonly finishReason: string;
+}
+
 /** Runs a model call, streaming text. */
-export type RunModel = (call: ModelCall, onText: (text: string) => void, signal: AbortSignal) => Promise<unknown>;
+export type RunModel = (call: ModelCall, onText: (text: string) => void, signal: AbortSignal) => Promise<ModelRunStats | undefined>;
 
 export interface PipelineOptions {
   readonly template: PromptTemplate;
@@ -37,6 +46,7 @@ export interface Suggestion {
   readonly prompt: string;
   /** The model's raw output (up to where the pipeline stopped it), for logging and tests. */
   readonly raw: string;
+  readonly stats?: ModelRunStats;
 }
 
 /** Cuts the stream at the template's stop strings (special tokens), even across chunks. */
@@ -79,7 +89,9 @@ export async function runPipeline(input: CompletionInput, options: PipelineOptio
     timeBudgetMs: options.timeBudgetMs,
   };
   const raw: string[] = [];
-  const text = recordRaw(streamText((onText, s) => runModel(call, onText, s), signal), raw);
+  let stats: ModelRunStats | undefined;
+  const start = (onText: (text: string) => void, s: AbortSignal) => runModel(call, onText, s).then((result) => (stats = result));
+  const text = recordRaw(streamText(start, signal), raw);
   let lines = toLines(cutAtStops(text, options.template.stopStrings));
   if (mode === 'single') {
     lines = firstLineOnly(lines);
@@ -88,5 +100,6 @@ export async function runPipeline(input: CompletionInput, options: PipelineOptio
   }
   const kept: string[] = [];
   for await (const line of lines) kept.push(line);
-  return { text: finish(kept.join('\n'), cursor.after), mode, prompt, raw: raw.join('') };
+  // Leaving the loop has closed the stream, which waited for the run to end: `stats` is set.
+  return { text: finish(kept.join('\n'), cursor.after), mode, prompt, raw: raw.join(''), stats };
 }

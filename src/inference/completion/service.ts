@@ -6,7 +6,7 @@
  */
 import { CompletionCache } from './cache';
 import { AdaptiveDebounce } from './debounce';
-import { runPipeline, type PipelineOptions, type RunModel } from './pipeline';
+import { runPipeline, type ModelRunStats, type PipelineOptions, type RunModel } from './pipeline';
 import type { CompletionInput } from './types';
 
 export interface CompletionServiceOptions extends PipelineOptions {
@@ -23,6 +23,8 @@ export interface RequestLog {
   readonly outcome: Outcome;
   readonly ms: number;
   readonly suggestion: string;
+  /** Present when the request ran the model. */
+  readonly model?: ModelRunStats;
   readonly error?: string;
 }
 
@@ -84,8 +86,9 @@ export class CompletionService {
     this.counters.requests++;
     this.debounce.keystroke(start);
     const context = contextKey(documentKey, input);
+    let model: ModelRunStats | undefined;
     const report = (outcome: Outcome, suggestion: string, error?: string) => {
-      this.onRequest({ outcome, ms: this.now() - start, suggestion, error });
+      this.onRequest({ outcome, ms: this.now() - start, suggestion, model, error });
       return suggestion;
     };
 
@@ -121,7 +124,8 @@ export class CompletionService {
         return report('cancelled', '');
       }
       this.counters.modelRuns++;
-      const { text } = await runPipeline(input, this.options(), this.runModel, controller.signal);
+      const { text, stats } = await runPipeline(input, this.options(), this.runModel, controller.signal);
+      model = stats;
       if (controller.signal.aborted) {
         this.counters.cancelled++;
         return report('cancelled', '');

@@ -21,7 +21,7 @@ function fakeModel(output: string) {
     for (let i = 0; i < output.length; i += 3) {
       if (signal.aborted) {
         seen.aborted = true;
-        return;
+        return undefined;
       }
       onText(output.slice(i, i + 3));
       seen.streamed = i + 3;
