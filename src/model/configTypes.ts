@@ -1,0 +1,30 @@
+/**
+ * @file The small closed sets that model code switches on, each listed once so that flags,
+ * validation messages and file names all come from the same place.
+ */
+
+/** Precision variants of the inference graph, in the hub's naming. */
+export const ONNX_VARIANTS = ['fp32', 'fp16', 'q4', 'int8'] as const;
+/** One precision variant of the inference graph. */
+export type OnnxVariant = (typeof ONNX_VARIANTS)[number];
+
+/** The file name of each variant under `onnx/`, as on the hub (transformers.js looks for these). */
+export const VARIANT_FILE: Record<OnnxVariant, string> = {
+  fp32: 'model.onnx',
+  fp16: 'model_fp16.onnx',
+  q4: 'model_q4.onnx',
+  int8: 'model_int8.onnx',
+};
+
+/** Named model shapes that `make-model` can generate. */
+export const SHAPE_NAMES = ['tiny', '135M', '360M', '1.7B'] as const;
+/** One named model shape. */
+export type ShapeName = (typeof SHAPE_NAMES)[number];
+
+/** Which released flavour a generated folder imitates (tokenizer config, generation config). */
+export type ModelFlavour = 'base' | 'instruct';
+
+/** Values of `model_type` with a graph implementation (rows of `registry.ts`). */
+export const MODEL_TYPES = ['llama'] as const;
+/** One supported `model_type`. */
+export type ModelType = (typeof MODEL_TYPES)[number];

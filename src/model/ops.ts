@@ -1,0 +1,136 @@
+/**
+ * @file Typed helpers for the ONNX operators SmolCode graphs use, one method per operator over
+ * a `GraphBuilder`. They exist so that graph code reads like the math (`op.mul(x, op.sigmoid(x))`)
+ * and so that opset differences (ReduceMean's axes moved from attribute to input in opset 18)
+ * are handled in one place. Small constants are deduplicated by value.
+ */
+import { DataType, float, type AttributeValue, type GraphBuilder } from './graphBuilder';
+import { floatToHalfBits } from './half';
+
+/** Operator helpers bound to one graph; see the file header. */
+export class Ops {
+  private readonly constants = new Map<string, string>();
+
+  constructor(readonly g: GraphBuilder) {}
+
+  /** An int64 constant; a scalar when `scalar` is true, else a 1-D tensor. */
+  int64(values: readonly number[], scalar = false): string {
+    return this.cached(`i64:${scalar}:${values.join(',')}`, () =>
+      this.g.constant(DataType.int64, scalar ? [] : [values.length], BigInt64Array.from(values, (v) => BigInt(v))),
+    );
+  }
+
+  /** A scalar float constant of `dataType` (float or float16). */
+  scalar(value: number, dataType: DataType = DataType.float): string {
+    return this.cached(`f:${dataType}:${value}`, () => {
+      if (dataType === DataType.float16) return this.g.constant(dataType, [], Uint16Array.of(floatToHalfBits(value)));
+      if (dataType === DataType.float) return this.g.constant(dataType, [], Float32Array.of(value));
+      throw new Error(`scalar(): unsupported data type ${dataType}; use float or float16`);
+    });
+  }
+
+  add(a: string, b: string): string {
+    return this.one('Add', [a, b]);
+  }
+  sub(a: string, b: string): string {
+    return this.one('Sub', [a, b]);
+  }
+  mul(a: string, b: string): string {
+    return this.one('Mul', [a, b]);
+  }
+  div(a: string, b: string): string {
+    return this.one('Div', [a, b]);
+  }
+  pow(a: string, b: string): string {
+    return this.one('Pow', [a, b]);
+  }
+  neg(x: string): string {
+    return this.one('Neg', [x]);
+  }
+  sqrt(x: string): string {
+    return this.one('Sqrt', [x]);
+  }
+  sigmoid(x: string): string {
+    return this.one('Sigmoid', [x]);
+  }
+  cos(x: string): string {
+    return this.one('Cos', [x]);
+  }
+  sin(x: string): string {
+    return this.one('Sin', [x]);
+  }
+  matMul(a: string, b: string): string {
+    return this.one('MatMul', [a, b]);
+  }
+  /** Rows of `table` picked by integer `indices` along axis 0. */
+  gather(table: string, indices: string): string {
+    return this.one('Gather', [table, indices], { axis: 0 });
+  }
+  /** Reshape to `shape` (0 copies the input dim, -1 infers one dim). */
+  reshape(x: string, shape: readonly number[]): string {
+    return this.one('Reshape', [x, this.int64(shape)]);
+  }
+  transpose(x: string, perm: readonly number[]): string {
+    return this.one('Transpose', [x], { perm });
+  }
+  concat(xs: readonly string[], axis: number): string {
+    return this.one('Concat', xs, { axis });
+  }
+  /** Splits `x` into `parts` equal pieces along `axis`. */
+  split(x: string, axis: number, parts: number): string[] {
+    // Opset 18 requires num_outputs; before it the output count alone sets equal parts.
+    const attributes: Record<string, number> = this.g.opset >= 18 ? { axis, num_outputs: parts } : { axis };
+    return this.g.node('Split', [x], attributes, { outputs: parts });
+  }
+  unsqueeze(x: string, axes: readonly number[]): string {
+    return this.one('Unsqueeze', [x, this.int64(axes)]);
+  }
+  squeeze(x: string, axes: readonly number[]): string {
+    return this.one('Squeeze', [x, this.int64(axes)]);
+  }
+  /** Mean over `axes`, keeping them as size-1 dims. */
+  reduceMean(x: string, axes: readonly number[]): string {
+    if (this.g.opset >= 18) return this.one('ReduceMean', [x, this.int64(axes)], { keepdims: 1 });
+    return this.one('ReduceMean', [x], { axes, keepdims: 1 });
+  }
+  softmax(x: string, axis: number): string {
+    return this.one('Softmax', [x], { axis });
+  }
+  cast(x: string, to: DataType): string {
+    return this.one('Cast', [x], { to });
+  }
+  /** The dims `[start, end)` of `x`'s shape as a 1-D int64 tensor. */
+  shape(x: string, start: number, end: number): string {
+    return this.one('Shape', [x], { start, end });
+  }
+  /** `[start, start + delta, ...)` below `limit`; all three are scalars. */
+  range(start: string, limit: string, delta: string): string {
+    return this.one('Range', [start, limit, delta]);
+  }
+  lessOrEqual(a: string, b: string): string {
+    return this.one('LessOrEqual', [a, b]);
+  }
+  and(a: string, b: string): string {
+    return this.one('And', [a, b]);
+  }
+  where(condition: string, a: string, b: string): string {
+    return this.one('Where', [condition, a, b]);
+  }
+  /** `A·Bᵀ` for 2-D `a`; used where B is stored as [out, in] and must not be copied. */
+  gemmTransB(a: string, b: string, alpha = 1): string {
+    return this.one('Gemm', [a, b], { transB: 1, alpha: float(alpha) });
+  }
+
+  private one(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}): string {
+    return this.g.node(opType, inputs, attributes)[0];
+  }
+
+  private cached(key: string, make: () => string): string {
+    let name = this.constants.get(key);
+    if (name === undefined) {
+      name = make();
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * @file Where graph builders get weights from: a name-addressed source of float32 tensors in
+ * Hugging Face layout and naming (`model.layers.0.self_attn.q_proj.weight`, `[out, in]`).
+ * Sources read lazily, so a graph over a multi-GB checkpoint holds one tensor at a time.
+ */
+import type { SafetensorsFile } from './safetensors';
+
+/** Float32 tensors by HF name; `read` may be called more than once and must return the same values. */
+export interface WeightSource {
+  /** Display name for errors, usually the file path. */
+  readonly label: string;
+  has(name: string): boolean;
+  shape(name: string): readonly number[];
+  read(name: string): Float32Array;
+}
+
+/** A `WeightSource` over an open safetensors file. */
+export function safetensorsSource(file: SafetensorsFile): WeightSource {
+  const names = new Set(file.names());
+  return {
+    label: file.path,
+    has: (name) => names.has(name),
+    shape: (name) => file.info(name).shape,
+    read: (name) => file.readFloat32(name),
+  };
+}
+
+/** Transposes a row-major `[rows, cols]` matrix. */
+export function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  }
+  return out;
+}
