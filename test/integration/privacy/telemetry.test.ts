@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 /** Runs `code` in a fresh node with HOME in a temp dir and no ORT_DISABLE_TELEMETRY inherited. */
 function runWithFreshHome(args: readonly string[]): { home: string; status: number | null; output: string } {
   const home = mkdtempSync(join(tmpdir(), 'smolcode-home-'));
-  const env = { ...process.env, HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   delete env.ORT_DISABLE_TELEMETRY;
   const result = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
   return { home, status: result.status, output: result.stdout + result.stderr };
