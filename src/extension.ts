@@ -4,10 +4,13 @@
  */
 import './shared/telemetry';
 import * as vscode from 'vscode';
-import { ChatViewProvider, CHAT_VIEW_ID } from './chat/chatViewProvider';
+import { modelServiceBackend } from './chat/chatBackend';
+import { registerChat } from './chat/chatFeature';
+import { CHAT_VIEW_ID } from './chat/chatViewProvider';
 import { registerPendingCommands } from './commands/pending';
 import { selectDevice, selectModel, toggleInlineCompletions } from './commands/settingsCommands';
 import { Settings } from './config';
+import { registerDatasetCommand } from './finetune/datasetCommand';
 import { CompletionService } from './inference/completion/service';
 import { templateNamed } from './inference/completion/template/promptTemplate';
 import { ensureModelWithProgress } from './inference/downloadUi';
@@ -73,11 +76,14 @@ export function activate(context: vscode.ExtensionContext): void {
     (request) => log.debug(describeRequest(request)),
   );
   const history = new EditorHistory();
+  // Long jobs (dataset building, fine-tuning) get their own process so completions stay fast.
+  const jobs = new WorkerClient({ workerPath: context.asAbsolutePath('dist/worker.mjs'), log: (level, message) => log[level](`jobs ${message}`) });
 
   context.subscriptions.push(
     log,
     statusBar,
     models,
+    jobs,
     history,
     settings.onDidChange(['completion.enabled'], () => status.setEnabled(settings.get('completion.enabled'))),
     settings.onDidChange(MODEL_SETTINGS, () => {
@@ -90,13 +96,14 @@ export function activate(context: vscode.ExtensionContext): void {
       { pattern: '**' },
       new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy)),
     ),
-    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, new ChatViewProvider(context.extensionUri, log)),
+    ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models), workspaceState: context.workspaceState, settings, log }),
     vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
     vscode.commands.registerCommand('smolcode.toggleInlineCompletions', () => toggleInlineCompletions(settings)),
     vscode.commands.registerCommand('smolcode.triggerInlineCompletion', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     vscode.commands.registerCommand('smolcode.selectModel', () => selectModel(settings)),
     vscode.commands.registerCommand('smolcode.selectDevice', () => selectDevice(settings)),
+    registerDatasetCommand(context, log, settings, jobs),
     ...registerPendingCommands(log),
   );
 

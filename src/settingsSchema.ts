@@ -33,6 +33,11 @@ export interface SettingTypes {
   localModelPath: string;
   hubEndpoint: string;
   tokenizerPath: string;
+  'dataset.minScore': number;
+  'dataset.seqLen': number;
+  'dataset.seed': number;
+  'dataset.languages': string[];
+  'dataset.mixture': Record<string, number>;
 }
 
 export type SettingKey = keyof SettingTypes;
@@ -58,6 +63,11 @@ export const SETTING_KEYS = [
   'localModelPath',
   'hubEndpoint',
   'tokenizerPath',
+  'dataset.minScore',
+  'dataset.seqLen',
+  'dataset.seed',
+  'dataset.languages',
+  'dataset.mixture',
 ] as const satisfies readonly SettingKey[];
 
 /**

@@ -1,26 +1,127 @@
 /**
- * @file Chat webview entry. Renders the panel and reacts to validated host messages; every
- * string from the host is inserted as text, never as HTML.
+ * @file Chat webview entry: lays out the panel, applies validated host messages (whole state,
+ * or streamed text appended to the last reply), and wires the keyboard: Enter sends,
+ * Shift+Enter starts a new line, Escape stops the reply.
  */
-import { parseToWebview } from '../src/shared/protocol';
+import { parseToWebview, type ChatState } from '../src/shared/protocol';
+import { h, iconButton } from './dom';
+import { createMarkdownRenderer } from './markdown';
+import { chipsView, historyView, renderMarkdownInto, transcriptView, trimText } from './view';
 import { post } from './vscodeApi';
 
-function render(root: HTMLElement): HTMLElement {
-  const title = document.createElement('h2');
-  title.textContent = 'SmolCode Chat';
-  const status = document.createElement('p');
-  status.className = 'status';
-  status.textContent = 'Connecting to SmolCode…';
-  root.replaceChildren(title, status);
-  return status;
+const render = createMarkdownRenderer(window);
+
+const modelSelect = h('select', { class: 'model-select', 'aria-label': 'Chat model', title: 'Chat model' });
+const historyPanel = h('section', { class: 'history', 'aria-label': 'Chat history', hidden: true });
+const transcript = h('section', { class: 'transcript', 'aria-live': 'polite', 'aria-label': 'Conversation' });
+const notes = h('div', { class: 'notes' });
+const chips = h('div', { class: 'chips', 'aria-label': 'Context' });
+const input = h('textarea', {
+  class: 'input',
+  rows: '3',
+  placeholder: 'Ask about your code (Enter to send, Shift+Enter for a new line)',
+  'aria-label': 'Message',
+});
+const sendButton = iconButton('send', 'Send', () => send(), { className: 'send' });
+const stopButton = iconButton('debug-stop', 'Stop', () => post({ type: 'stop' }), { showLabel: true, className: 'stop' });
+
+let state: ChatState | undefined;
+let pendingFrame = 0;
+
+function send(): void {
+  const text = input.value;
+  if (text.trim() === '' || state?.streaming) return;
+  post({ type: 'send', text });
+  input.value = '';
 }
 
-const root = document.getElementById('app');
-if (root) {
-  const status = render(root);
-  window.addEventListener('message', (event: MessageEvent<unknown>) => {
-    const message = parseToWebview(event.data);
-    if (message?.type === 'status') status.textContent = message.text;
-  });
-  post({ type: 'ready' });
+function nearBottom(): boolean {
+  return transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
 }
+
+function applyState(next: ChatState): void {
+  const follow = nearBottom();
+  if (state && state.conversationId !== next.conversationId) historyPanel.hidden = true;
+  state = next;
+  modelSelect.replaceChildren(...next.models.map((model) => h('option', { value: model, selected: model === next.currentModel }, model)));
+  historyPanel.replaceChildren(h('h2', {}, 'History'), historyView(next.history, next.conversationId));
+  transcript.replaceChildren(...transcriptView(next, render));
+  notes.replaceChildren(
+    ...[
+      next.status && h('p', { class: 'status' }, next.status),
+      next.trim && h('p', { class: 'trim-notice' }, h('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', trimText(next.trim)),
+      next.error && h('p', { class: 'error', role: 'alert' }, next.error),
+    ].filter((note): note is HTMLParagraphElement => Boolean(note)),
+  );
+  chips.replaceChildren(...chipsView(next.chips));
+  sendButton.hidden = next.streaming;
+  stopButton.hidden = !next.streaming;
+  if (follow) transcript.scrollTop = transcript.scrollHeight;
+}
+
+/** Appends streamed text to the last reply; the Markdown is re-rendered once per frame. */
+function applyDelta(text: string): void {
+  const last = state?.turns[state.turns.length - 1];
+  if (!state || last?.role !== 'assistant') return;
+  state = { ...state, turns: [...state.turns.slice(0, -1), { ...last, content: last.content + text }] };
+  if (pendingFrame) return;
+  pendingFrame = requestAnimationFrame(() => {
+    pendingFrame = 0;
+    const content = transcript.querySelector<HTMLElement>('.turn.assistant:last-of-type .content');
+    const reply = state?.turns[state.turns.length - 1];
+    if (!content || reply?.role !== 'assistant') return;
+    const follow = nearBottom();
+    renderMarkdownInto(content, reply.content, render);
+    if (follow) transcript.scrollTop = transcript.scrollHeight;
+  });
+}
+
+modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
+
+input.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    send();
+  }
+});
+
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && state?.streaming) {
+    event.preventDefault();
+    post({ type: 'stop' });
+  }
+});
+
+// Links in replies never navigate the webview; the host opens http(s) ones after a click.
+transcript.addEventListener('click', (event) => {
+  const link = (event.target as Element | null)?.closest('a');
+  if (!link) return;
+  event.preventDefault();
+  const href = link.getAttribute('href');
+  if (href) post({ type: 'openLink', href });
+});
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = parseToWebview(event.data);
+  switch (message?.type) {
+    case 'state':
+      return applyState(message.state);
+    case 'delta':
+      return applyDelta(message.text);
+    case 'focusInput':
+      return input.focus();
+    case 'toggleHistory':
+      historyPanel.hidden = !historyPanel.hidden;
+      return;
+  }
+});
+
+document.getElementById('app')?.replaceChildren(
+  h('header', { class: 'toolbar' }, h('h1', {}, 'SmolCode Chat'), modelSelect),
+  historyPanel,
+  transcript,
+  notes,
+  h('footer', { class: 'composer' }, chips, input, h('div', { class: 'composer-actions' }, stopButton, sendButton)),
+);
+stopButton.hidden = true;
+post({ type: 'ready' });

@@ -10,7 +10,6 @@ interface PendingCommand {
 }
 
 const PENDING: readonly PendingCommand[] = [
-  { id: 'smolcode.buildDataset', feature: 'Building a training set from the workspace' },
   { id: 'smolcode.finetuneWorkspace', feature: 'Fine-tuning' },
   { id: 'smolcode.cancelFinetune', feature: 'Fine-tuning (and so cancelling it)' },
   { id: 'smolcode.selectAdapter', feature: 'LoRA adapters' },

@@ -10,12 +10,15 @@ import {
   IPCMessageReader,
   IPCMessageWriter,
   type MessageConnection,
+  type RequestParam,
+  type RequestType,
 } from 'vscode-jsonrpc/node';
 import type { EngineOptions, GenerateRequest, GenerateStats } from './engine';
 import {
   chunkNotification,
   countTokensRequest,
   generateRequest,
+  jobProgressNotification,
   loadRequest,
   runtimeInfoRequest,
   type LoadResult,
@@ -45,6 +48,7 @@ export class WorkerClient {
   private running: Running | undefined;
   private readonly wanted = new Map<Role, EngineOptions>();
   private readonly listeners = new Map<number, (text: string) => void>();
+  private readonly jobListeners = new Map<number, (progress: unknown) => void>();
   private nextId = 1;
   private disposed = false;
 
@@ -63,16 +67,31 @@ export class WorkerClient {
   async generate(role: Role, request: GenerateRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerateStats> {
     const running = await this.ready(role);
     const id = this.nextId++;
-    const source = new CancellationTokenSource();
-    const abort = () => source.cancel();
-    signal?.addEventListener('abort', abort);
     this.listeners.set(id, onText);
     try {
-      return await this.call(running, (c) => c.sendRequest(generateRequest, { id, role, request }, source.token));
+      return await this.cancellable(running, signal, (token) => running.connection.sendRequest(generateRequest, { id, role, request }, token));
     } finally {
       this.listeners.delete(id);
-      signal?.removeEventListener('abort', abort);
-      source.dispose();
+    }
+  }
+
+  /**
+   * Runs a long job (its request takes an `id`); `onProgress` gets the job's progress
+   * notifications; `signal` cancels it through JSON-RPC cancellation.
+   */
+  async job<P extends { readonly id: number }, R, T>(
+    type: RequestType<P, R, void>,
+    params: Omit<P, 'id'>,
+    onProgress: (progress: T) => void,
+    signal?: AbortSignal,
+  ): Promise<R> {
+    const running = this.ensure();
+    const id = this.nextId++;
+    this.jobListeners.set(id, onProgress as (progress: unknown) => void);
+    try {
+      return await this.cancellable(running, signal, (token) => running.connection.sendRequest(type, { ...params, id } as RequestParam<P>, token));
+    } finally {
+      this.jobListeners.delete(id);
     }
   }
 
@@ -107,6 +126,21 @@ export class WorkerClient {
     return running;
   }
 
+  private async cancellable<T>(running: Running, signal: AbortSignal | undefined, send: (token: CancellationTokenSource['token']) => Promise<T>): Promise<T> {
+    const source = new CancellationTokenSource();
+    const abort = () => source.cancel();
+    signal?.addEventListener('abort', abort);
+    try {
+      return await Promise.race([send(source.token), running.exited]);
+    } catch (error) {
+      // A job cancelled on purpose fails in the worker with its own error; report the abort.
+      throw signal?.aborted ? (signal.reason as Error) : error;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      source.dispose();
+    }
+  }
+
   private call<T>(running: Running, send: (connection: MessageConnection) => Promise<T>): Promise<T> {
     return Promise.race([send(running.connection), running.exited]);
   }
@@ -124,6 +158,7 @@ export class WorkerClient {
     child.stderr?.on('data', (data: Buffer) => this.options.log('warn', `worker: ${data.toString().trimEnd()}`));
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     connection.onNotification(chunkNotification, ({ id, text }) => this.listeners.get(id)?.(text));
+    connection.onNotification(jobProgressNotification, ({ id, progress }) => this.jobListeners.get(id)?.(progress));
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) => {
         const how = signal ? `signal ${signal}` : `exit code ${code}`;

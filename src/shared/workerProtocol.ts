@@ -3,6 +3,8 @@
  * process. Each request is declared once here with its parameter and result types.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { DatasetOptions } from '../finetune/dataset/pipeline';
+import type { DatasetReport } from '../finetune/dataset/report';
 import type { EngineOptions, GenerateRequest, GenerateStats } from '../inference/engine';
 
 export interface ExecutionProviderInfo {
@@ -65,3 +67,29 @@ export interface CountTokensParams {
 export const countTokensRequest = new RequestType<CountTokensParams, number[], void>('engine/countTokens');
 
 export const chunkNotification = new NotificationType<GenerateChunk>('engine/chunk');
+
+/** Progress of a long job (dataset build, fine-tuning), tagged with the caller's job id. */
+export interface JobProgress<T = unknown> {
+  readonly id: number;
+  readonly progress: T;
+}
+
+export const jobProgressNotification = new NotificationType<JobProgress>('job/progress');
+
+/** What the dataset build reports while it runs. */
+export interface DatasetProgress {
+  readonly phase: 'scan' | 'perplexity' | 'samples';
+  readonly done: number;
+  readonly total?: number;
+  readonly path: string;
+}
+
+export interface DatasetBuildParams {
+  readonly id: number;
+  readonly options: DatasetOptions;
+  /** Folder with the tokenizer (and chat template) the samples are shaped for. */
+  readonly tokenizerDir: string;
+}
+
+/** Builds a training set from a workspace; progress comes as `jobProgressNotification`s. */
+export const datasetBuildRequest = new RequestType<DatasetBuildParams, DatasetReport, void>('dataset/build');

@@ -13,7 +13,17 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import { describeRuntime } from '../inference/session';
-import { chunkNotification, countTokensRequest, generateRequest, loadRequest, runtimeInfoRequest } from '../shared/workerProtocol';
+import { buildDataset } from '../finetune/dataset/pipeline';
+import { loadSampleTokenizer } from '../finetune/dataset/samples/sampleTokenizer';
+import {
+  chunkNotification,
+  countTokensRequest,
+  datasetBuildRequest,
+  generateRequest,
+  jobProgressNotification,
+  loadRequest,
+  runtimeInfoRequest,
+} from '../shared/workerProtocol';
 import { Engines } from './engines';
 
 function connect(): MessageConnection {
@@ -59,6 +69,20 @@ connection.onRequest(generateRequest, async ({ id, role, request }, token) => {
       if (step.done) return step.value;
       await connection.sendNotification(chunkNotification, { id, text: step.value });
     }
+  } finally {
+    subscription.dispose();
+  }
+});
+
+connection.onRequest(datasetBuildRequest, async ({ id, options, tokenizerDir }, token) => {
+  const controller = new AbortController();
+  const subscription = token.onCancellationRequested(() => controller.abort());
+  try {
+    return await buildDataset(options, {
+      tokenizer: await loadSampleTokenizer(tokenizerDir),
+      signal: controller.signal,
+      onProgress: (progress) => void connection.sendNotification(jobProgressNotification, { id, progress }),
+    });
   } finally {
     subscription.dispose();
   }

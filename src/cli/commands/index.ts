@@ -3,7 +3,10 @@
  */
 import type { CliCommand } from '../command';
 import { chatCommand } from './chat';
+import { datasetCommand } from './dataset';
+import { finetuneCommand } from './finetune';
 import { generateCommand } from './generate';
 import { makeModelCommand } from './makeModel';
+import { mergeCommand } from './merge';
 
-export const commands: readonly CliCommand[] = [makeModelCommand, generateCommand, chatCommand];
+export const commands: readonly CliCommand[] = [makeModelCommand, generateCommand, chatCommand, datasetCommand, finetuneCommand, mergeCommand];

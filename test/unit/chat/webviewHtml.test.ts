@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chatHtml, makeNonce } from '../../../src/chat/webviewHtml';
 
-const assets = { cspSource: 'vscode-resource:', scriptUri: 'vscode-resource:/chat.js', styleUri: 'vscode-resource:/chat.css' };
+const assets = { cspSource: 'vscode-resource:', scriptUri: 'vscode-resource:/chat.js', styleUri: 'vscode-resource:/chat.css', codiconUri: 'vscode-resource:/codicon.css' };
 
 describe('chat webview HTML', () => {
   it('allows only the nonce-carrying script and no inline code', () => {

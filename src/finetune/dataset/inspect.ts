@@ -1,0 +1,50 @@
+/**
+ * @file Looks at one candidate file and decides: dropped with a reason, or kept with its
+ * language, score and content hash. Cheap checks run first and a file is opened only when
+ * its path and size pass, so secret files and huge files are never read.
+ */
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256 } from './dedup';
+import { decodeUtf8, isBinary, pathVerdict, sizeVerdict, textVerdict, type FilterLimits, type Verdict } from './filters';
+import { languageOfPath, languageOfShebang, type Language, type LanguageName } from './languages';
+import { qualityScore, qualitySignals } from './quality';
+import { findCodeUnits } from './samples/codeUnits';
+
+/** A file that passed the per-file filters, before the quality threshold and deduplication. */
+export interface Inspected {
+  readonly language: Language;
+  readonly text: string;
+  readonly bytes: number;
+  readonly score: number;
+  readonly sha256: string;
+}
+
+/** What the inspection found: a verdict, a kept file, or nothing (not a regular file). */
+export type Inspection = { readonly verdict: Verdict } | { readonly file: Inspected } | undefined;
+
+/** Inspects `path` (relative to `root`). */
+export async function inspectFile(root: string, path: string, languages: ReadonlySet<LanguageName>, limits: FilterLimits): Promise<Inspection> {
+  const byPath = pathVerdict(path);
+  if (byPath) return { verdict: byPath };
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  let language = languageOfPath(path);
+  // A file with an unknown extension (or a dotfile such as .gitignore) is not read; one without
+  // an extension may have a `#!` line.
+  if (!language && base.includes('.')) return { verdict: { reason: 'unsupported-language', detail: base.slice(base.lastIndexOf('.')) } };
+  const stats = await lstat(join(root, path)).catch(() => undefined);
+  if (!stats?.isFile()) return undefined;
+  const bySize = sizeVerdict(stats.size, limits);
+  if (bySize) return { verdict: bySize };
+  const bytes = await readFile(join(root, path));
+  if (isBinary(bytes)) return { verdict: { reason: 'binary' } };
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return { verdict: { reason: 'not-utf8' } };
+  language ??= languageOfShebang(text.split('\n', 1)[0] ?? '');
+  if (!language) return { verdict: { reason: 'unsupported-language', detail: 'no extension or #! line' } };
+  if (!languages.has(language.name)) return { verdict: { reason: 'unsupported-language', detail: `${language.name} is not in the configured languages` } };
+  const byText = textVerdict(text, limits);
+  if (byText) return { verdict: byText };
+  const score = qualityScore(qualitySignals(path, text, language, findCodeUnits(text, language)));
+  return { file: { language, text, bytes: bytes.length, score, sha256: sha256(bytes) } };
+}
