@@ -9,9 +9,11 @@ import type * as OrtModule from 'onnxruntime-node';
 import { fromHalfArray } from '../model/half';
 import type { Device } from '../settingsSchema';
 import type { ExecutionProviderInfo } from '../shared/workerProtocol';
+import { planOptimizedModel } from './optimizedModelCache';
 import { cudaProviderInstalled, providerCandidates, type ProviderName } from './providers';
 
-type Ort = typeof OrtModule;
+/** The onnxruntime-node module, as `loadOrt` returns it. */
+export type Ort = typeof OrtModule;
 type Tensor = OrtModule.Tensor;
 
 let ort: Promise<Ort> | undefined;
@@ -35,6 +37,8 @@ export interface SessionOptions {
   readonly device: Device;
   /** Intra-op threads; 0 lets ONNX Runtime choose (one per physical core). */
   readonly threads: number;
+  /** Folder for ONNX Runtime's optimised graphs (see optimizedModelCache.ts); unset: no cache. */
+  readonly optimizedModelDir?: string;
 }
 
 /** The KV cache of one sequence: `past_key_values.{i}.key|value` tensors, in input order. */
@@ -70,6 +74,66 @@ function kvLayout(session: OrtModule.InferenceSession): KvLayout {
   return { names, presentNames: names.map((n) => n.replace('past_key_values.', 'present.')), heads, headDim, type: first.type };
 }
 
+/**
+ * Creates a session for `model` (a path or the model's bytes) on the first provider that works
+ * for `options.device`, recording why earlier candidates were not used.
+ */
+export async function createSession(
+  runtime: Ort,
+  model: string | Uint8Array,
+  options: SessionOptions,
+): Promise<{ session: OrtModule.InferenceSession; provider: ProviderName; fallbacks: string[] }> {
+  const label = typeof model === 'string' ? model : `an in-memory model (${model.byteLength} bytes)`;
+  const fallbacks: string[] = [];
+  for (const candidate of providerCandidates(options.device, process.platform, cudaProviderInstalled())) {
+    if ('skipped' in candidate) {
+      fallbacks.push(`${candidate.skipped}: ${candidate.reason}`);
+      continue;
+    }
+    try {
+      const sessionOptions: OrtModule.InferenceSession.SessionOptions = {
+        executionProviders: [candidate.provider],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: options.threads,
+      };
+      const session =
+        typeof model === 'string'
+          ? await openCached(runtime, model, sessionOptions, options.optimizedModelDir, candidate.provider)
+          : await runtime.InferenceSession.create(model, sessionOptions);
+      return { session, provider: candidate.provider, fallbacks };
+    } catch (error) {
+      const message = (error as Error).message;
+      if (candidate.provider === 'cpu') {
+        throw new Error(`ONNX Runtime could not load the model file ${label}: ${message}`, { cause: error });
+      }
+      fallbacks.push(`${candidate.provider}: ${message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(`no execution provider could load ${label}: ${fallbacks.join('; ')}`);
+}
+
+/** Opens `path`, through the optimised-graph cache in `cacheDir` when one is given. */
+async function openCached(
+  runtime: Ort,
+  path: string,
+  sessionOptions: OrtModule.InferenceSession.SessionOptions,
+  cacheDir: string | undefined,
+  provider: ProviderName,
+): Promise<OrtModule.InferenceSession> {
+  const plan = cacheDir === undefined ? undefined : planOptimizedModel(path, cacheDir, runtime.env.versions.common, provider);
+  if (!plan) return runtime.InferenceSession.create(path, sessionOptions);
+  try {
+    const session = await runtime.InferenceSession.create(plan.path, { ...sessionOptions, ...plan.sessionOptions });
+    plan.commit();
+    return session;
+  } catch {
+    // A stale cache entry or an unwritable cache folder must not stop the model from loading;
+    // a broken model file fails again below with its own error.
+    plan.discard();
+    return runtime.InferenceSession.create(path, sessionOptions);
+  }
+}
+
 /** A causal language model session stepped one chunk of tokens at a time. */
 export class CausalLmSession {
   private constructor(
@@ -85,28 +149,8 @@ export class CausalLmSession {
   /** Opens `modelPath` on the first provider that works for `options.device`. */
   static async open(modelPath: string, options: SessionOptions): Promise<CausalLmSession> {
     const runtime = await loadOrt();
-    const fallbacks: string[] = [];
-    for (const candidate of providerCandidates(options.device, process.platform, cudaProviderInstalled())) {
-      if ('skipped' in candidate) {
-        fallbacks.push(`${candidate.skipped}: ${candidate.reason}`);
-        continue;
-      }
-      try {
-        const session = await runtime.InferenceSession.create(modelPath, {
-          executionProviders: [candidate.provider],
-          graphOptimizationLevel: 'all',
-          intraOpNumThreads: options.threads,
-        });
-        return new CausalLmSession(runtime, session, kvLayout(session), candidate.provider, fallbacks);
-      } catch (error) {
-        const message = (error as Error).message;
-        if (candidate.provider === 'cpu') {
-          throw new Error(`ONNX Runtime could not load the model file ${modelPath}: ${message}`, { cause: error });
-        }
-        fallbacks.push(`${candidate.provider}: ${message.split('\n')[0]}`);
-      }
-    }
-    throw new Error(`no execution provider could load ${modelPath}: ${fallbacks.join('; ')}`);
+    const { session, provider, fallbacks } = await createSession(runtime, modelPath, options);
+    return new CausalLmSession(runtime, session, kvLayout(session), provider, fallbacks);
   }
 
   /** An empty cache for batch size 1. */
@@ -156,6 +200,67 @@ export class CausalLmSession {
         ? raw.slice(last * vocab, (last + 1) * vocab)
         : fromHalfArray(raw.subarray(last * vocab, (last + 1) * vocab));
     return { logits: row, kv: { length: total, tensors: this.layout.presentNames.map((n) => out[n] as Tensor) } };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Element arrays `GraphSession` feeds: float32 and float64 values, int64 ids and labels. */
+export type GraphArray = Float32Array | Float64Array | BigInt64Array;
+
+/** One named input of `GraphSession.run`. */
+export interface GraphFeed {
+  readonly data: GraphArray;
+  readonly dims: readonly number[];
+}
+
+function tensorType(data: GraphArray): 'float32' | 'float64' | 'int64' {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  return 'int64';
+}
+
+/**
+ * A session over any graph with float inputs and outputs (the fine-tuning graphs: loss and
+ * LoRA gradients). Feeds are plain typed arrays; outputs come back as Float32Array (or
+ * Float64Array for double graphs), so no caller handles ORT tensors.
+ */
+export class GraphSession {
+  private constructor(
+    private readonly runtime: Ort,
+    private readonly session: OrtModule.InferenceSession,
+    /** The provider the session runs on. */
+    readonly provider: ProviderName,
+    /** Why earlier candidates were not used, one line each. */
+    readonly fallbacks: readonly string[],
+  ) {}
+
+  /** Opens `model` (a path or the serialized ModelProto) on the first provider that works for `options.device`. */
+  static async open(model: string | Uint8Array, options: SessionOptions): Promise<GraphSession> {
+    const runtime = await loadOrt();
+    const { session, provider, fallbacks } = await createSession(runtime, model, options);
+    return new GraphSession(runtime, session, provider, fallbacks);
+  }
+
+  /** The graph's output names. */
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs the graph; returns `outputs` (default: all outputs) by name. */
+  async run(feeds: Record<string, GraphFeed>, outputs?: readonly string[]): Promise<Record<string, Float32Array | Float64Array>> {
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds)) tensors[name] = new this.runtime.Tensor(tensorType(feed.data), feed.data, [...feed.dims]);
+    const out = outputs ? await this.session.run(tensors, [...outputs]) : await this.session.run(tensors);
+    const result: Record<string, Float32Array | Float64Array> = {};
+    for (const [name, tensor] of Object.entries(out)) {
+      const data = tensor.data;
+      if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new Error(`output ${name} is ${tensor.type}, not float32 or float64`);
+      result[name] = data;
+    }
+    return result;
   }
 
   async dispose(): Promise<void> {

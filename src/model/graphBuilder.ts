@@ -12,6 +12,7 @@ const { onnx } = onnxProto;
 /** ONNX element types used by SmolCode graphs (values of `TensorProto.DataType`). */
 export const DataType = {
   float: onnx.TensorProto.DataType.FLOAT,
+  double: onnx.TensorProto.DataType.DOUBLE,
   uint8: onnx.TensorProto.DataType.UINT8,
   int8: onnx.TensorProto.DataType.INT8,
   int32: onnx.TensorProto.DataType.INT32,
@@ -25,6 +26,7 @@ export type DataType = (typeof DataType)[keyof typeof DataType];
 
 const BYTES_PER_ELEMENT: Record<DataType, number> = {
   [DataType.float]: 4,
+  [DataType.double]: 8,
   [DataType.uint8]: 1,
   [DataType.int8]: 1,
   [DataType.int32]: 4,

@@ -20,12 +20,13 @@ export class Ops {
     );
   }
 
-  /** A scalar float constant of `dataType` (float or float16). */
+  /** A scalar float constant of `dataType` (float, float16 or double). */
   scalar(value: number, dataType: DataType = DataType.float): string {
     return this.cached(`f:${dataType}:${value}`, () => {
       if (dataType === DataType.float16) return this.g.constant(dataType, [], Uint16Array.of(floatToHalfBits(value)));
       if (dataType === DataType.float) return this.g.constant(dataType, [], Float32Array.of(value));
-      throw new Error(`scalar(): unsupported data type ${dataType}; use float or float16`);
+      if (dataType === DataType.double) return this.g.constant(dataType, [], Float64Array.of(value));
+      throw new Error(`scalar(): unsupported data type ${dataType}; use float, float16 or double`);
     });
   }
 
@@ -115,6 +116,55 @@ export class Ops {
   }
   where(condition: string, a: string, b: string): string {
     return this.one('Where', [condition, a, b]);
+  }
+  exp(x: string): string {
+    return this.one('Exp', [x]);
+  }
+  /** log(softmax(x)) along `axis`, computed stably. */
+  logSoftmax(x: string, axis: number): string {
+    return this.one('LogSoftmax', [x], { axis });
+  }
+  /** Sum over `axes`, keeping them as size-1 dims (axes are an input since opset 13). */
+  reduceSum(x: string, axes: readonly number[]): string {
+    return this.one('ReduceSum', [x, this.int64(axes)], { keepdims: 1 });
+  }
+  /** Broadcasts `x` to `shape` (numpy rules). */
+  expand(x: string, shape: readonly number[]): string {
+    return this.one('Expand', [x, this.int64(shape)]);
+  }
+  /** `x[starts:ends]` along `axes` (step 1). */
+  slice(x: string, starts: readonly number[], ends: readonly number[], axes: readonly number[]): string {
+    return this.one('Slice', [x, this.int64(starts), this.int64(ends), this.int64(axes)]);
+  }
+  /** Zero-pads `x`; `pads` lists all begins, then all ends, as ONNX Pad does. */
+  pad(x: string, pads: readonly number[]): string {
+    return this.one('Pad', [x, this.int64(pads)]);
+  }
+  equal(a: string, b: string): string {
+    return this.one('Equal', [a, b]);
+  }
+  not(x: string): string {
+    return this.one('Not', [x]);
+  }
+  /** Elements of `x` picked by `indices` along `axis` (indices have the rank of `x`). */
+  gatherElements(x: string, indices: string, axis: number): string {
+    return this.one('GatherElements', [x, indices], { axis });
+  }
+  /** Zeros of `data` with `updates` added at `indices` (ScatterND, reduction add: repeats sum). */
+  scatterNdAdd(data: string, indices: string, updates: string): string {
+    return this.one('ScatterND', [data, indices, updates], { reduction: 'add' });
+  }
+  /** Elementwise maximum. */
+  max(a: string, b: string): string {
+    return this.one('Max', [a, b]);
+  }
+  /** `data` with `updates` added at `indices` along `axis` (ScatterElements, reduction add). */
+  scatterElementsAdd(data: string, indices: string, updates: string, axis: number): string {
+    return this.one('ScatterElements', [data, indices, updates], { axis, reduction: 'add' });
+  }
+  /** `alpha·op(A)·op(B)` for 2-D `a`, `b`, with optional transposes. */
+  gemm(a: string, b: string, options: { transA?: boolean; transB?: boolean; alpha?: number } = {}): string {
+    return this.one('Gemm', [a, b], { transA: options.transA ? 1 : 0, transB: options.transB ? 1 : 0, alpha: float(options.alpha ?? 1) });
   }
   /** `A·Bᵀ` for 2-D `a`; used where B is stored as [out, in] and must not be copied. */
   gemmTransB(a: string, b: string, alpha = 1): string {

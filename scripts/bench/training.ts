@@ -1,0 +1,126 @@
+/**
+ * @file Training benchmark: LoRA training tokens/s and peak RSS for a SmolLM2-shaped model
+ * (default 135M, all seven targets, rank 8) at one sequence length (default 512) on one
+ * device, next to the engine's prefill tokens/s on the same model (fp32) in the same run. Each
+ * measurement runs in its own child process so that its peak RSS is its own.
+ *
+ *   node --import tsx scripts/bench/training.ts [--shape 135M] [--seq-len 512] [--batch-size 1]
+ *     [--steps 3] [--threads 0] [--device cpu] [--json FILE]
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { makeBatch } from '../../src/finetune/data';
+import { LoraGraphSession } from '../../src/finetune/graphSession';
+import { initLoraWeights, LORA_TARGETS, loraModules, type LoraConfig } from '../../src/finetune/lora';
+import { buildTrainingGraph } from '../../src/finetune/trainingGraph';
+import { Engine } from '../../src/inference/engine';
+import { readModelConfig } from '../../src/model/config';
+import { SHAPE_NAMES, type ShapeName } from '../../src/model/configTypes';
+import { SafetensorsFile } from '../../src/model/safetensors';
+import { safetensorsSource } from '../../src/model/weights';
+import type { Device } from '../../src/settingsSchema';
+import { DEFAULT_MODEL_CACHE, ensureModel } from './models';
+
+const { values } = parseArgs({
+  options: {
+    shape: { type: 'string', default: '135M' },
+    'seq-len': { type: 'string', default: '512' },
+    'batch-size': { type: 'string', default: '1' },
+    steps: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '0' },
+    device: { type: 'string', default: 'cpu' },
+    json: { type: 'string' },
+    part: { type: 'string' },
+    model: { type: 'string' },
+  },
+});
+const seqLen = Number(values['seq-len']);
+const batchSize = Number(values['batch-size']);
+const steps = Number(values.steps);
+const threads = Number(values.threads);
+const device = values.device as Device;
+const LORA: LoraConfig = { rank: 8, alpha: 16, targets: [...LORA_TARGETS], useRslora: false };
+
+/** Peak resident set of this process in MiB (getrusage's ru_maxrss is in KiB on Linux). */
+function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Deterministic pseudo-random token ids (the model is random, so any ids are typical). */
+function tokens(n: number, vocab: number): number[] {
+  let x = 12345;
+  return Array.from({ length: n }, () => (x = (x * 1103515245 + 12345) % 2147483648) % vocab);
+}
+
+async function measureTraining(modelDir: string): Promise<Record<string, number | string>> {
+  const config = readModelConfig(join(modelDir, 'config.json'));
+  const file = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
+  const buildStart = performance.now();
+  const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize, seqLen, lora: LORA, gradients: true });
+  const session = await LoraGraphSession.open(graph, { device, threads });
+  file.close();
+  const setupSeconds = (performance.now() - buildStart) / 1000;
+  const params = initLoraWeights(loraModules(config, LORA), 0);
+  const rows = Array.from({ length: batchSize }, (_, r) => {
+    const ids = tokens(seqLen + r, config.vocabSize).slice(r);
+    return { inputIds: ids, labels: ids };
+  });
+  const batch = makeBatch(rows, seqLen);
+  await session.run(batch, params); // warm-up: first-run allocations
+  const start = performance.now();
+  let loss = 0;
+  for (let i = 0; i < steps; i++) loss = (await session.run(batch, params)).loss;
+  const seconds = (performance.now() - start) / 1000;
+  await session.dispose();
+  return {
+    provider: session.provider,
+    trainTokensPerSecond: (steps * batchSize * seqLen) / seconds,
+    secondsPerMicroBatch: seconds / steps,
+    setupSeconds,
+    loss,
+    trainPeakRssMiB: peakRssMiB(),
+  };
+}
+
+async function measurePrefill(modelDir: string): Promise<Record<string, number | string>> {
+  const engine = await Engine.load({ modelDir, dtype: 'fp32', device, threads, prefillChunk: seqLen });
+  const config = readModelConfig(join(modelDir, 'config.json'));
+  const prompt = engine.tokenizer.decode(tokens(seqLen, config.vocabSize));
+  await engine.complete({ slot: 'warm', prompt, maxNewTokens: 1, reuseCache: false });
+  let best = Infinity;
+  let promptTokens = 0;
+  for (let i = 0; i < steps; i++) {
+    const stats = await engine.complete({ slot: 'bench', prompt, maxNewTokens: 1, reuseCache: false });
+    best = Math.min(best, stats.timeToFirstTokenMs);
+    promptTokens = stats.promptTokens;
+  }
+  await engine.dispose();
+  return { prefillTokensPerSecond: promptTokens / (best / 1000), prefillTokens: promptTokens, prefillPeakRssMiB: peakRssMiB() };
+}
+
+function runPart(part: string, modelDir: string): Record<string, number | string> {
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--part', part, '--model', modelDir, ...process.argv.slice(2)];
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
+  if (child.status !== 0) throw new Error(`${part} measurement failed (exit ${child.status})`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, number | string>;
+}
+
+if (values.part) {
+  const result = values.part === 'train' ? await measureTraining(values.model!) : await measurePrefill(values.model!);
+  console.log(JSON.stringify(result));
+} else {
+  if (!(SHAPE_NAMES as readonly string[]).includes(values.shape!)) throw new Error(`--shape must be one of ${SHAPE_NAMES.join(', ')}`);
+  const model = ensureModel(values.shape as ShapeName, 0, ['fp32'], DEFAULT_MODEL_CACHE, (line) => console.error(line));
+  const prefill = runPart('prefill', model.dir);
+  const train = runPart('train', model.dir);
+  const report = { shape: values.shape, seqLen, batchSize, steps, threads, device, loraRank: LORA.rank, targets: LORA.targets.length, ...prefill, ...train };
+  console.log(
+    `${values.shape} seq ${seqLen} x${batchSize} on ${device} (${train.provider}): ` +
+      `training ${Number(train.trainTokensPerSecond).toFixed(0)} tok/s (${Number(train.secondsPerMicroBatch).toFixed(2)} s per micro-batch, peak RSS ${Number(train.trainPeakRssMiB).toFixed(0)} MiB); ` +
+      `engine prefill ${Number(prefill.prefillTokensPerSecond).toFixed(0)} tok/s (fp32, peak RSS ${Number(prefill.prefillPeakRssMiB).toFixed(0)} MiB)`,
+  );
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+}

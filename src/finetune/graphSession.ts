@@ -1,0 +1,90 @@
+/**
+ * @file Runs a LoRA training (or evaluation) graph: writes it to a temporary ONNX file, opens
+ * it through inference/session.ts (the one module that touches ONNX Runtime), and feeds one
+ * micro-batch plus the current LoRA matrices per run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphSession, type GraphFeed, type SessionOptions } from '../inference/session';
+import { writeOnnxModel } from '../model/onnxWriter';
+import { gradName, type TrainingGraph } from './trainingGraph';
+
+/** One micro-batch, row-major [batchSize, seqLen]; label -100 is ignored. */
+export interface MicroBatch {
+  readonly batchSize: number;
+  readonly seqLen: number;
+  readonly inputIds: BigInt64Array;
+  readonly attentionMask: BigInt64Array;
+  readonly labels: BigInt64Array;
+}
+
+/** LoRA matrices (or their gradients) by PEFT name. */
+export type FloatTensors = ReadonlyMap<string, Float32Array | Float64Array>;
+
+/** What one run returns: the mean loss and, for training graphs, every LoRA gradient. */
+export interface StepResult {
+  readonly loss: number;
+  readonly grads: Map<string, Float32Array | Float64Array>;
+  /** [B·S, V] logits, from graphs built with `logits: true`. */
+  readonly logits?: Float32Array | Float64Array;
+}
+
+/** An open training or evaluation graph; `dispose()` releases the session. */
+export class LoraGraphSession {
+  private constructor(
+    private readonly session: GraphSession,
+    private readonly graph: TrainingGraph,
+    private readonly double: boolean,
+    private readonly withGradients: boolean,
+  ) {}
+
+  /** Serializes `graph` and opens it; `double` must match how the graph was built. */
+  static async open(graph: TrainingGraph, options: SessionOptions & { readonly double?: boolean }): Promise<LoraGraphSession> {
+    const dir = mkdtempSync(join(tmpdir(), 'smolcode-lora-'));
+    try {
+      const path = join(dir, 'graph.onnx');
+      writeOnnxModel(graph.graph, path);
+      const session = await GraphSession.open(path, options);
+      return new LoraGraphSession(session, graph, options.double ?? false, session.outputNames.some((n) => n.startsWith('grad.')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The execution provider in use. */
+  get provider(): string {
+    return this.session.provider;
+  }
+
+  /** Runs one micro-batch with the LoRA matrices `weights`. */
+  async run(batch: MicroBatch, weights: FloatTensors): Promise<StepResult> {
+    const dims = [batch.batchSize, batch.seqLen];
+    const feeds: Record<string, GraphFeed> = {
+      input_ids: { data: batch.inputIds, dims },
+      attention_mask: { data: batch.attentionMask, dims },
+      labels: { data: batch.labels, dims },
+    };
+    for (const m of this.graph.modules) {
+      for (const [name, shape] of [
+        [m.a, m.aShape],
+        [m.b, m.bShape],
+      ] as const) {
+        const values = weights.get(name);
+        if (!values) throw new Error(`missing LoRA tensor ${name}`);
+        const data = this.double ? (values instanceof Float64Array ? values : Float64Array.from(values)) : values instanceof Float32Array ? values : Float32Array.from(values);
+        feeds[name] = { data, dims: shape };
+      }
+    }
+    const out = await this.session.run(feeds);
+    const grads = new Map<string, Float32Array | Float64Array>();
+    if (this.withGradients) {
+      for (const m of this.graph.modules) for (const name of [m.a, m.b]) grads.set(name, out[gradName(name)]);
+    }
+    return { loss: out.loss[0], grads, logits: out.logits };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * @file Merges a LoRA adapter into its base model: W' = W + scale · B·A for every adapted
+ * Linear, then writes a complete model folder the engine loads like any other (config.json,
+ * generation config and tokenizer files copied from the base, onnx/model*.onnx built with the
+ * same graph builder as make-model). By default the folder is the adapter's own, so an adapter
+ * folder becomes directly usable for completion and chat.
+ */
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readModelConfig } from '../model/config';
+import { ONNX_VARIANTS, VARIANT_FILE, type OnnxVariant } from '../model/configTypes';
+import type { WrittenFile } from '../model/modelFolder';
+import { writeOnnxModel } from '../model/onnxWriter';
+import { precisionFor } from '../model/precision';
+import { architectureFor } from '../model/registry';
+import { SafetensorsFile } from '../model/safetensors';
+import { safetensorsSource, type WeightSource } from '../model/weights';
+import { loadAdapter, type Adapter } from './adapter';
+import { loraModules, loraScale } from './lora';
+
+/** Files copied from the base model folder when present. */
+const COPIED_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+
+/** What to merge. */
+export interface MergeOptions {
+  readonly modelDir: string;
+  readonly adapterDir: string;
+  /** Output folder (default: the adapter folder). */
+  readonly outDir?: string;
+  /** ONNX variants to write (default: those the base folder has, else fp32). */
+  readonly variants?: readonly OnnxVariant[];
+}
+
+/** `weights` with every adapted Linear replaced by W + scale · B·A (computed in float64, stored float32). */
+export function mergedWeights(weights: WeightSource, adapter: Adapter, config: ReturnType<typeof readModelConfig>): WeightSource {
+  const scale = loraScale(adapter.lora);
+  const byWeight = new Map(loraModules(config, adapter.lora).map((m) => [`${m.module}.weight`, m]));
+  return {
+    label: `${weights.label} + LoRA`,
+    has: (name) => weights.has(name),
+    shape: (name) => weights.shape(name),
+    read: (name) => {
+      const w = weights.read(name);
+      const m = byWeight.get(name);
+      if (!m) return w;
+      const a = adapter.weights.get(m.a)!;
+      const b = adapter.weights.get(m.b)!;
+      const [out, r] = m.bShape;
+      const inp = m.aShape[1];
+      const merged = new Float32Array(out * inp);
+      const row = new Float64Array(inp);
+      for (let o = 0; o < out; o++) {
+        row.fill(0);
+        for (let k = 0; k < r; k++) {
+          const bk = b[o * r + k];
+          for (let i = 0; i < inp; i++) row[i] += bk * a[k * inp + i];
+        }
+        for (let i = 0; i < inp; i++) merged[o * inp + i] = w[o * inp + i] + scale * row[i];
+      }
+      return merged;
+    },
+  };
+}
+
+/** The variants the base folder has under onnx/ (fp32 when it has none). */
+function presentVariants(modelDir: string): OnnxVariant[] {
+  const present = ONNX_VARIANTS.filter((v) => existsSync(join(modelDir, 'onnx', VARIANT_FILE[v])));
+  return present.length > 0 ? present : ['fp32'];
+}
+
+/** Merges and writes the model folder; returns the ONNX files written. */
+export function mergeAdapter(options: MergeOptions): WrittenFile[] {
+  const modelDir = resolve(options.modelDir);
+  const outDir = resolve(options.outDir ?? options.adapterDir);
+  const config = readModelConfig(join(modelDir, 'config.json'));
+  const adapter = loadAdapter(options.adapterDir, config);
+  const safetensorsPath = join(modelDir, 'model.safetensors');
+  if (!existsSync(safetensorsPath)) throw new Error(`${modelDir} has no model.safetensors; merging needs the base model's float weights`);
+  mkdirSync(join(outDir, 'onnx'), { recursive: true });
+  for (const name of COPIED_FILES) {
+    if (existsSync(join(modelDir, name)) && resolve(modelDir, name) !== resolve(outDir, name)) copyFileSync(join(modelDir, name), join(outDir, name));
+  }
+  const file = SafetensorsFile.open(safetensorsPath);
+  try {
+    const weights = mergedWeights(safetensorsSource(file), adapter, config);
+    return (options.variants ?? presentVariants(modelDir)).map((variant) => {
+      const start = performance.now();
+      const path = join(outDir, 'onnx', VARIANT_FILE[variant]);
+      writeOnnxModel(architectureFor(config).buildInferenceGraph(config, weights, precisionFor(variant)), path);
+      return { path, bytes: statSync(path).size, seconds: (performance.now() - start) / 1000 };
+    });
+  } finally {
+    file.close();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * @file Fine-tuning options and the defaults sized from the dataset, in the spirit of the
+ * self-hosted fine-tuners (Axolotl, Unsloth, TRL's SFT recipes):
+ * - LoRA rank 8, alpha 16 (scale 2), on all seven Linear modules; AdamW, lr 2e-4 (SGD: 1e-2),
+ *   weight decay 0.01 (SGD 0), gradient clipping at global norm 1.0;
+ * - sequence length 512 tokens (capped by the model's context); micro-batch 1 sequence and
+ *   gradient accumulation up to 8, so the effective batch is min(8, samples) sequences;
+ * - epochs: 3 below 1,000 samples, 2 below 10,000, else 1; steps = ceil(epochs · samples /
+ *   effective batch) unless `steps` or `epochs` is given;
+ * - warmup 5% of the steps (at least 1 when there are 20 or more steps), then cosine decay to 0;
+ * - validation (when a validation file is given) about 10 times per run and before the first
+ *   step, early stopping after 3 evaluations without improvement, a checkpoint at every evaluation.
+ */
+import type { Device } from '../settingsSchema';
+import { LORA_TARGETS, type LoraConfig, type LoraTarget } from './lora';
+import type { OptimizerName } from './optimizer';
+
+/** What the caller (CLI, extension) asks for; everything but the paths is optional. */
+export interface FinetuneOptions {
+  readonly modelDir: string;
+  readonly dataPath: string;
+  readonly valPath?: string;
+  readonly outDir: string;
+  readonly steps?: number;
+  readonly epochs?: number;
+  readonly lr?: number;
+  readonly batchSize?: number;
+  readonly gradAccum?: number;
+  readonly seqLen?: number;
+  readonly rank?: number;
+  readonly alpha?: number;
+  readonly targets?: readonly LoraTarget[];
+  readonly useRslora?: boolean;
+  readonly optimizer?: OptimizerName;
+  readonly weightDecay?: number;
+  readonly maxGradNorm?: number;
+  readonly warmupRatio?: number;
+  readonly shuffle?: boolean;
+  readonly seed?: number;
+  /** Start from this PEFT adapter's matrices (its rank, alpha and targets win). */
+  readonly initAdapter?: string;
+  /** Continue from `outDir`'s checkpoint when there is one. */
+  readonly resume?: boolean;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly evalEvery?: number;
+  readonly checkpointEvery?: number;
+  /** Evaluations without improvement before stopping (0: never stop early). */
+  readonly patience?: number;
+}
+
+/** Every training choice, resolved. */
+export interface TrainingPlan {
+  readonly steps: number;
+  readonly epochs: number;
+  readonly lr: number;
+  readonly batchSize: number;
+  readonly gradAccum: number;
+  readonly seqLen: number;
+  readonly warmupSteps: number;
+  readonly lora: LoraConfig;
+  readonly optimizer: OptimizerName;
+  readonly weightDecay: number;
+  readonly maxGradNorm: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly evalEvery: number;
+  readonly checkpointEvery: number;
+  readonly patience: number;
+}
+
+/** The default sequence length for a model context of `maxPositions` tokens. */
+export function defaultSeqLen(maxPositions: number): number {
+  return Math.min(512, maxPositions);
+}
+
+function positiveInt(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Resolves `options` for a training set of `samples` sequences; see the file header for the rules. */
+export function resolvePlan(options: FinetuneOptions, samples: number, seqLen: number, lora?: LoraConfig): TrainingPlan {
+  if (options.steps !== undefined && options.epochs !== undefined) throw new RangeError('give steps or epochs, not both');
+  const batchSize = positiveInt(options.batchSize, 'batchSize', 1);
+  const gradAccum = positiveInt(options.gradAccum, 'gradAccum', Math.max(1, Math.min(8, Math.floor(samples / batchSize))));
+  const effective = batchSize * gradAccum;
+  const epochs = options.epochs ?? (samples < 1000 ? 3 : samples < 10000 ? 2 : 1);
+  if (!(epochs > 0)) throw new RangeError(`epochs must be positive, got ${epochs}`);
+  const steps = positiveInt(options.steps, 'steps', Math.max(1, Math.ceil((epochs * samples) / effective)));
+  const optimizer = options.optimizer ?? 'adamw';
+  const warmupRatio = options.warmupRatio ?? 0.05;
+  const warmupSteps = Math.floor(steps * warmupRatio) || (steps >= 20 && warmupRatio > 0 ? 1 : 0);
+  const evalEvery = positiveInt(options.evalEvery, 'evalEvery', Math.max(1, Math.round(steps / 10)));
+  const rank = positiveInt(options.rank, 'rank', 8);
+  return {
+    steps,
+    epochs: (steps * effective) / samples,
+    lr: options.lr ?? (optimizer === 'adamw' ? 2e-4 : 1e-2),
+    batchSize,
+    gradAccum,
+    seqLen,
+    warmupSteps,
+    lora: lora ?? {
+      rank,
+      alpha: options.alpha ?? 2 * rank,
+      targets: options.targets ?? [...LORA_TARGETS],
+      useRslora: options.useRslora ?? false,
+    },
+    optimizer,
+    weightDecay: options.weightDecay ?? (optimizer === 'adamw' ? 0.01 : 0),
+    maxGradNorm: options.maxGradNorm ?? 1,
+    shuffle: options.shuffle ?? true,
+    seed: options.seed ?? 42,
+    evalEvery,
+    checkpointEvery: positiveInt(options.checkpointEvery, 'checkpointEvery', evalEvery),
+    patience: options.patience ?? 3,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * @file Merging: a PEFT adapter merged into a tiny base model with `smolcode merge` gives an
+ * ONNX model folder the engine loads, and its logits equal the training graph's forward with
+ * the adapter as separate LoRA matrices (1e-4 absolute on logits of order one: both are float32
+ * with different summation orders, W + s·B·A folded versus applied as two extra products).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { mergeCommand } from '../../../src/cli/commands/merge';
+import { saveAdapter } from '../../../src/finetune/adapter';
+import { makeBatch } from '../../../src/finetune/data';
+import { LoraGraphSession } from '../../../src/finetune/graphSession';
+import { loraModules, type LoraConfig } from '../../../src/finetune/lora';
+import { Rng } from '../../../src/finetune/rng';
+import { buildTrainingGraph } from '../../../src/finetune/trainingGraph';
+import { Engine } from '../../../src/inference/engine';
+import { CausalLmSession } from '../../../src/inference/session';
+import { SafetensorsFile } from '../../../src/model/safetensors';
+import { safetensorsSource } from '../../../src/model/weights';
+import { makeTempModel, type TempModel } from '../../support/tinyModel';
+
+const LORA: LoraConfig = { rank: 4, alpha: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], useRslora: false };
+
+describe('merged adapters', () => {
+  let model: TempModel;
+  let adapterDir: string;
+  let weights: Map<string, Float32Array>;
+  before(() => {
+    model = makeTempModel();
+    adapterDir = mkdtempSync(join(tmpdir(), 'smolcode-merge-'));
+    const rng = new Rng(9);
+    weights = new Map();
+    for (const m of loraModules(model.config, LORA)) {
+      weights.set(m.a, Float32Array.from({ length: m.aShape[0] * m.aShape[1] }, () => (rng.next() * 2 - 1) * 0.2));
+      weights.set(m.b, Float32Array.from({ length: m.bShape[0] * m.bShape[1] }, () => (rng.next() * 2 - 1) * 0.2));
+    }
+    saveAdapter(adapterDir, { lora: LORA, baseModel: model.dir, weights });
+  });
+  after(() => {
+    model.dispose();
+    rmSync(adapterDir, { recursive: true, force: true });
+  });
+
+  it('the engine logits of the merged model equal the training graph forward with the adapter', async () => {
+    const code = await mergeCommand.run(['--model', model.dir, '--adapter', adapterDir]);
+    assert.equal(code, 0);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) assert.ok(existsSync(join(adapterDir, f)), f);
+
+    const engine = await Engine.load({ modelDir: adapterDir, dtype: 'fp32', device: 'cpu', threads: 1 });
+    const ids = engine.promptIds('function add(a, b) {\n  return a + b;\n}').slice(0, 8);
+    const stats = await engine.complete({ slot: 'test', prompt: 'const x = ', maxNewTokens: 3 });
+    assert.equal(stats.promptTokens > 0, true);
+    await engine.dispose();
+
+    const V = model.config.vocabSize;
+    const S = ids.length;
+    const file = SafetensorsFile.open(join(model.dir, 'model.safetensors'));
+    const graph = buildTrainingGraph(model.config, safetensorsSource(file), { batchSize: 1, seqLen: S, lora: LORA, gradients: false, logits: true });
+    const training = await LoraGraphSession.open(graph, { device: 'cpu', threads: 1 });
+    file.close();
+    const { logits } = await training.run(makeBatch([{ inputIds: ids, labels: ids }], S), weights);
+    await training.dispose();
+
+    const merged = await CausalLmSession.open(join(adapterDir, 'onnx', 'model.onnx'), { device: 'cpu', threads: 1 });
+    const base = await CausalLmSession.open(join(model.dir, 'onnx', 'model.onnx'), { device: 'cpu', threads: 1 });
+    let kv = merged.emptyKv();
+    let maxDiff = 0;
+    let baseDiff = 0;
+    for (let s = 0; s < S; s++) {
+      const out = await merged.step([ids[s]], kv);
+      kv = out.kv;
+      for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(out.logits[v] - logits![s * V + v]));
+    }
+    const baseLast = await base.step(ids, base.emptyKv());
+    for (let v = 0; v < V; v++) baseDiff = Math.max(baseDiff, Math.abs(baseLast.logits[v] - logits![(S - 1) * V + v]));
+    await merged.dispose();
+    await base.dispose();
+    assert.ok(maxDiff < 1e-4, `merged vs training-graph logits differ by ${maxDiff}`);
+    assert.ok(baseDiff > 1e-2, `the adapter should change the logits (base differs by only ${baseDiff})`);
+  });
+});
