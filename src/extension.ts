@@ -10,7 +10,9 @@ import { CHAT_VIEW_ID } from './chat/chatViewProvider';
 import { registerPendingCommands } from './commands/pending';
 import { selectDevice, selectModel, toggleInlineCompletions } from './commands/settingsCommands';
 import { Settings } from './config';
+import { adaptersRoot, adapterSettingKey, resolveAdapterModel, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/adapterCommands';
 import { registerDatasetCommand } from './finetune/datasetCommand';
+import { registerFinetuneCommands } from './finetune/finetuneCommand';
 import { CompletionService } from './inference/completion/service';
 import { templateNamed } from './inference/completion/template/promptTemplate';
 import { ensureModelWithProgress } from './inference/downloadUi';
@@ -29,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): void {
   status.setEnabled(settings.get('completion.enabled'));
   const shownErrors = new Set<string>();
 
+  // Long jobs (dataset building, fine-tuning) get their own process so completions stay fast.
+  const jobs = new WorkerClient({ workerPath: context.asAbsolutePath('dist/worker.mjs'), log: (level, message) => log[level](`jobs ${message}`) });
   const client = new WorkerClient({
     workerPath: context.asAbsolutePath('dist/worker.mjs'),
     log: (level, message) => log[level](message),
@@ -36,9 +40,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const models = new ModelService(
     client,
     settings,
-    async (role) => {
+    async (role, signal) => {
       const model = role === 'completion' ? settings.get('completion.model') : settings.get('chat.model');
-      const resolved = await ensureModelWithProgress({ model, dtype: settings.get('dtype') }, settings, context.globalStorageUri);
+      const dtype = settings.get('dtype');
+      const base = (weights: boolean) => ensureModelWithProgress({ model, dtype, weights }, settings, context.globalStorageUri);
+      const adapter = settings.get(adapterSettingKey(role)).trim();
+      if (adapter) return resolveAdapterModel(role, adapter, dtype, { jobs, log, baseModel: base }, signal);
+      const resolved = await base(false);
       return { dir: resolved.dir, tokenizerDir: resolved.tokenizerDir };
     },
     log,
@@ -51,7 +59,12 @@ export function activate(context: vscode.ExtensionContext): void {
         status.setError(message);
         if (shownErrors.has(message)) return;
         shownErrors.add(message);
-        void vscode.window.showErrorMessage(`SmolCode: ${message}`, 'Show Log').then((pick) => pick && log.show());
+        // A bad adapter folder is fixed by choosing another adapter (or None).
+        const fix = error.name === 'AdapterFolderError' ? 'Select Adapter' : undefined;
+        void vscode.window.showErrorMessage(`SmolCode: ${message}`, ...(fix ? [fix] : []), 'Show Log').then((pick) => {
+          if (pick === 'Show Log') log.show();
+          else if (pick === fix) void vscode.commands.executeCommand(SELECT_ADAPTER_COMMAND);
+        });
       },
     },
   );
@@ -76,8 +89,6 @@ export function activate(context: vscode.ExtensionContext): void {
     (request) => log.debug(describeRequest(request)),
   );
   const history = new EditorHistory();
-  // Long jobs (dataset building, fine-tuning) get their own process so completions stay fast.
-  const jobs = new WorkerClient({ workerPath: context.asAbsolutePath('dist/worker.mjs'), log: (level, message) => log[level](`jobs ${message}`) });
 
   context.subscriptions.push(
     log,
@@ -104,6 +115,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('smolcode.selectModel', () => selectModel(settings)),
     vscode.commands.registerCommand('smolcode.selectDevice', () => selectDevice(settings)),
     registerDatasetCommand(context, log, settings, jobs),
+    ...registerFinetuneCommands({ context, log, settings, jobs }),
+    vscode.commands.registerCommand(SELECT_ADAPTER_COMMAND, () => selectAdapter(settings, adaptersRoot(context))),
     ...registerPendingCommands(log),
   );
 

@@ -38,6 +38,14 @@ export interface SettingTypes {
   'dataset.seed': number;
   'dataset.languages': string[];
   'dataset.mixture': Record<string, number>;
+  'completion.adapter': string;
+  'chat.adapter': string;
+  'finetune.steps': number;
+  'finetune.rank': number;
+  'finetune.alpha': number;
+  'finetune.learningRate': number;
+  'finetune.seqLen': number;
+  'finetune.targets': string[];
 }
 
 export type SettingKey = keyof SettingTypes;
@@ -68,6 +76,14 @@ export const SETTING_KEYS = [
   'dataset.seed',
   'dataset.languages',
   'dataset.mixture',
+  'completion.adapter',
+  'chat.adapter',
+  'finetune.steps',
+  'finetune.rank',
+  'finetune.alpha',
+  'finetune.learningRate',
+  'finetune.seqLen',
+  'finetune.targets',
 ] as const satisfies readonly SettingKey[];
 
 /**

@@ -9,11 +9,8 @@ interface PendingCommand {
   readonly feature: string;
 }
 
-const PENDING: readonly PendingCommand[] = [
-  { id: 'smolcode.finetuneWorkspace', feature: 'Fine-tuning' },
-  { id: 'smolcode.cancelFinetune', feature: 'Fine-tuning (and so cancelling it)' },
-  { id: 'smolcode.selectAdapter', feature: 'LoRA adapters' },
-];
+/** Empty while every contributed command is implemented; a row per command whose feature has not landed. */
+const PENDING: readonly PendingCommand[] = [];
 
 /** The message shown for a command whose feature is not in this build. */
 export function pendingMessage(feature: string): string {

@@ -11,41 +11,10 @@ import type { Settings } from '../config';
 import { ensureModelWithProgress } from '../inference/downloadUi';
 import { isAbortError } from '../inference/modelStore/errors';
 import type { WorkerClient } from '../inference/workerClient';
-import { datasetBuildRequest, type DatasetProgress } from '../shared/workerProtocol';
-import { parseLanguageNames } from './dataset/languages';
-import { OUTPUT_FILES, type DatasetOptions } from './dataset/pipeline';
-import type { DatasetReport } from './dataset/report';
-import { parseMixture } from './dataset/types';
+import { OUTPUT_FILES } from './dataset/pipeline';
+import { datasetDir, datasetOptionsFromSettings, datasetSummary, pickWorkspaceFolder, runDatasetJob, withCancellableProgress } from './jobUi';
 
 export const BUILD_DATASET_COMMAND = 'smolcode.buildDataset';
-
-/** Progress messages at most this often; a scan reports every file. */
-const REPORT_INTERVAL_MS = 200;
-
-async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length <= 1) return folders[0];
-  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder to build the training set from' });
-}
-
-/** The build options from the settings (scoped to the folder); bad values throw, naming themselves. */
-function optionsFor(settings: Settings, folder: vscode.WorkspaceFolder, out: vscode.Uri): DatasetOptions {
-  return {
-    workspace: folder.uri.fsPath,
-    out: out.fsPath,
-    repoName: folder.name,
-    seqLen: settings.get('dataset.seqLen', folder.uri),
-    minScore: settings.get('dataset.minScore', folder.uri),
-    seed: settings.get('dataset.seed', folder.uri),
-    languages: parseLanguageNames(settings.get('dataset.languages', folder.uri)),
-    mixture: parseMixture(settings.get('dataset.mixture', folder.uri)),
-  };
-}
-
-function summary(report: DatasetReport): string {
-  const count = (split: keyof DatasetReport['splits']) => Object.values(report.splits[split].samples).reduce((a, b) => a + b, 0);
-  return `${report.files.kept} of ${report.files.seen} files kept; ${count('train')} training and ${count('validation')} validation samples`;
-}
 
 /**
  * Registers the build command, which runs in `jobs`. The output goes to the workspace's
@@ -58,39 +27,22 @@ export function registerDatasetCommand(context: vscode.ExtensionContext, log: vs
       void vscode.window.showInformationMessage('SmolCode: a training set is already being built.');
       return;
     }
-    const folder = await pickFolder();
+    const folder = await pickWorkspaceFolder('Folder to build the training set from');
     if (!folder) {
       if (!vscode.workspace.workspaceFolders?.length) void vscode.window.showWarningMessage('SmolCode: open a folder to build a training set from it.');
       return;
     }
     running = true;
     try {
-      const out = vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'dataset', folder.name);
-      const options = optionsFor(settings, folder, out);
+      const out = datasetDir(context, folder);
+      const options = datasetOptionsFromSettings(settings, folder, out);
       const model = await ensureModelWithProgress({ model: settings.get('chat.model'), dtype: settings.get('dtype') }, settings, context.globalStorageUri);
-      const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `SmolCode: building a training set from ${folder.name}`, cancellable: true },
-        async (progress, token) => {
-          const controller = new AbortController();
-          const cancel = token.onCancellationRequested(() => controller.abort());
-          let last = 0;
-          try {
-            const onProgress = ({ phase, done, total, path }: DatasetProgress) => {
-              const now = Date.now();
-              if (now - last < REPORT_INTERVAL_MS) return;
-              last = now;
-              const what = phase === 'scan' ? `scanning ${done} files` : `${phase === 'samples' ? 'writing samples' : 'scoring'} ${done}/${total ?? '?'}`;
-              progress.report({ message: `${what}: ${path}` });
-            };
-            return await jobs.job(datasetBuildRequest, { options, tokenizerDir: model.tokenizerDir }, onProgress, controller.signal);
-          } finally {
-            cancel.dispose();
-          }
-        },
+      const report = await withCancellableProgress(`SmolCode: building a training set from ${folder.name}`, (progress, signal) =>
+        runDatasetJob(jobs, options, model.tokenizerDir, (message) => progress.report({ message }), signal),
       );
-      log.info(`${BUILD_DATASET_COMMAND}: ${summary(report)}; written to ${out.fsPath}`);
+      log.info(`${BUILD_DATASET_COMMAND}: ${datasetSummary(report)}; written to ${out.fsPath}`);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(out, OUTPUT_FILES.reportMarkdown));
-      void vscode.window.showInformationMessage(`SmolCode: ${summary(report)}.`);
+      void vscode.window.showInformationMessage(`SmolCode: ${datasetSummary(report)}.`);
     } catch (error) {
       if (isAbortError(error)) {
         log.info(`${BUILD_DATASET_COMMAND}: cancelled`);

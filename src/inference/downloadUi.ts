@@ -47,7 +47,7 @@ export async function ensureModelWithProgress(
   return vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `SmolCode: downloading ${request.model} (${request.dtype})`,
+      title: `SmolCode: downloading ${request.model} (${request.dtype}${request.weights ? ' and float weights' : ''})`,
       cancellable: true,
     },
     async (progress, token) => {

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { Settings } from '../config';
-import type { SettingKey } from '../settingsSchema';
+import type { Dtype, SettingKey } from '../settingsSchema';
 import type { GenerateRequest, GenerateStats } from './engine';
 import type { Role } from '../shared/workerProtocol';
 import type { WorkerClient } from './workerClient';
@@ -15,6 +15,8 @@ import type { WorkerClient } from './workerClient';
 export interface ModelLocation {
   readonly dir: string;
   readonly tokenizerDir: string;
+  /** The ONNX variant to load when it differs from `smolcode.dtype` (a merged adapter in fp32). */
+  readonly dtype?: Dtype;
 }
 
 /** Finds (downloading if needed) the model folder of a role for the current settings. */
@@ -27,7 +29,18 @@ export interface LoadedModel {
 }
 
 /** Settings that change which model a role runs, or how. */
-export const MODEL_SETTINGS: readonly SettingKey[] = ['completion.model', 'chat.model', 'dtype', 'device', 'threads', 'localModelPath', 'hubEndpoint', 'tokenizerPath'];
+export const MODEL_SETTINGS: readonly SettingKey[] = [
+  'completion.model',
+  'chat.model',
+  'completion.adapter',
+  'chat.adapter',
+  'dtype',
+  'device',
+  'threads',
+  'localModelPath',
+  'hubEndpoint',
+  'tokenizerPath',
+];
 
 export interface ModelServiceEvents {
   readonly onLoading: (role: Role, what: string) => void;
@@ -87,7 +100,7 @@ export class ModelService implements vscode.Disposable {
     try {
       const location = await this.resolveModel(role, this.shutdown.signal);
       const device = this.settings.get('device');
-      const dtype = this.settings.get('dtype');
+      const dtype = location.dtype ?? this.settings.get('dtype');
       const result = await this.client.load(role, {
         modelDir: location.dir,
         tokenizerFallbackDir: location.tokenizerDir,

@@ -5,7 +5,12 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { DatasetOptions } from '../finetune/dataset/pipeline';
 import type { DatasetReport } from '../finetune/dataset/report';
+import type { MergeOptions } from '../finetune/merge';
+import type { FinetuneOptions } from '../finetune/plan';
+import type { FinetuneResult } from '../finetune/trainer';
 import type { EngineOptions, GenerateRequest, GenerateStats } from '../inference/engine';
+import type { OnnxVariant } from '../model/configTypes';
+import type { WrittenFile } from '../model/modelFolder';
 
 export interface ExecutionProviderInfo {
   readonly name: string;
@@ -93,3 +98,32 @@ export interface DatasetBuildParams {
 
 /** Builds a training set from a workspace; progress comes as `jobProgressNotification`s. */
 export const datasetBuildRequest = new RequestType<DatasetBuildParams, DatasetReport, void>('dataset/build');
+
+/** Trains a LoRA adapter: the trainer's options without its hooks (paths are the worker's). */
+export interface FinetuneRunParams {
+  readonly id: number;
+  readonly options: FinetuneOptions;
+}
+
+/**
+ * Trains a LoRA adapter into `options.outDir`; progress comes as `jobProgressNotification`s
+ * carrying the trainer's events. Cancelling ends the request with an error after the trainer
+ * has saved its checkpoint (the caller sees an `AbortError`).
+ */
+export const finetuneRunRequest = new RequestType<FinetuneRunParams, FinetuneResult, void>('finetune/run');
+
+/** What merging reports: each ONNX variant as it starts. */
+export interface MergeProgress {
+  readonly variant: OnnxVariant;
+  readonly index: number;
+  readonly total: number;
+}
+
+export interface AdapterMergeParams {
+  readonly id: number;
+  /** The variants are required here: the caller knows which one it will load. */
+  readonly options: MergeOptions & { readonly variants: readonly OnnxVariant[] };
+}
+
+/** Merges a PEFT adapter into its base model as an ONNX model folder; cancellable between variants. */
+export const adapterMergeRequest = new RequestType<AdapterMergeParams, WrittenFile[], void>('adapter/merge');

@@ -15,15 +15,21 @@ import {
 import { describeRuntime } from '../inference/session';
 import { buildDataset } from '../finetune/dataset/pipeline';
 import { loadSampleTokenizer } from '../finetune/dataset/samples/sampleTokenizer';
+import { mergeAdapter } from '../finetune/merge';
+import { runFinetune } from '../finetune/trainer';
 import {
+  adapterMergeRequest,
   chunkNotification,
   countTokensRequest,
   datasetBuildRequest,
+  finetuneRunRequest,
   generateRequest,
   jobProgressNotification,
   loadRequest,
   runtimeInfoRequest,
+  type MergeProgress,
 } from '../shared/workerProtocol';
+import type { CancellationToken } from 'vscode-jsonrpc';
 import { Engines } from './engines';
 
 function connect(): MessageConnection {
@@ -74,19 +80,49 @@ connection.onRequest(generateRequest, async ({ id, role, request }, token) => {
   }
 });
 
-connection.onRequest(datasetBuildRequest, async ({ id, options, tokenizerDir }, token) => {
+/**
+ * Runs a job handler with an AbortSignal tied to the request's JSON-RPC cancellation and a
+ * progress callback that sends `jobProgressNotification`s tagged with the caller's job id.
+ */
+async function runJob<T>(id: number, token: CancellationToken, body: (signal: AbortSignal, progress: (progress: unknown) => void) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const subscription = token.onCancellationRequested(() => controller.abort());
   try {
-    return await buildDataset(options, {
-      tokenizer: await loadSampleTokenizer(tokenizerDir),
-      signal: controller.signal,
-      onProgress: (progress) => void connection.sendNotification(jobProgressNotification, { id, progress }),
-    });
+    return await body(controller.signal, (progress) => void connection.sendNotification(jobProgressNotification, { id, progress }));
   } finally {
     subscription.dispose();
   }
-});
+}
+
+/** Lets queued messages (a cancellation) through between synchronous pieces of work. */
+const yieldToMessages = () => new Promise((resolve) => setImmediate(resolve));
+
+connection.onRequest(datasetBuildRequest, ({ id, options, tokenizerDir }, token) =>
+  runJob(id, token, async (signal, onProgress) => buildDataset(options, { tokenizer: await loadSampleTokenizer(tokenizerDir), signal, onProgress })),
+);
+
+connection.onRequest(finetuneRunRequest, ({ id, options }, token) =>
+  runJob(id, token, async (signal, onProgress) => {
+    const result = await runFinetune(options, { signal, onProgress });
+    // The trainer ends a cancelled run normally (after its checkpoint); the request must fail.
+    if (result.status === 'cancelled') signal.throwIfAborted();
+    return result;
+  }),
+);
+
+connection.onRequest(adapterMergeRequest, ({ id, options }, token) =>
+  runJob(id, token, async (signal, onProgress) => {
+    const written = [];
+    // One variant at a time, so that a cancel is seen between them (each is synchronous work).
+    for (const [index, variant] of options.variants.entries()) {
+      await yieldToMessages();
+      signal.throwIfAborted();
+      onProgress({ variant, index, total: options.variants.length } satisfies MergeProgress);
+      written.push(...mergeAdapter({ ...options, variants: [variant] }));
+    }
+    return written;
+  }),
+);
 
 connection.onClose(() => process.exit(0));
 connection.listen();

@@ -44,6 +44,12 @@ export const SMALL_FILES: readonly HubFile[] = [
   { path: 'special_tokens_map.json', required: false },
 ];
 
+/**
+ * The float weights fine-tuning and adapter merging read (SmolLM2's repos keep one
+ * `model.safetensors` at the root); downloaded only when a request asks for `weights`.
+ */
+export const WEIGHTS_FILES: readonly HubFile[] = [{ path: 'model.safetensors', required: true }];
+
 /** A file of a hub repository, and whether a 404 for it is an error. */
 export interface HubFile {
   readonly path: string;

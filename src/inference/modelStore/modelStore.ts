@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { catalogEntry, DEFAULT_REVISION, modelFiles, onnxFile, TOKENIZER_FILES, type HubFile } from './catalog';
+import { catalogEntry, DEFAULT_REVISION, modelFiles, onnxFile, TOKENIZER_FILES, WEIGHTS_FILES, type HubFile } from './catalog';
 import { HubFileNotFoundError, MissingModelFilesError } from './errors';
 import { downloadFile, probeFile, sizeOnDisk, type DownloadContext, type FileProgress } from './fileDownload';
 import type { ProxyConfig } from './hubConfig';
@@ -23,6 +23,8 @@ export interface ModelRequest {
   readonly dtype: string;
   /** Hub branch, tag or commit; `main` when absent. */
   readonly revision?: string;
+  /** Also get the float weights (`model.safetensors`) that fine-tuning and merging read. */
+  readonly weights?: boolean;
 }
 
 /** Byte counts for the file in flight and for the whole model. */
@@ -72,6 +74,18 @@ export interface ResolvedModel {
 /** Records, per dtype, that every file of a model was downloaded and verified. */
 const completeMarker = (dtype: string) => `.smolcode-${dtype}.complete.json`;
 
+/** Records that the float weights were downloaded and verified (apart from any dtype). */
+const WEIGHTS_MARKER = '.smolcode-weights.complete.json';
+
+/** Throws `MissingModelFilesError` when a local folder lacks the float weights a request asks for. */
+function checkLocalWeights(dir: string, request: ModelRequest): void {
+  if (!request.weights) return;
+  const missing = WEIGHTS_FILES.map((f) => f.path).filter((file) => !existsSync(join(dir, file)));
+  if (missing.length > 0) {
+    throw new MissingModelFilesError(dir, missing, 'fine-tuning and adapter merging read the float weights; add them beside config.json or clear smolcode.localModelPath');
+  }
+}
+
 /** Branch, tag or commit names as the hub allows them; no `..` so that it stays inside the store. */
 function checkRevision(revision: string): string {
   if (!/^[\w.\-/]+$/.test(revision) || revision.split('/').includes('..')) {
@@ -99,10 +113,10 @@ function downloadContext(options: StoreOptions, onProgress?: (p: FileProgress) =
 }
 
 /** Whether a previous download of `dtype` into `dir` finished; reads the marker's file list. */
-async function isComplete(dir: string, dtype: string): Promise<boolean> {
+async function isComplete(dir: string, marker: string): Promise<boolean> {
   let files: unknown;
   try {
-    files = JSON.parse(await readFile(join(dir, completeMarker(dtype)), 'utf8'));
+    files = JSON.parse(await readFile(join(dir, marker), 'utf8'));
   } catch {
     return false;
   }
@@ -163,9 +177,11 @@ export async function findCachedModel(request: ModelRequest, options: StoreOptio
   if (options.localModelPath) {
     const dir = resolve(options.localModelPath);
     const tokenizerDir = checkLocalModelFolder(dir, graph, options.tokenizerPath) ?? findTokenizerDir([hubDir]);
+    checkLocalWeights(dir, request);
     return tokenizerDir ? { source: 'local', dir, onnxPath: join(dir, graph), tokenizerDir } : undefined;
   }
-  if (!(await isComplete(hubDir, request.dtype))) return undefined;
+  if (!(await isComplete(hubDir, completeMarker(request.dtype)))) return undefined;
+  if (request.weights && !(await isComplete(hubDir, WEIGHTS_MARKER))) return undefined;
   return { source: 'hub', dir: hubDir, onnxPath: join(hubDir, graph), tokenizerDir: hubDir };
 }
 
@@ -192,7 +208,13 @@ export async function ensureModel(request: ModelRequest, options: StoreOptions):
   if (options.offline) {
     throw new MissingModelFilesError(hubDir, [onnxFile(request.dtype)], `${entry.id} (${request.dtype}) was never downloaded and the store is offline`);
   }
-  const present = await downloadFiles(entry.repo, revision, modelFiles(request.dtype), hubDir, options);
-  await writeFile(join(hubDir, completeMarker(request.dtype)), JSON.stringify(present));
+  // One download for everything missing, so that progress counts against one total.
+  const graphDone = await isComplete(hubDir, completeMarker(request.dtype));
+  const graphFiles = graphDone ? [] : modelFiles(request.dtype);
+  const weightFiles = request.weights && !(await isComplete(hubDir, WEIGHTS_MARKER)) ? WEIGHTS_FILES : [];
+  const present = await downloadFiles(entry.repo, revision, [...graphFiles, ...weightFiles], hubDir, options);
+  const of = (files: readonly HubFile[]) => present.filter((file) => files.some((f) => f.path === file));
+  if (!graphDone) await writeFile(join(hubDir, completeMarker(request.dtype)), JSON.stringify(of(graphFiles)));
+  if (weightFiles.length > 0) await writeFile(join(hubDir, WEIGHTS_MARKER), JSON.stringify(of(weightFiles)));
   return { source: 'hub', dir: hubDir, onnxPath: join(hubDir, onnxFile(request.dtype)), tokenizerDir: hubDir };
 }
