@@ -1,0 +1,185 @@
+/**
+ * @file `npm run bench`: our engine against stock transformers.js on the same ONNX files of
+ * random SmolLM2-shaped models (generated once and cached). For each shape and dtype, each run
+ * of each runtime is measured in its own child process (scripts/bench/worker.ts), so that peak
+ * RSS is one runtime's and load time is a fresh process's; the parent prints a markdown table to stdout, progress to stderr, and writes
+ * every sample as JSON. Not a test: nothing here asserts on timings.
+ */
+import '../src/shared/telemetry';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VARIANT_FILE, type OnnxVariant } from '../src/model/configTypes';
+import { loadTokenizer } from '../src/inference/tokenizer';
+import { medians, mergeResults, RUNTIME_LABEL, type RuntimeName, type WorkerResult } from './bench/metrics';
+import { ensureModel, generatorVersion, onnxBytes, type BenchModel } from './bench/models';
+import { parseBenchOptions, USAGE, type BenchOptions } from './bench/options';
+import { buildPrompts, type BenchPrompts } from './bench/prompts';
+import { report, type CaseResult, type RuntimeResult } from './bench/report';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const WORKER = join(HERE, 'bench', 'worker.ts');
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** The commit and the number of uncommitted changes under src/, which is what "ours" ran. */
+function sourceState(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: resolve(HERE, '..'), encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty > 0 ? ` + ${dirty} uncommitted change(s) under src/` : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function packageVersion(name: string): string {
+  const path = resolve(HERE, '..', 'node_modules', ...name.split('/'), 'package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
+/** Runs one worker process and returns its result; its output goes to our stderr. */
+function runWorker(args: readonly string[], resultPath: string): Promise<WorkerResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args, '--result', resultPath], {
+      stdio: ['ignore', 2, 2],
+      env: process.env,
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code !== 0) {
+        reject(new Error(`the worker (${args.join(' ')}) exited with ${signal ?? `code ${code}`}`));
+        return;
+      }
+      resolvePromise(JSON.parse(readFileSync(resultPath, 'utf8')) as WorkerResult);
+    });
+  });
+}
+
+/**
+ * Measures both runtimes on one model file, one worker process per runtime and run, the
+ * runtimes taking turns run by run so that a busy spell on a shared machine hits both alike.
+ */
+async function measureCase(
+  model: BenchModel,
+  dtype: OnnxVariant,
+  options: BenchOptions,
+  promptsPath: string,
+  scratch: string,
+): Promise<CaseResult> {
+  const parts = new Map<RuntimeName, WorkerResult[]>(options.runtimes.map((r) => [r, []]));
+  const seconds = new Map<RuntimeName, number>(options.runtimes.map((r) => [r, 0]));
+  for (let run = 1; run <= options.runs; run++) {
+    for (const runtime of options.runtimes) {
+      log(`${model.shape} ${dtype}: ${RUNTIME_LABEL[runtime]}, run ${run}/${options.runs}`);
+      const start = performance.now();
+      const args = [
+        ['--runtime', runtime],
+        ['--model', model.dir],
+        ['--dtype', dtype],
+        ['--threads', String(options.threads)],
+        ['--runs', '1'],
+        ['--first-run', String(run)],
+        ['--decode-tokens', String(options.decodeTokens)],
+        ['--prompts', promptsPath],
+      ].flat();
+      parts.get(runtime)?.push(await runWorker(args, join(scratch, `${model.shape}-${dtype}-${runtime}-${run}.json`)));
+      seconds.set(runtime, (seconds.get(runtime) ?? 0) + (performance.now() - start) / 1000);
+    }
+  }
+  const runtimes: Partial<Record<RuntimeName, RuntimeResult>> = {};
+  for (const [runtime, results] of parts) {
+    const merged = mergeResults(results);
+    runtimes[runtime] = { ...merged, medians: medians(merged.samples), wallSeconds: seconds.get(runtime) ?? 0 };
+  }
+  return { shape: model.shape, dtype, file: `onnx/${VARIANT_FILE[dtype]}`, fileBytes: onnxBytes(model.dir, dtype), runtimes };
+}
+
+function setupLines(options: BenchOptions, prompts: BenchPrompts, models: readonly BenchModel[]): string[] {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `## SmolCode bench, ${new Date().toISOString()}`,
+    '',
+    `- machine: ${cpu}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
+      `onnxruntime-node ${packageVersion('onnxruntime-node')}; @huggingface/transformers ${packageVersion('@huggingface/transformers')}`,
+    `- ours: the engine in the working tree at ${sourceState()}`,
+    `- both runtimes on the CPU provider with ${options.threads} intra-op threads; medians of ${options.runs} run(s), one process per run, runtimes alternating` +
+      (options.quick ? ' (--quick)' : ''),
+    `- models: random weights (seed ${options.seed}), generator ${generatorVersion()}: ` +
+      models.map((m) => `${m.shape} ${m.generated ? `generated in ${m.generationSeconds.toFixed(1)} s` : 'from cache'}`).join(', '),
+    `- prompts: ${prompts.source}; decode starts after ${prompts.decode.ids.length} tokens, greedy, end-of-sequence ignored; ` +
+      'prefill tok/s = prompt tokens / time to first token; keystroke = time to first token',
+    `- load: ours = Engine.load (tokenizer + session, from prompt text); transformers.js = AutoModelForCausalLM.from_pretrained (no tokenizer, token ids in)`,
+    `- 1-minute load average at the end: ${loadavg()[0]?.toFixed(2)} on ${cpus().length} CPUs (other work on the machine skews timings; see the per-table notes)`,
+  ];
+}
+
+async function main(): Promise<number> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  if (!options) {
+    console.log(USAGE);
+    return 0;
+  }
+  const start = performance.now();
+  const models = options.shapes.map((shape) => {
+    const model = ensureModel(shape, options.seed, options.dtypes, options.cacheDir, log);
+    for (const f of model.written) log(`  wrote ${f.path} ${(f.bytes / 1e6).toFixed(1)} MB in ${f.seconds.toFixed(1)} s`);
+    return model;
+  });
+  const tokenizer = await loadTokenizer((models[0] as BenchModel).dir);
+  const prompts = buildPrompts(tokenizer);
+  const scratch = mkdtempSync(join(tmpdir(), 'smolcode-bench-'));
+  try {
+    const promptsPath = join(scratch, 'prompts.json');
+    writeFileSync(promptsPath, JSON.stringify(prompts));
+    const cases: CaseResult[] = [];
+    for (const model of models) {
+      for (const dtype of options.dtypes) cases.push(await measureCase(model, dtype, options, promptsPath, scratch));
+    }
+    const wallSeconds = (performance.now() - start) / 1000;
+    console.log(report(setupLines(options, prompts, models), cases, options.decodeTokens));
+    console.log(`total wall time ${wallSeconds.toFixed(0)} s`);
+    const json = {
+      schema: 1,
+      date: new Date().toISOString(),
+      wallSeconds,
+      options,
+      machine: { cpu: cpus()[0]?.model, cpus: cpus().length, totalMemBytes: totalmem(), node: process.version, platform: process.platform },
+      versions: {
+        onnxruntimeNode: packageVersion('onnxruntime-node'),
+        transformers: packageVersion('@huggingface/transformers'),
+        generator: generatorVersion(),
+        source: sourceState(),
+      },
+      models: models.map((m) => ({ ...m, written: m.written.map((f) => ({ ...f })) })),
+      prompts: {
+        source: prompts.source,
+        tokens: {
+          decode: prompts.decode.ids.length,
+          prefill512: prompts.prefill512.ids.length,
+          prefill1500: prompts.prefill1500.ids.length,
+          edits: prompts.edits.map((e) => e.ids.length),
+        },
+      },
+      cases,
+    };
+    mkdirSync(dirname(resolve(options.out)), { recursive: true });
+    writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
+    log(`wrote ${options.out}`);
+    return 0;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);

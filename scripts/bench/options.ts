@@ -1,0 +1,100 @@
+/**
+ * @file Command-line flags of `npm run bench`, validated at the boundary with messages that
+ * name the bad value and the allowed set.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SHAPE_NAMES, type OnnxVariant, type ShapeName } from '../../src/model/configTypes';
+import { RUNTIMES, type RuntimeName } from './metrics';
+import { DEFAULT_MODEL_CACHE } from './models';
+
+/** The ONNX variants both runtimes can load on the CPU. */
+const BENCH_DTYPES = ['fp32', 'fp16', 'q4', 'int8'] as const satisfies readonly OnnxVariant[];
+
+/** Parsed flags. */
+export interface BenchOptions {
+  readonly shapes: readonly ShapeName[];
+  readonly dtypes: readonly OnnxVariant[];
+  readonly runtimes: readonly RuntimeName[];
+  readonly runs: number;
+  readonly decodeTokens: number;
+  readonly threads: number;
+  readonly seed: number;
+  readonly quick: boolean;
+  readonly cacheDir: string;
+  readonly out: string;
+}
+
+/** Usage text for --help. */
+export const USAGE = `Usage: npm run bench -- [options]
+
+Benchmarks our engine against stock transformers.js on random SmolLM2-shaped models.
+
+Options:
+  --shapes LIST        comma-separated of ${SHAPE_NAMES.join(', ')} (default 135M,360M; --quick: 135M)
+  --dtypes LIST        comma-separated of ${BENCH_DTYPES.join(', ')} (default fp32,q4)
+  --runtimes LIST      comma-separated of ${RUNTIMES.join(', ')} (default both)
+  --runs N             measured runs per metric; the table shows medians (default 3; --quick: 1)
+  --decode-tokens N    new tokens in the decode measurement (default 128; --quick: 16)
+  --threads N          ONNX Runtime intra-op threads for both runtimes (default: ${availableParallelism()}, this machine's CPUs)
+  --seed N             weight seed of the generated models (default 0)
+  --quick              a short smoke run
+  --cache DIR          generated models (default ${DEFAULT_MODEL_CACHE})
+  --out FILE           JSON results (default bench-results/bench-<date>.json)`;
+
+function list<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: readonly T[]): T[] {
+  if (value === undefined) return [...fallback];
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
+  if (items.length === 0 || bad.length > 0) {
+    throw new Error(`--${flag} must be a comma-separated list of ${allowed.join(', ')}; got "${value}"`);
+  }
+  return [...new Set(items as T[])];
+}
+
+function int(flag: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer >= ${min}; got "${value}"`);
+  return n;
+}
+
+function defaultOut(now: Date): string {
+  const stamp = now.toISOString().replace(/:/g, '-').replace(/\..*$/, '');
+  return join('bench-results', `bench-${stamp}.json`);
+}
+
+/** Parses `argv` (without node and the script); returns undefined for --help. */
+export function parseBenchOptions(argv: readonly string[], now = new Date()): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      shapes: { type: 'string' },
+      dtypes: { type: 'string' },
+      runtimes: { type: 'string' },
+      runs: { type: 'string' },
+      'decode-tokens': { type: 'string' },
+      threads: { type: 'string' },
+      seed: { type: 'string' },
+      quick: { type: 'boolean' },
+      cache: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return undefined;
+  const quick = values.quick ?? false;
+  return {
+    shapes: list('shapes', values.shapes, SHAPE_NAMES, quick ? ['135M'] : ['135M', '360M']),
+    dtypes: list('dtypes', values.dtypes, BENCH_DTYPES, ['fp32', 'q4']),
+    runtimes: list('runtimes', values.runtimes, RUNTIMES, RUNTIMES),
+    runs: int('runs', values.runs, quick ? 1 : 3, 1),
+    decodeTokens: int('decode-tokens', values['decode-tokens'], quick ? 16 : 128, 2),
+    threads: int('threads', values.threads, availableParallelism(), 1),
+    seed: int('seed', values.seed, 0, 0),
+    quick,
+    cacheDir: values.cache ?? DEFAULT_MODEL_CACHE,
+    out: values.out ?? defaultOut(now),
+  };
+}
