@@ -74,6 +74,14 @@ export interface CodeServerOptions {
   readonly home: string;
   /** Where the server's stdout/stderr go. */
   readonly logFile: string;
+  /** User settings written over the quiet defaults (`User/settings.json`). */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /**
+   * Remote (machine) settings (`Machine/settings.json`). code-server's workbench is a remote
+   * window, which ignores settings of scope `machine` and `machine-overridable` (such as
+   * `smolcode.localModelPath`) in User settings: they only take effect from here.
+   */
+  readonly machineSettings?: Readonly<Record<string, unknown>>;
 }
 
 /** A running code-server. */
@@ -116,7 +124,12 @@ export class CodeServer {
     const { tools, home, logFile } = options;
     const { userData, extensions } = CodeServer.dirs(home);
     mkdirSync(join(userData, 'User'), { recursive: true });
-    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
+    const settings = { ...userSettings, ...options.settings };
+    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    if (options.machineSettings) {
+      mkdirSync(join(userData, 'Machine'), { recursive: true });
+      writeFileSync(join(userData, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings, null, 2));
+    }
 
     const port = await freePort();
     const args = [

@@ -25,9 +25,12 @@ const files: Readonly<Record<string, string>> = {
   ].join('\n'),
 };
 
-/** Writes the fixture files under `dir` (created if needed) and returns `dir`. */
-export function createFixtureWorkspace(dir: string): string {
-  for (const [relative, content] of Object.entries(files)) {
+/**
+ * Writes the fixture files, plus `extraFiles` (workspace-relative path to content; they win over
+ * fixture files of the same path), under `dir` (created if needed) and returns `dir`.
+ */
+export function createFixtureWorkspace(dir: string, extraFiles: Readonly<Record<string, string>> = {}): string {
+  for (const [relative, content] of Object.entries({ ...files, ...extraFiles })) {
     const path = join(dir, relative);
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, content);

@@ -20,6 +20,13 @@ export const timeouts = {
   extensionActivation: 90_000,
   /** One UI interaction: palette opening, a list filtering, a view revealing. */
   ui: 30_000,
+  /**
+   * An inline suggestion appearing after typing: the first request forks the model worker and
+   * loads the model before it generates.
+   */
+  inlineSuggestion: 120_000,
+  /** A saved editor's text reaching the disk. */
+  save: 15_000,
   /** A webview rendering its content inside its nested iframes. */
   webview: 60_000,
   /** Whole test file (node:test `timeout`), the outer bound on everything above. */

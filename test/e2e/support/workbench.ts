@@ -150,6 +150,72 @@ export class Workbench {
     throw new Error(`the Output panel does not show "${text}" within ${timeouts.ui} ms; it shows: ${shown}`);
   }
 
+  /**
+   * Opens a workspace file in an editor through Quick Open (F1, the `>` replaced by the path,
+   * its row clicked), as a user would, and waits until its editor has focus.
+   */
+  async openFile(relativePath: string): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor({ state: 'visible', timeout: timeouts.ui });
+    // Without the `>` prefix the palette searches files instead of commands.
+    await input.fill(relativePath);
+    const name = relativePath.split('/').at(-1) ?? relativePath;
+    const row = this.quickInput
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(name)}\\s*$`) }) })
+      .first();
+    await row.waitFor({ state: 'visible', timeout: timeouts.ui });
+    await row.click();
+    await this.quickInput.waitFor({ state: 'hidden', timeout: timeouts.ui });
+    await this.page.locator(`${byId('workbench.parts.editor')} .tab.active`).filter({ hasText: name }).waitFor({ timeout: timeouts.ui });
+    await this.activeEditor.locator('textarea, .native-edit-context').first().waitFor({ state: 'attached', timeout: timeouts.ui });
+    await this.page.waitForFunction(() => document.activeElement?.closest('.monaco-editor') !== null, undefined, { timeout: timeouts.ui });
+  }
+
+  /** The text editor of the active editor group. */
+  get activeEditor(): Locator {
+    return this.page.locator(`${byId('workbench.parts.editor')} .editor-group-container.active .monaco-editor`).first();
+  }
+
+  /**
+   * The inline suggestion (ghost text) the active editor shows, as text: the part rendered after
+   * the cursor on its line (`.ghost-text-decoration`) followed by any lines rendered below it
+   * (`.ghost-text` view zone lines; only the single-line case is exercised by a test so far).
+   * Monaco renders spaces as non-breaking spaces; they are turned back into spaces. '' when none
+   * is shown.
+   */
+  async ghostText(): Promise<string> {
+    // Text contents rather than an evaluate(): tsx compiles named functions with a `__name`
+    // helper that does not exist in the page.
+    const unbreak = (text: string) => text.replace(/\u00a0/g, ' ');
+    const inline = (await this.activeEditor.locator('.view-lines .ghost-text-decoration').allTextContents()).map(unbreak).join('');
+    const below = (await this.activeEditor.locator('.view-zones .ghost-text .view-line').allTextContents()).map(unbreak);
+    return below.length > 0 ? [inline, ...below].join('\n') : inline;
+  }
+
+  /**
+   * Waits until the active editor shows ghost text that stays the same for `stableMs`, and
+   * returns it. Fails after `timeout` ms with what it saw.
+   */
+  async waitForGhostText(timeout: number, stableMs = 1_000): Promise<string> {
+    const deadline = Date.now() + timeout;
+    let last = '';
+    let since = Date.now();
+    while (Date.now() < deadline) {
+      const current = await this.ghostText();
+      if (current !== last) {
+        last = current;
+        since = Date.now();
+      } else if (current !== '' && Date.now() - since >= stableMs) {
+        return current;
+      }
+      await sleep(100);
+    }
+    throw new Error(`no stable ghost text within ${timeout} ms; last seen: ${JSON.stringify(last)}`);
+  }
+
   /** Saves a full-window screenshot as `<name>.png` in the artifacts folder; returns its path. */
   async screenshot(name: string): Promise<string> {
     const path = join(this.screenshotDir, `${name}.png`);
