@@ -1,23 +1,31 @@
 /**
- * @file `npm run bench`: our engine against stock transformers.js on the same ONNX files of
- * random SmolLM2-shaped models (generated once and cached). For each shape and dtype, each run
- * of each runtime is measured in its own child process (scripts/bench/worker.ts), so that peak
- * RSS is one runtime's and load time is a fresh process's; the parent prints a markdown table to stdout, progress to stderr, and writes
- * every sample as JSON. Not a test: nothing here asserts on timings.
+ * @file `npm run bench`, in sections (`--sections`, default all):
+ * - engine: our engine against stock transformers.js on the same ONNX files of random
+ *   SmolLM2-shaped models (generated once and cached). For each shape and dtype, each run of each
+ *   runtime is measured in its own child process (scripts/bench/worker.ts), so that peak RSS is
+ *   one runtime's and load time is a fresh process's;
+ * - replay: typing a real function keystroke by keystroke against inline completion
+ *   (scripts/bench/replay.ts, one process per run);
+ * - training: LoRA training throughput beside engine prefill (scripts/bench/training.ts).
+ * The parent prints markdown tables to stdout, progress to stderr, and writes every sample as
+ * JSON. Not a test: nothing here asserts on timings.
  */
 import '../src/shared/telemetry';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VARIANT_FILE, type OnnxVariant } from '../src/model/configTypes';
+import { VARIANT_FILE, type OnnxVariant, type ShapeName } from '../src/model/configTypes';
 import { loadTokenizer } from '../src/inference/tokenizer';
+import { runScript } from './bench/child';
 import { medians, mergeResults, RUNTIME_LABEL, type RuntimeName, type WorkerResult } from './bench/metrics';
 import { ensureModel, generatorVersion, onnxBytes, type BenchModel } from './bench/models';
 import { parseBenchOptions, USAGE, type BenchOptions } from './bench/options';
 import { buildPrompts, type BenchPrompts } from './bench/prompts';
+import { measureReplay, replayTable } from './bench/replaySection';
 import { report, type CaseResult, type RuntimeResult } from './bench/report';
+import { measureTraining, trainingTable } from './bench/trainingSection';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(HERE, 'bench', 'worker.ts');
@@ -40,24 +48,6 @@ function sourceState(): string {
 function packageVersion(name: string): string {
   const path = resolve(HERE, '..', 'node_modules', ...name.split('/'), 'package.json');
   return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
-}
-
-/** Runs one worker process and returns its result; its output goes to our stderr. */
-function runWorker(args: readonly string[], resultPath: string): Promise<WorkerResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args, '--result', resultPath], {
-      stdio: ['ignore', 2, 2],
-      env: process.env,
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== 0) {
-        reject(new Error(`the worker (${args.join(' ')}) exited with ${signal ?? `code ${code}`}`));
-        return;
-      }
-      resolvePromise(JSON.parse(readFileSync(resultPath, 'utf8')) as WorkerResult);
-    });
-  });
 }
 
 /**
@@ -87,7 +77,7 @@ async function measureCase(
         ['--decode-tokens', String(options.decodeTokens)],
         ['--prompts', promptsPath],
       ].flat();
-      parts.get(runtime)?.push(await runWorker(args, join(scratch, `${model.shape}-${dtype}-${runtime}-${run}.json`)));
+      parts.get(runtime)?.push(await runScript<WorkerResult>(WORKER, args, '--result', join(scratch, `${model.shape}-${dtype}-${runtime}-${run}.json`)));
       seconds.set(runtime, (seconds.get(runtime) ?? 0) + (performance.now() - start) / 1000);
     }
   }
@@ -99,23 +89,41 @@ async function measureCase(
   return { shape: model.shape, dtype, file: `onnx/${VARIANT_FILE[dtype]}`, fileBytes: onnxBytes(model.dir, dtype), runtimes };
 }
 
-function setupLines(options: BenchOptions, prompts: BenchPrompts, models: readonly BenchModel[]): string[] {
+/** The shape the replay and training sections use (the completion model's size). */
+const SECTION_SHAPE: ShapeName = '135M';
+
+/** Which variants of which shapes the chosen sections need, so each folder is generated once. */
+function neededModels(options: BenchOptions): Map<ShapeName, OnnxVariant[]> {
+  const needed = new Map<ShapeName, OnnxVariant[]>();
+  const want = (shape: ShapeName, dtypes: readonly OnnxVariant[]) => needed.set(shape, [...new Set([...(needed.get(shape) ?? []), ...dtypes])]);
+  if (options.sections.includes('engine')) for (const shape of options.shapes) want(shape, options.dtypes);
+  if (options.sections.includes('replay')) want(SECTION_SHAPE, options.replayDtypes);
+  if (options.sections.includes('training')) want(SECTION_SHAPE, ['fp32']);
+  return needed;
+}
+
+function setupLines(options: BenchOptions, models: readonly BenchModel[], prompts: BenchPrompts | undefined): string[] {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return [
+  const lines = [
     `## SmolCode bench, ${new Date().toISOString()}`,
     '',
+    `- sections: ${options.sections.join(', ')}${options.quick ? ' (--quick)' : ''}`,
     `- machine: ${cpu}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
       `onnxruntime-node ${packageVersion('onnxruntime-node')}; @huggingface/transformers ${packageVersion('@huggingface/transformers')}`,
     `- ours: the engine in the working tree at ${sourceState()}`,
-    `- both runtimes on the CPU provider with ${options.threads} intra-op threads; medians of ${options.runs} run(s), one process per run, runtimes alternating` +
-      (options.quick ? ' (--quick)' : ''),
     `- models: random weights (seed ${options.seed}), generator ${generatorVersion()}: ` +
       models.map((m) => `${m.shape} ${m.generated ? `generated in ${m.generationSeconds.toFixed(1)} s` : 'from cache'}`).join(', '),
-    `- prompts: ${prompts.source}; decode starts after ${prompts.decode.ids.length} tokens, greedy, end-of-sequence ignored; ` +
-      'prefill tok/s = prompt tokens / time to first token; keystroke = time to first token',
-    `- load: ours = Engine.load (tokenizer + session, from prompt text); transformers.js = AutoModelForCausalLM.from_pretrained (no tokenizer, token ids in)`,
-    `- 1-minute load average at the end: ${loadavg()[0]?.toFixed(2)} on ${cpus().length} CPUs (other work on the machine skews timings; see the per-table notes)`,
   ];
+  if (prompts) {
+    lines.push(
+      `- engine: both runtimes on the CPU provider with ${options.threads} intra-op threads; medians of ${options.runs} run(s), one process per run, runtimes alternating`,
+      `- engine prompts: ${prompts.source}; decode starts after ${prompts.decode.ids.length} tokens, greedy, end-of-sequence ignored; ` +
+        'prefill tok/s = prompt tokens / time to first token; keystroke = time to first token',
+      `- engine load: ours = Engine.load (tokenizer + session, from prompt text); transformers.js = AutoModelForCausalLM.from_pretrained (no tokenizer, token ids in)`,
+    );
+  }
+  lines.push(`- 1-minute load average at the end: ${loadavg()[0]?.toFixed(2)} on ${cpus().length} CPUs (other work on the machine skews timings; see the per-table notes)`);
+  return lines;
 }
 
 async function main(): Promise<number> {
@@ -125,26 +133,40 @@ async function main(): Promise<number> {
     return 0;
   }
   const start = performance.now();
-  const models = options.shapes.map((shape) => {
-    const model = ensureModel(shape, options.seed, options.dtypes, options.cacheDir, log);
+  const models = [...neededModels(options)].map(([shape, dtypes]) => {
+    const model = ensureModel(shape, options.seed, dtypes, options.cacheDir, log);
     for (const f of model.written) log(`  wrote ${f.path} ${(f.bytes / 1e6).toFixed(1)} MB in ${f.seconds.toFixed(1)} s`);
     return model;
   });
-  const tokenizer = await loadTokenizer((models[0] as BenchModel).dir);
-  const prompts = buildPrompts(tokenizer);
+  const modelOf = (shape: ShapeName) => models.find((m) => m.shape === shape) as BenchModel;
   const scratch = mkdtempSync(join(tmpdir(), 'smolcode-bench-'));
   try {
-    const promptsPath = join(scratch, 'prompts.json');
-    writeFileSync(promptsPath, JSON.stringify(prompts));
+    let prompts: BenchPrompts | undefined;
     const cases: CaseResult[] = [];
-    for (const model of models) {
-      for (const dtype of options.dtypes) cases.push(await measureCase(model, dtype, options, promptsPath, scratch));
+    if (options.sections.includes('engine')) {
+      prompts = buildPrompts(await loadTokenizer(modelOf(options.shapes[0] as ShapeName).dir));
+      const promptsPath = join(scratch, 'prompts.json');
+      writeFileSync(promptsPath, JSON.stringify(prompts));
+      for (const shape of options.shapes) {
+        for (const dtype of options.dtypes) cases.push(await measureCase(modelOf(shape), dtype, options, promptsPath, scratch));
+      }
     }
+    const replay = options.sections.includes('replay')
+      ? await measureReplay(modelOf(SECTION_SHAPE), { dtypes: options.replayDtypes, runs: options.runs, threads: options.threads, maxChars: options.replayChars }, scratch, log)
+      : undefined;
+    const training = options.sections.includes('training')
+      ? await measureTraining({ shape: SECTION_SHAPE, seqLen: options.trainSeqLen, steps: options.trainSteps, threads: options.threads, runs: options.runs }, scratch, log)
+      : undefined;
+
     const wallSeconds = (performance.now() - start) / 1000;
-    console.log(report(setupLines(options, prompts, models), cases, options.decodeTokens));
+    const heading = setupLines(options, models, prompts);
+    const parts = [prompts ? report(heading, cases, options.decodeTokens) : [...heading, ''].join('\n')];
+    if (replay) parts.push(replayTable(replay, modelOf(SECTION_SHAPE)), '');
+    if (training) parts.push(trainingTable(training), '');
+    console.log(parts.join('\n'));
     console.log(`total wall time ${wallSeconds.toFixed(0)} s`);
     const json = {
-      schema: 1,
+      schema: 2,
       date: new Date().toISOString(),
       wallSeconds,
       options,
@@ -156,7 +178,7 @@ async function main(): Promise<number> {
         source: sourceState(),
       },
       models: models.map((m) => ({ ...m, written: m.written.map((f) => ({ ...f })) })),
-      prompts: {
+      prompts: prompts && {
         source: prompts.source,
         tokens: {
           decode: prompts.decode.ids.length,
@@ -166,6 +188,8 @@ async function main(): Promise<number> {
         },
       },
       cases,
+      replay,
+      training,
     };
     mkdirSync(dirname(resolve(options.out)), { recursive: true });
     writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);

@@ -78,6 +78,13 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** The `q`-quantile of `values` (nearest rank); NaN for none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
 /** Medians of every metric that has samples. */
 export function medians(samples: Samples): Partial<Record<MetricKey, number>> {
   const out: Partial<Record<MetricKey, number>> = {};

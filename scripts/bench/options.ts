@@ -12,8 +12,14 @@ import { DEFAULT_MODEL_CACHE } from './models';
 /** The ONNX variants both runtimes can load on the CPU. */
 const BENCH_DTYPES = ['fp32', 'fp16', 'q4', 'int8'] as const satisfies readonly OnnxVariant[];
 
+/** The parts of a bench run, in run order. */
+export const SECTIONS = ['engine', 'replay', 'training'] as const;
+/** One part of a bench run. */
+export type Section = (typeof SECTIONS)[number];
+
 /** Parsed flags. */
 export interface BenchOptions {
+  readonly sections: readonly Section[];
   readonly shapes: readonly ShapeName[];
   readonly dtypes: readonly OnnxVariant[];
   readonly runtimes: readonly RuntimeName[];
@@ -22,6 +28,13 @@ export interface BenchOptions {
   readonly threads: number;
   readonly seed: number;
   readonly quick: boolean;
+  /** Variants the replay types against (135M only). */
+  readonly replayDtypes: readonly OnnxVariant[];
+  /** Characters of the function the replay types (undefined: all of it). */
+  readonly replayChars?: number;
+  /** Sequence length and timed steps of the training section (135M only). */
+  readonly trainSeqLen: number;
+  readonly trainSteps: number;
   readonly cacheDir: string;
   readonly out: string;
 }
@@ -29,9 +42,14 @@ export interface BenchOptions {
 /** Usage text for --help. */
 export const USAGE = `Usage: npm run bench -- [options]
 
-Benchmarks our engine against stock transformers.js on random SmolLM2-shaped models.
+Benchmarks our engine against stock transformers.js on random SmolLM2-shaped models, replays
+typing a real function against inline completion, and measures LoRA training throughput.
 
 Options:
+  --sections LIST      comma-separated of ${SECTIONS.join(', ')} (default all):
+                         engine: ours vs transformers.js per shape and dtype
+                         replay: typing a function from node_modules keystroke by keystroke (135M)
+                         training: LoRA training tok/s and peak RSS beside engine prefill (135M fp32)
   --shapes LIST        comma-separated of ${SHAPE_NAMES.join(', ')} (default 135M,360M; --quick: 135M)
   --dtypes LIST        comma-separated of ${BENCH_DTYPES.join(', ')} (default fp32,q4)
   --runtimes LIST      comma-separated of ${RUNTIMES.join(', ')} (default both)
@@ -39,6 +57,10 @@ Options:
   --decode-tokens N    new tokens in the decode measurement (default 128; --quick: 16)
   --threads N          ONNX Runtime intra-op threads for both runtimes (default: ${availableParallelism()}, this machine's CPUs)
   --seed N             weight seed of the generated models (default 0)
+  --replay-dtypes LIST replay variants, of ${BENCH_DTYPES.join(', ')} (default q4,fp32; --quick: q4)
+  --replay-chars N     type only the first N characters of the function (default all; --quick: 200)
+  --train-seq-len N    training section sequence length (default 512; --quick: 128)
+  --train-steps N      training section timed steps (default 3; --quick: 1)
   --quick              a short smoke run
   --cache DIR          generated models (default ${DEFAULT_MODEL_CACHE})
   --out FILE           JSON results (default bench-results/bench-<date>.json)`;
@@ -78,6 +100,11 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
       threads: { type: 'string' },
       seed: { type: 'string' },
       quick: { type: 'boolean' },
+      sections: { type: 'string' },
+      'replay-dtypes': { type: 'string' },
+      'replay-chars': { type: 'string' },
+      'train-seq-len': { type: 'string' },
+      'train-steps': { type: 'string' },
       cache: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -86,6 +113,7 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
   if (values.help) return undefined;
   const quick = values.quick ?? false;
   return {
+    sections: list('sections', values.sections, SECTIONS, SECTIONS),
     shapes: list('shapes', values.shapes, SHAPE_NAMES, quick ? ['135M'] : ['135M', '360M']),
     dtypes: list('dtypes', values.dtypes, BENCH_DTYPES, ['fp32', 'q4']),
     runtimes: list('runtimes', values.runtimes, RUNTIMES, RUNTIMES),
@@ -94,6 +122,10 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
     threads: int('threads', values.threads, availableParallelism(), 1),
     seed: int('seed', values.seed, 0, 0),
     quick,
+    replayDtypes: list('replay-dtypes', values['replay-dtypes'], BENCH_DTYPES, quick ? ['q4'] : ['q4', 'fp32']),
+    replayChars: values['replay-chars'] === undefined && !quick ? undefined : int('replay-chars', values['replay-chars'], 200, 1),
+    trainSeqLen: int('train-seq-len', values['train-seq-len'], quick ? 128 : 512, 2),
+    trainSteps: int('train-steps', values['train-steps'], quick ? 1 : 3, 1),
     cacheDir: values.cache ?? DEFAULT_MODEL_CACHE,
     out: values.out ?? defaultOut(now),
   };

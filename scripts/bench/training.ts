@@ -22,6 +22,7 @@ import { SHAPE_NAMES, type ShapeName } from '../../src/model/configTypes';
 import { SafetensorsFile } from '../../src/model/safetensors';
 import { safetensorsSource } from '../../src/model/weights';
 import type { Device } from '../../src/settingsSchema';
+import { cpuSnapshot, othersShare } from './contention';
 import { DEFAULT_MODEL_CACHE, ensureModel } from './models';
 
 const { values } = parseArgs({
@@ -70,10 +71,12 @@ async function measureTraining(modelDir: string): Promise<Record<string, number 
   });
   const batch = makeBatch(rows, seqLen);
   await session.run(batch, params); // warm-up: first-run allocations
+  const cpuBefore = cpuSnapshot();
   const start = performance.now();
   let loss = 0;
   for (let i = 0; i < steps; i++) loss = (await session.run(batch, params)).loss;
   const seconds = (performance.now() - start) / 1000;
+  const share = othersShare(cpuBefore, cpuSnapshot());
   await session.dispose();
   return {
     provider: session.provider,
@@ -82,6 +85,7 @@ async function measureTraining(modelDir: string): Promise<Record<string, number 
     setupSeconds,
     loss,
     trainPeakRssMiB: peakRssMiB(),
+    ...(share === undefined ? {} : { trainOthersCpuShare: share }),
   };
 }
 
@@ -92,13 +96,20 @@ async function measurePrefill(modelDir: string): Promise<Record<string, number |
   await engine.complete({ slot: 'warm', prompt, maxNewTokens: 1, reuseCache: false });
   let best = Infinity;
   let promptTokens = 0;
+  const cpuBefore = cpuSnapshot();
   for (let i = 0; i < steps; i++) {
     const stats = await engine.complete({ slot: 'bench', prompt, maxNewTokens: 1, reuseCache: false });
     best = Math.min(best, stats.timeToFirstTokenMs);
     promptTokens = stats.promptTokens;
   }
+  const share = othersShare(cpuBefore, cpuSnapshot());
   await engine.dispose();
-  return { prefillTokensPerSecond: promptTokens / (best / 1000), prefillTokens: promptTokens, prefillPeakRssMiB: peakRssMiB() };
+  return {
+    prefillTokensPerSecond: promptTokens / (best / 1000),
+    prefillTokens: promptTokens,
+    prefillPeakRssMiB: peakRssMiB(),
+    ...(share === undefined ? {} : { prefillOthersCpuShare: share }),
+  };
 }
 
 function runPart(part: string, modelDir: string): Record<string, number | string> {

@@ -31,6 +31,7 @@ export class IncrementalDetokenizer {
 
   /** Text still held back (an incomplete character at the end of generation), decoded as is. */
   flush(): string {
+    if (this.pending.length === 0) return '';
     const rest = this.decode(this.pending).slice(this.emitted);
     this.pending = [];
     this.emitted = 0;

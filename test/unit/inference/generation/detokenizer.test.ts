@@ -33,6 +33,13 @@ describe('incremental detokenisation with the SmolLM2 tokenizer', () => {
     assert.equal(chunks.at(-1), '世');
   });
 
+  it('flushes nothing without decoding when no token is pending', () => {
+    const detok = new IncrementalDetokenizer(() => {
+      throw new Error('decode must not be called with no tokens');
+    });
+    assert.equal(detok.flush(), '');
+  });
+
   it('emits an incomplete trailing character on flush', () => {
     const ids = encode('a世');
     const detok = new IncrementalDetokenizer(decode);
