@@ -38,6 +38,7 @@ export interface SettingTypes {
   'dataset.seed': number;
   'dataset.languages': string[];
   'dataset.mixture': Record<string, number>;
+  'dataset.perplexityFilter': boolean;
   'completion.adapter': string;
   'chat.adapter': string;
   'finetune.steps': number;
@@ -76,6 +77,7 @@ export const SETTING_KEYS = [
   'dataset.seed',
   'dataset.languages',
   'dataset.mixture',
+  'dataset.perplexityFilter',
   'completion.adapter',
   'chat.adapter',
   'finetune.steps',

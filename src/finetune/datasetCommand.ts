@@ -12,7 +12,7 @@ import { ensureModelWithProgress } from '../inference/downloadUi';
 import { isAbortError } from '../inference/modelStore/errors';
 import type { WorkerClient } from '../inference/workerClient';
 import { OUTPUT_FILES } from './dataset/pipeline';
-import { datasetDir, datasetOptionsFromSettings, datasetSummary, pickWorkspaceFolder, runDatasetJob, withCancellableProgress } from './jobUi';
+import { datasetDir, datasetOptionsFromSettings, datasetSummary, perplexityModelDir, pickWorkspaceFolder, runDatasetJob, withCancellableProgress } from './jobUi';
 
 export const BUILD_DATASET_COMMAND = 'smolcode.buildDataset';
 
@@ -37,8 +37,9 @@ export function registerDatasetCommand(context: vscode.ExtensionContext, log: vs
       const out = datasetDir(context, folder);
       const options = datasetOptionsFromSettings(settings, folder, out);
       const model = await ensureModelWithProgress({ model: settings.get('chat.model'), dtype: settings.get('dtype') }, settings, context.globalStorageUri);
+      const scoringModel = await perplexityModelDir(settings, context.globalStorageUri);
       const report = await withCancellableProgress(`SmolCode: building a training set from ${folder.name}`, (progress, signal) =>
-        runDatasetJob(jobs, options, model.tokenizerDir, (message) => progress.report({ message }), signal),
+        runDatasetJob(jobs, options, model.tokenizerDir, (message) => progress.report({ message }), signal, scoringModel),
       );
       log.info(`${BUILD_DATASET_COMMAND}: ${datasetSummary(report)}; written to ${out.fsPath}`);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(out, OUTPUT_FILES.reportMarkdown));

@@ -20,7 +20,7 @@ import { mergeVariantFor, RUN_FILE } from './adapterFolder';
 import { OUTPUT_FILES } from './dataset/pipeline';
 import type { DatasetReport } from './dataset/report';
 import { adapterFolderName, finetuneOptionsFrom } from './finetuneSettings';
-import { datasetDir, datasetOptionsFromSettings, datasetSummary, pickWorkspaceFolder, runDatasetJob, throttled, withCancellableProgress } from './jobUi';
+import { datasetDir, datasetOptionsFromSettings, datasetSummary, perplexityModelDir, pickWorkspaceFolder, runDatasetJob, throttled, withCancellableProgress } from './jobUi';
 import { lossChartSvg } from './lossChart';
 import { CHART_FILE, meanThroughput, REPORT_FILE, runReportMarkdown, type RunSummary } from './runReport';
 import type { FinetuneEvent } from './trainer';
@@ -136,11 +136,19 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
   const chatModel = role === 'chat' ? model : await ensureModelWithProgress({ model: settings.get('chat.model'), dtype }, settings, context.globalStorageUri);
   signal.throwIfAborted();
   const baseName = model.source === 'local' ? model.dir : modelName;
+  const scoringModel = await perplexityModelDir(settings, context.globalStorageUri);
 
   const run = await withCancellableProgress(
     `SmolCode: fine-tuning ${role} on ${folder.name}`,
     async (progress, jobSignal) => {
-      const report = await runDatasetJob(jobs, datasetOptions, chatModel.tokenizerDir, (message) => progress.report({ message: `training set: ${message}` }), jobSignal);
+      const report = await runDatasetJob(
+        jobs,
+        datasetOptions,
+        chatModel.tokenizerDir,
+        (message) => progress.report({ message: `training set: ${message}` }),
+        jobSignal,
+        scoringModel,
+      );
       log.info(`${FINETUNE_COMMAND}: ${datasetSummary(report)}; written to ${dataOut.fsPath}`);
       progress.report({ increment: DATASET_SHARE });
       const data = ROLE_DATA[role];

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { Settings } from '../config';
+import { ensureModelWithProgress } from '../inference/downloadUi';
 import type { WorkerClient } from '../inference/workerClient';
 import { datasetBuildRequest, type DatasetProgress } from '../shared/workerProtocol';
 import { parseLanguageNames } from './dataset/languages';
@@ -59,6 +60,17 @@ export function throttled<T>(report: (value: T) => void, intervalMs = REPORT_INT
   };
 }
 
+/**
+ * The base model folder the perplexity filter scores files with, when
+ * `smolcode.dataset.perplexityFilter` is on: the completion model in fp32, since the scorer
+ * runs the plain graph over whole file heads.
+ */
+export async function perplexityModelDir(settings: Settings, storageUri: vscode.Uri): Promise<string | undefined> {
+  if (!settings.get('dataset.perplexityFilter')) return undefined;
+  const model = await ensureModelWithProgress({ model: settings.get('completion.model'), dtype: 'fp32' }, settings, storageUri);
+  return model.dir;
+}
+
 /** Builds the training set in `jobs`, reporting scan and sample progress as notification messages. */
 export function runDatasetJob(
   jobs: WorkerClient,
@@ -66,12 +78,13 @@ export function runDatasetJob(
   tokenizerDir: string,
   report: (message: string) => void,
   signal: AbortSignal,
+  perplexityModelDir?: string,
 ): Promise<DatasetReport> {
   const onProgress = throttled(({ phase, done, total, path }: DatasetProgress) => {
     const what = phase === 'scan' ? `scanning ${done} files` : `${phase === 'samples' ? 'writing samples' : 'scoring'} ${done}/${total ?? '?'}`;
     report(`${what}: ${path}`);
   });
-  return jobs.job(datasetBuildRequest, { options, tokenizerDir }, (p: DatasetProgress) => onProgress(p), signal);
+  return jobs.job(datasetBuildRequest, { options, tokenizerDir, perplexityModelDir }, (p: DatasetProgress) => onProgress(p), signal);
 }
 
 /**

@@ -94,6 +94,8 @@ export interface DatasetBuildParams {
   readonly options: DatasetOptions;
   /** Folder with the tokenizer (and chat template) the samples are shaped for. */
   readonly tokenizerDir: string;
+  /** A base model folder (with onnx/model.onnx) whose perplexity drops outlier files; none: no filter. */
+  readonly perplexityModelDir?: string;
 }
 
 /** Builds a training set from a workspace; progress comes as `jobProgressNotification`s. */

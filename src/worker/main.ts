@@ -14,6 +14,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { describeRuntime } from '../inference/session';
 import { buildDataset } from '../finetune/dataset/pipeline';
+import { openModelScorer } from '../finetune/dataset/modelScorer';
 import { loadSampleTokenizer } from '../finetune/dataset/samples/sampleTokenizer';
 import { mergeAdapter } from '../finetune/merge';
 import { runFinetune } from '../finetune/trainer';
@@ -97,8 +98,16 @@ async function runJob<T>(id: number, token: CancellationToken, body: (signal: Ab
 /** Lets queued messages (a cancellation) through between synchronous pieces of work. */
 const yieldToMessages = () => new Promise((resolve) => setImmediate(resolve));
 
-connection.onRequest(datasetBuildRequest, ({ id, options, tokenizerDir }, token) =>
-  runJob(id, token, async (signal, onProgress) => buildDataset(options, { tokenizer: await loadSampleTokenizer(tokenizerDir), signal, onProgress })),
+connection.onRequest(datasetBuildRequest, ({ id, options, tokenizerDir, perplexityModelDir }, token) =>
+  runJob(id, token, async (signal, onProgress) => {
+    const tokenizer = await loadSampleTokenizer(tokenizerDir);
+    const scorer = perplexityModelDir === undefined ? undefined : await openModelScorer(perplexityModelDir, tokenizer.encode);
+    try {
+      return await buildDataset(options, { tokenizer, scorer, signal, onProgress });
+    } finally {
+      await scorer?.dispose();
+    }
+  }),
 );
 
 connection.onRequest(finetuneRunRequest, ({ id, options }, token) =>

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseLanguageNames } from '../../finetune/dataset/languages';
+import { openModelScorer } from '../../finetune/dataset/modelScorer';
 import { buildDataset } from '../../finetune/dataset/pipeline';
 import { loadSampleTokenizer } from '../../finetune/dataset/samples/sampleTokenizer';
 import { parseMixture } from '../../finetune/dataset/types';
@@ -28,7 +29,10 @@ Options:
   --languages L,...  languages to keep (default: all 15 of Stack-Edu)
   --mixture JSON     sampling rates, e.g. '{"fillInMiddle":0}' (default
                      {"code":1,"docToCode":1,"signatureToBody":0.5,"prefixToRest":0.25,"fillInMiddle":0.25})
-  --tokenizer DIR    SmolLM2 Instruct tokenizer files (default $SMOLCODE_TOKENIZER_DIR)`;
+  --tokenizer DIR    SmolLM2 Instruct tokenizer files (default $SMOLCODE_TOKENIZER_DIR)
+  --perplexity-model DIR
+                     drop files whose perplexity under this base model (its onnx/model.onnx)
+                     is an outlier (modified z-score > 3.5), as Refact does`;
 
 function numberFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -61,6 +65,7 @@ export const datasetCommand: CliCommand = {
       languages: { type: 'string' },
       mixture: { type: 'string' },
       tokenizer: { type: 'string' },
+      'perplexity-model': { type: 'string' },
     });
     if (values.workspace === undefined) throw new UsageError('--workspace DIR is required');
     if (values.out === undefined) throw new UsageError('--out DIR is required');
@@ -84,12 +89,18 @@ export const datasetCommand: CliCommand = {
       mixture: mixtureFlag(values.mixture),
     };
     const tokenizer = await loadSampleTokenizer(resolve(tokenizerDir));
+    const perplexityModel = values['perplexity-model'];
+    if (perplexityModel !== undefined && !existsSync(resolve(perplexityModel, 'onnx', 'model.onnx'))) {
+      throw new UsageError(`--perplexity-model ${perplexityModel}: no onnx/model.onnx (the filter runs the fp32 graph)`);
+    }
+    const scorer = perplexityModel === undefined ? undefined : await openModelScorer(resolve(perplexityModel), tokenizer.encode);
     const interrupt = sigintSignal();
     const start = performance.now();
     let lastLine = 0;
     try {
       const report = await buildDataset(options, {
         tokenizer,
+        scorer,
         signal: interrupt.signal,
         onProgress: ({ phase, done, total }) => {
           const now = performance.now();
@@ -108,6 +119,7 @@ export const datasetCommand: CliCommand = {
       return 0;
     } finally {
       interrupt.dispose();
+      await scorer?.dispose();
     }
   },
 };
