@@ -18,10 +18,11 @@ CODE_SERVER_VERSION="${SMOLCODE_E2E_CODE_SERVER_VERSION:-4.139.1}"
 NODE_VERSION="${SMOLCODE_E2E_NODE_VERSION:-24.21.0}"
 CACHE_ROOT="${SMOLCODE_E2E_CACHE:-$HOME/.cache/smolcode-e2e}"
 
-# chromium: the browser playwright-core drives. The -dev packages and build-essential/python3
+# chromium: the browser playwright-core drives; chromium-common also brings SwiftShader, the
+# software Vulkan adapter the WebGPU integration test runs on. The -dev packages and build-essential/python3
 # build code-server's native modules (kerberos, node-pty, spdlog, sqlite3, ...), see
 # https://github.com/coder/code-server/blob/main/docs/npm.md. Fonts keep screenshots legible.
-APT_PACKAGES=(chromium build-essential python3 pkg-config libkrb5-dev libxkbfile-dev
+APT_PACKAGES=(chromium chromium-common build-essential python3 pkg-config libkrb5-dev libxkbfile-dev
   libsecret-1-dev libx11-dev fonts-dejavu-core fonts-liberation ca-certificates)
 
 log() { printf '[prepare-code-server] %s\n' "$*" >&2; }

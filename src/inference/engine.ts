@@ -3,13 +3,15 @@
  * it owns (reused across requests per slot), samples, detokenises incrementally and applies
  * stop rules. One forward step runs at a time; requests on different slots interleave.
  */
+import { join } from 'node:path';
 import type { Device, Dtype } from '../settingsSchema';
 import { IncrementalDetokenizer } from './generation/detokenizer';
 import { Sampler, type SamplingOptions } from './generation/sampler';
 import { TextStopper } from './generation/stopping';
+import { FusedLmSession } from './fusedSession';
 import { KvSlots, reusableLength } from './kvSlots';
-import { contextLength, eosTokenIds, onnxPath, tokenizerDir } from './modelFiles';
-import { CausalLmSession, type KvState } from './session';
+import { contextLength, eosTokenIds, fusedOnnxPath, onnxPath, tokenizerDir } from './modelFiles';
+import { CausalLmSession } from './session';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
 export interface EngineOptions {
@@ -23,6 +25,38 @@ export interface EngineOptions {
   readonly maxCacheBytes?: number;
   /** Prompt tokens per forward pass while prefilling; bounds the logits buffer (default 256). */
   readonly prefillChunk?: number;
+  /**
+   * Which graph to run: `fused` (`onnx/<dtype>_fused.onnx`, contrib ops and an in-place KV
+   * cache), `plain` (the hub-layout graph), or `auto` (default): fused when the folder has it.
+   */
+  readonly graph?: 'auto' | 'plain' | 'fused';
+  /** Folder for ONNX Runtime's optimised graphs, so later loads skip optimisation (default `<modelDir>/onnx/.optimized`; `''` disables). */
+  readonly optimizedModelDir?: string;
+}
+
+/** A cache as the engine sees it: opaque, with a length. */
+interface Kv {
+  readonly length: number;
+}
+
+/**
+ * What the engine needs from a model session (`CausalLmSession` for plain graphs,
+ * `FusedLmSession` for fused ones). Methods, not function properties, so each session's own
+ * cache type fits.
+ */
+interface LmSession {
+  readonly provider: string;
+  readonly fallbacks: readonly string[];
+  /** true when `step` writes into the cache it is given, so a cache may serve one request at a time. */
+  readonly mutableKv?: boolean;
+  /** An empty cache; preallocating sessions size it for `capacity` positions. */
+  emptyKv(capacity?: number): Kv;
+  kvBytes(kv: Kv): number;
+  truncateKv(kv: Kv, length: number): Kv;
+  /** Makes room for `length` positions up front (preallocated caches). */
+  reserveKv?(kv: Kv, length: number): Kv;
+  step(ids: readonly number[], kv: Kv): Promise<{ readonly logits: Float32Array; readonly kv: Kv }>;
+  dispose(): Promise<void>;
 }
 
 export type FinishReason = 'eos' | 'stop-string' | 'max-tokens' | 'time-budget' | 'cancelled';
@@ -71,11 +105,11 @@ class StepLock {
 }
 
 export class Engine {
-  private readonly slots: KvSlots<KvState>;
+  private readonly slots: KvSlots<Kv>;
   private readonly lock = new StepLock();
 
   private constructor(
-    private readonly session: CausalLmSession,
+    private readonly session: LmSession,
     readonly tokenizer: TextTokenizer,
     private readonly eosIds: ReadonlySet<number>,
     private readonly options: EngineOptions,
@@ -85,11 +119,17 @@ export class Engine {
 
   /** Loads the model folder: tokenizer first (cheap, clear errors), then the ONNX session. */
   static async load(options: EngineOptions): Promise<Engine> {
-    const modelPath = onnxPath(options.modelDir, options.dtype);
+    const graph = options.graph ?? 'auto';
+    const fusedPath = graph === 'plain' ? undefined : fusedOnnxPath(options.modelDir, options.dtype, graph === 'fused');
+    const modelPath = fusedPath ?? onnxPath(options.modelDir, options.dtype);
     const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, options.tokenizerFallbackDir));
     const eos = new Set(eosTokenIds(options.modelDir));
     if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
-    const session = await CausalLmSession.open(modelPath, options);
+    const optimizedModelDir = options.optimizedModelDir ?? join(options.modelDir, 'onnx', '.optimized');
+    const sessionOptions = { ...options, optimizedModelDir: optimizedModelDir === '' ? undefined : optimizedModelDir };
+    const session = fusedPath
+      ? await FusedLmSession.open(fusedPath, sessionOptions, contextLength(options.modelDir))
+      : await CausalLmSession.open(modelPath, sessionOptions);
     return new Engine(session, tokenizer, eos, options);
   }
 
@@ -122,9 +162,20 @@ export class Engine {
     const sampler = new Sampler(request.sampling);
     const prompt = this.promptIds(request.prompt);
     if (prompt.length === 0) throw new Error('the prompt is empty');
-    const cached = request.reuseCache === false ? undefined : this.slots.get(request.slot);
+    const entry = this.slots.get(request.slot);
+    const cached = request.reuseCache === false ? undefined : entry;
     const reused = cached ? reusableLength(cached.tokens, prompt) : 0;
-    let kv = cached && reused > 0 ? this.session.truncateKv(cached.kv, reused) : this.session.emptyKv();
+    let kv: Kv;
+    if (this.session.mutableKv) {
+      // The request takes the slot's buffers (reusing their memory even when not their content),
+      // so a concurrent request on the same slot starts a cache of its own instead of sharing.
+      this.slots.clear(request.slot);
+      const needed = Math.min(prompt.length + request.maxNewTokens, this.contextLength);
+      kv = entry ? this.session.truncateKv(entry.kv, reused) : this.session.emptyKv(needed);
+      kv = this.session.reserveKv?.(kv, needed) ?? kv;
+    } else {
+      kv = cached && reused > 0 ? this.session.truncateKv(cached.kv, reused) : this.session.emptyKv();
+    }
     const history = prompt.slice(0, reused);
     const stopIds = new Set([...this.eosIds, ...(request.stopTokenIds ?? [])]);
     const detokenizer = new IncrementalDetokenizer((ids) => this.tokenizer.decode(ids));

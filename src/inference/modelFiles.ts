@@ -18,6 +18,18 @@ export function onnxPath(modelDir: string, dtype: Dtype): string {
   );
 }
 
+/**
+ * Path of the fused graph for `dtype` (`onnx/model_q4_fused.onnx` next to `onnx/model_q4.onnx`,
+ * as model/configTypes.ts names it), or undefined when the folder has none; with `required`, a
+ * missing file is an error instead.
+ */
+export function fusedOnnxPath(modelDir: string, dtype: Dtype, required = false): string | undefined {
+  const path = join(modelDir, ONNX_FILE[dtype].replace(/\.onnx$/, '_fused.onnx'));
+  if (existsSync(path)) return path;
+  if (required) throw new Error(`${modelDir} has no fused graph ${path} for dtype "${dtype}" (make-model --fused writes one)`);
+  return undefined;
+}
+
 function readJson(path: string): Record<string, unknown> | undefined {
   if (!existsSync(path)) return undefined;
   try {

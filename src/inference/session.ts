@@ -2,7 +2,8 @@
  * @file The only module that touches onnxruntime-node. It loads the runtime lazily, with a
  * dynamic import, so that ORT_DISABLE_TELEMETRY is already set (see shared/telemetry.ts) and so
  * that processes which never run a model never load the native library. It opens causal-LM
- * sessions with the hub's I/O convention and runs one forward step at a time.
+ * sessions with the hub's I/O convention and runs one forward step at a time. fusedSession.ts
+ * runs the fused graphs on the runtime loaded here (`loadOrt`, `createSession`).
  */
 import '../shared/telemetry';
 import type * as OrtModule from 'onnxruntime-node';

@@ -16,6 +16,20 @@ export const VARIANT_FILE: Record<OnnxVariant, string> = {
   int8: 'model_int8.onnx',
 };
 
+/** Variants that also have a fused graph (ORT contrib ops; float16 would need GQA's half kernels). */
+export const FUSED_VARIANTS = ['fp32', 'q4', 'int8'] as const satisfies readonly OnnxVariant[];
+/** One variant with a fused graph. */
+export type FusedVariant = (typeof FUSED_VARIANTS)[number];
+
+/**
+ * The file of a variant's fused graph under `onnx/`: next to the plain one with a `_fused`
+ * suffix (`model_q4_fused.onnx`), a name transformers.js never picks for a dtype, so the plain
+ * graph stays what hub-style loaders run.
+ */
+export function fusedVariantFile(variant: FusedVariant): string {
+  return VARIANT_FILE[variant].replace(/\.onnx$/, '_fused.onnx');
+}
+
 /** Named model shapes that `make-model` can generate. */
 export const SHAPE_NAMES = ['tiny', '135M', '360M', '1.7B'] as const;
 /** One named model shape. */

@@ -8,14 +8,16 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readModelConfig, toConfigJson, type ModelConfig } from './config';
-import { VARIANT_FILE, type ModelFlavour, type OnnxVariant } from './configTypes';
+import { fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
+import type { GraphBuilder } from './graphBuilder';
 import { randomWeights } from './init';
+import { fusedPrecisionFor } from './llamaFused';
 import { writeOnnxModel } from './onnxWriter';
 import { precisionFor } from './precision';
 import { architectureFor } from './registry';
 import { SafetensorsFile, writeSafetensors, type SafetensorsDtype } from './safetensors';
 import { checkTokenizerDir, copyTokenizerFiles } from './tokenizerFiles';
-import { safetensorsSource } from './weights';
+import { safetensorsSource, type WeightSource } from './weights';
 
 /** What to generate. */
 export interface MakeModelOptions {
@@ -24,6 +26,8 @@ export interface MakeModelOptions {
   readonly outDir: string;
   readonly flavour: ModelFlavour;
   readonly variants: readonly OnnxVariant[];
+  /** Variants to write a fused graph of as well (`onnx/<variant>_fused.onnx`). */
+  readonly fusedVariants?: readonly FusedVariant[];
   readonly tokenizerDir: string;
   /** Storage type of model.safetensors (default BF16, as the released checkpoints). */
   readonly weightsDtype?: SafetensorsDtype;
@@ -68,18 +72,32 @@ export function makeModelFolder(options: MakeModelOptions): WrittenFile[] {
   const safetensorsPath = join(outDir, 'model.safetensors');
   const written = [timed(safetensorsPath, () => writeSafetensors(safetensorsPath, randomWeights(config, options.seed), weightsDtype))];
   for (const variant of options.variants) written.push(...writeOnnxVariant(outDir, variant));
+  for (const variant of options.fusedVariants ?? []) written.push(...writeFusedOnnxVariant(outDir, variant));
   return written;
 }
 
 /** Builds `onnx/<variant file>` of the folder `modelDir` from its config.json and model.safetensors. */
 export function writeOnnxVariant(modelDir: string, variant: OnnxVariant): WrittenFile[] {
+  return writeGraph(modelDir, VARIANT_FILE[variant], (arch, config, weights) => arch.buildInferenceGraph(config, weights, precisionFor(variant)));
+}
+
+/** Builds `onnx/<variant>_fused.onnx`, the contrib-op graph (model/llamaFused.ts), of the folder `modelDir`. */
+export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant): WrittenFile[] {
+  return writeGraph(modelDir, fusedVariantFile(variant), (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, fusedPrecisionFor(variant)));
+}
+
+function writeGraph(
+  modelDir: string,
+  fileName: string,
+  build: (arch: ReturnType<typeof architectureFor>, config: ModelConfig, weights: WeightSource) => GraphBuilder,
+): WrittenFile[] {
   const config = readModelConfig(join(modelDir, 'config.json'));
   const file = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
   try {
-    const path = join(modelDir, 'onnx', VARIANT_FILE[variant]);
+    const path = join(modelDir, 'onnx', fileName);
     mkdirSync(join(modelDir, 'onnx'), { recursive: true });
     const start = performance.now();
-    const graph = architectureFor(config).buildInferenceGraph(config, safetensorsSource(file), precisionFor(variant));
+    const graph = build(architectureFor(config), config, safetensorsSource(file));
     const result = writeOnnxModel(graph, path);
     const seconds = (performance.now() - start) / 1000;
     const files = [{ path, bytes: statSync(path).size, seconds }];

@@ -7,6 +7,7 @@ import type { ModelConfig } from './config';
 import type { ModelType } from './configTypes';
 import type { GraphBuilder } from './graphBuilder';
 import { buildLlamaGraph, llamaWeightShapes } from './llama';
+import { buildLlamaFusedGraph } from './llamaFused';
 import type { Precision } from './precision';
 import type { WeightSource } from './weights';
 
@@ -16,10 +17,12 @@ export interface Architecture {
   weightShapes(config: ModelConfig): Map<string, number[]>;
   /** The inference graph (hub I/O convention) over `weights`. */
   buildInferenceGraph(config: ModelConfig, weights: WeightSource, precision: Precision): GraphBuilder;
+  /** The same model on ONNX Runtime contrib ops (fast CPU kernels, in-place KV cache); see llamaFused.ts. */
+  buildFusedInferenceGraph(config: ModelConfig, weights: WeightSource, precision: Precision): GraphBuilder;
 }
 
 const ARCHITECTURES: Record<ModelType, Architecture> = {
-  llama: { weightShapes: llamaWeightShapes, buildInferenceGraph: buildLlamaGraph },
+  llama: { weightShapes: llamaWeightShapes, buildInferenceGraph: buildLlamaGraph, buildFusedInferenceGraph: buildLlamaFusedGraph },
 };
 
 /** The architecture of `config.modelType`; throws naming the supported set for anything else. */

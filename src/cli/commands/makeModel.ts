@@ -3,7 +3,7 @@
  * random weights and ONNX variants, for tests and benchmarks (the hub is out of reach here).
  */
 import { resolve } from 'node:path';
-import { ONNX_VARIANTS, SHAPE_NAMES, type ModelFlavour, type OnnxVariant } from '../../model/configTypes';
+import { FUSED_VARIANTS, ONNX_VARIANTS, SHAPE_NAMES, type FusedVariant, type ModelFlavour, type OnnxVariant } from '../../model/configTypes';
 import { makeModelFolder } from '../../model/modelFolder';
 import { SHAPES } from '../../model/shapes';
 import { resolveTokenizerDir, TOKENIZER_DIR_ENV } from '../../model/tokenizerFiles';
@@ -23,6 +23,7 @@ Options:
   --base             base model files: bos/eos <|endoftext|> (default)
   --instruct         instruct model files: ChatML template, bos <|im_start|>, eos <|im_end|>
   --dtypes LIST      comma-separated ONNX variants of ${ONNX_VARIANTS.join(', ')} (default fp32,fp16,q4)
+  --fused            also write the fused graph (onnx/<variant>_fused.onnx) of each of those in ${FUSED_VARIANTS.join(', ')}
   --vocab N          override the vocabulary size (token ids from the real tokenizer may then be out of range)
   --tokenizer DIR    SmolLM2 tokenizer files (default $${TOKENIZER_DIR_ENV} or ../shared/smollm2-tokenizer)`;
 
@@ -53,6 +54,7 @@ export const makeModelCommand: CliCommand = {
       base: { type: 'boolean' },
       instruct: { type: 'boolean' },
       dtypes: { type: 'string' },
+      fused: { type: 'boolean' },
       vocab: { type: 'string' },
       tokenizer: { type: 'string' },
     });
@@ -63,13 +65,16 @@ export const makeModelCommand: CliCommand = {
     const config = vocab > 0 ? { ...SHAPES[shape], vocabSize: vocab } : SHAPES[shape];
     const flavour: ModelFlavour = values.instruct ? 'instruct' : 'base';
     const outDir = resolve(values.out);
+    const variants = parseVariants(values.dtypes);
+    const fusedVariants = values.fused ? variants.filter((v): v is FusedVariant => (FUSED_VARIANTS as readonly string[]).includes(v)) : [];
     const start = performance.now();
     const files = makeModelFolder({
       config,
       seed: intFlag(values.seed, 'seed', 0),
       outDir,
       flavour,
-      variants: parseVariants(values.dtypes),
+      variants,
+      fusedVariants,
       tokenizerDir: resolveTokenizerDir(values.tokenizer),
     });
     for (const f of files) console.log(`${f.path}  ${formatBytes(f.bytes)}  ${f.seconds.toFixed(1)} s`);

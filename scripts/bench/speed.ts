@@ -1,0 +1,283 @@
+/**
+ * @file Engine speed on CPU, in one run: our engine on the plain graph and on the fused graph
+ * (model/llamaFused.ts), and stock transformers.js on the same plain file, for each dtype:
+ * decode tokens/s, prefill tokens/s (512 and 1500 tokens), keystroke latency (one new token
+ * after a cached 1500-token prompt), load time (first, and again: ours from the optimised-graph
+ * cache), peak RSS, and the memory-bandwidth bound (weight bytes read per token / measured copy
+ * bandwidth). Load time and peak RSS come from one child process per runtime (so RSS is its
+ * own); throughput comes from one child per dtype in which the runtimes take turns in every
+ * repetition, so load from other processes on a shared machine hits all of them alike. The
+ * table shows medians.
+ *
+ *   node --import tsx scripts/bench/speed.ts [--shape 135M] [--dtypes q4,fp32] [--rounds 3]
+ *     [--runtimes plain,fused,transformers] [--threads N] [--models DIR] [--json FILE]
+ */
+import '../../src/shared/telemetry';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadOrt } from '../../src/inference/session';
+import { loadTokenizer } from '../../src/inference/tokenizer';
+import type { ModelConfig } from '../../src/model/config';
+import { fusedVariantFile, SHAPE_NAMES, VARIANT_FILE, type FusedVariant, type ShapeName } from '../../src/model/configTypes';
+import { makeModelFolder, writeFusedOnnxVariant, writeOnnxVariant } from '../../src/model/modelFolder';
+import { SHAPES } from '../../src/model/shapes';
+import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
+import { loadSubject, RUNTIMES, type Runtime, type Subject } from './speedSubjects';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DECODE_TOKENS = 16;
+const KEYSTROKES = 2;
+
+/** Load and memory of one runtime (its own child process). */
+interface LoadResult {
+  loadFirstMs: number;
+  loadSecondMs: number;
+  peakRssMb: number;
+}
+
+/** Throughput of one runtime (medians over repetitions; `best` ones are the fastest repetition). */
+interface SpeedResult {
+  prefill512: number;
+  prefill1500: number;
+  decode: number;
+  decodeBest: number;
+  keystrokeMs: number;
+  keystrokeBestMs: number;
+  keystrokeNewTokens: number;
+}
+
+type Result = LoadResult & SpeedResult;
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Copy bandwidth in GB/s (bytes read + written), best of five 256 MB copies. */
+export function copyBandwidth(): number {
+  const a = new Float32Array(64 * 2 ** 20).fill(1);
+  const b = new Float32Array(a.length);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    b.set(a);
+    best = Math.min(best, performance.now() - start);
+  }
+  return (2 * a.byteLength) / (best / 1000) / 1e9;
+}
+
+/**
+ * Weight bytes one decode step reads: every projection, plus the lm_head (the float32 embedding
+ * table when tied, except in fused quantized graphs, which keep a 4/8-bit copy); the embedding
+ * lookup itself reads one row.
+ */
+export function weightBytesPerToken(c: ModelConfig, dtype: FusedVariant, runtime: Runtime): number {
+  const q = c.numAttentionHeads * c.headDim;
+  const kv = c.numKeyValueHeads * c.headDim;
+  const projections = c.numHiddenLayers * (2 * c.hiddenSize * q + 2 * c.hiddenSize * kv + 3 * c.hiddenSize * c.intermediateSize);
+  const bytesPerWeight = dtype === 'fp32' ? 4 : dtype === 'q4' ? 0.5 + 4 / 32 : 1 + 4 / 32;
+  const head = c.vocabSize * c.hiddenSize * (dtype !== 'fp32' && runtime === 'fused' ? bytesPerWeight : 4);
+  return projections * bytesPerWeight + head;
+}
+
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  const dir = join(ROOT, 'src', 'model');
+  for (const name of readdirSync(dir).sort()) hash.update(readFileSync(join(dir, name)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The model folder of `shape` under `modelsDir` with plain and fused `dtypes`, generated when missing or stale. */
+function ensureModel(modelsDir: string, shape: ShapeName, dtypes: readonly FusedVariant[]): string {
+  const dir = join(modelsDir, `${shape}-seed0`);
+  const stampPath = join(dir, 'speed-stamp.json');
+  const stamp = existsSync(stampPath) ? (JSON.parse(readFileSync(stampPath, 'utf8')) as { hash: string }) : undefined;
+  if (stamp?.hash !== sourceHash()) {
+    rmSync(dir, { recursive: true, force: true });
+    console.error(`generating ${shape} in ${dir} ...`);
+    makeModelFolder({ config: SHAPES[shape], seed: 0, outDir: dir, flavour: 'base', variants: [], tokenizerDir: resolveTokenizerDir() });
+    writeFileSync(stampPath, JSON.stringify({ hash: sourceHash() }));
+  }
+  for (const dtype of dtypes) {
+    if (!existsSync(join(dir, 'onnx', VARIANT_FILE[dtype]))) writeOnnxVariant(dir, dtype);
+    if (!existsSync(join(dir, 'onnx', fusedVariantFile(dtype)))) writeFusedOnnxVariant(dir, dtype);
+  }
+  return dir;
+}
+
+/** Prompt token ids: this repository's engine sources, repeated as needed. */
+async function promptIds(modelDir: string, length: number): Promise<number[]> {
+  const tokenizer = await loadTokenizer(modelDir);
+  const text = ['src/inference/engine.ts', 'src/inference/session.ts', 'src/model/llama.ts'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+  const ids = tokenizer.encode(text);
+  while (ids.length < length) ids.push(...ids);
+  return ids.slice(0, length);
+}
+
+/** Load times and peak RSS of one runtime, alone in a child process. */
+async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVariant, threads: number): Promise<LoadResult> {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'smolcode-speed-cache-'));
+  try {
+    // Import the runtime's modules first (ours also tokenises with transformers.js), so the
+    // timings are of loading the model.
+    await Promise.all([import('@huggingface/transformers'), loadOrt()]);
+    let start = performance.now();
+    await (await loadSubject(runtime, modelDir, dtype, threads, cacheDir)).dispose();
+    const loadFirstMs = performance.now() - start;
+    start = performance.now();
+    const subject = await loadSubject(runtime, modelDir, dtype, threads, cacheDir);
+    const loadSecondMs = performance.now() - start;
+    // A little work, so the peak includes running buffers, not only weights.
+    await subject.run(await promptIds(modelDir, 512), 8);
+    await subject.dispose();
+    return { loadFirstMs, loadSecondMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** Throughput of all runtimes in one child process, taking turns in every repetition. */
+async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtype: FusedVariant, threads: number, reps: number): Promise<Record<string, SpeedResult>> {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'smolcode-speed-cache-'));
+  const ids = await promptIds(modelDir, 1501);
+  const subjects = new Map<Runtime, Subject>();
+  const samples = new Map<Runtime, { p512: number[]; p1500: number[]; decode: number[]; keys: number[]; keyTokens: number[] }>();
+  try {
+    for (const r of runtimes) {
+      subjects.set(r, await loadSubject(r, modelDir, dtype, threads, cacheDir));
+      samples.set(r, { p512: [], p1500: [], decode: [], keys: [], keyTokens: [] });
+    }
+    for (let rep = 0; rep < reps; rep++) {
+      for (const r of runtimes) {
+        const subject = subjects.get(r)!;
+        const s = samples.get(r)!;
+        for (const [n, list] of [[512, s.p512], [1500, s.p1500]] as const) {
+          const run = await subject.run(ids.slice(0, n), 1);
+          list.push((run.promptTokens / run.ttftMs) * 1000);
+        }
+        s.decode.push(1000 / (await subject.run(ids.slice(0, 512), DECODE_TOKENS)).perTokenMs);
+        await subject.prepareKeystroke(ids.slice(0, 1500));
+        for (let k = 0; k < KEYSTROKES; k++) {
+          const key = await subject.keystroke(k % 2 === 0 ? ids.slice(0, 1501) : [...ids.slice(0, 1500), 1000 + rep]);
+          s.keys.push(key.ms);
+          s.keyTokens.push(key.newTokens);
+        }
+      }
+    }
+    return Object.fromEntries(
+      [...samples].map(([r, s]) => [
+        r,
+        {
+          prefill512: median(s.p512),
+          prefill1500: median(s.p1500),
+          decode: median(s.decode),
+          decodeBest: Math.max(...s.decode),
+          keystrokeMs: median(s.keys),
+          keystrokeBestMs: Math.min(...s.keys),
+          keystrokeNewTokens: median(s.keyTokens),
+        },
+      ]),
+    );
+  } finally {
+    for (const subject of subjects.values()) await subject.dispose();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+function table(rows: { runtime: Runtime; dtype: FusedVariant; result: Result; boundTps: number }[]): string {
+  const head =
+    '| dtype | runtime | decode tok/s (best) | prefill 512 tok/s | prefill 1500 tok/s | keystroke ms (best; new tokens) | load first ms | load second ms | peak RSS MB | bound tok/s | best % of bound |';
+  const lines = rows.map(({ runtime, dtype, result: r, boundTps }) =>
+    [
+      dtype,
+      runtime === 'transformers' ? 'transformers.js (plain file)' : `ours, ${runtime}`,
+      `${r.decode.toFixed(1)} (${r.decodeBest.toFixed(1)})`,
+      r.prefill512.toFixed(0),
+      r.prefill1500.toFixed(0),
+      `${r.keystrokeMs.toFixed(1)} (${r.keystrokeBestMs.toFixed(1)}; ${r.keystrokeNewTokens})`,
+      r.loadFirstMs.toFixed(0),
+      r.loadSecondMs.toFixed(0),
+      r.peakRssMb.toFixed(0),
+      boundTps.toFixed(0),
+      `${((100 * r.decodeBest) / boundTps).toFixed(0)}%`,
+    ].join(' | '),
+  ).map((line) => `| ${line} |`);
+  return [head, `|${'---|'.repeat(11)}`, ...lines].join('\n');
+}
+
+function runChild(args: readonly string[], resultFile: string): unknown {
+  execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args, '--result', resultFile], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+  return JSON.parse(readFileSync(resultFile, 'utf8'));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      result: { type: 'string' },
+      shape: { type: 'string', default: '135M' },
+      dtypes: { type: 'string', default: 'q4,fp32' },
+      runtimes: { type: 'string', default: RUNTIMES.join(',') },
+      rounds: { type: 'string', default: '3' },
+      threads: { type: 'string', default: String(availableParallelism()) },
+      models: { type: 'string', default: join(homedir(), '.cache', 'smolcode-bench', 'speed-models') },
+      json: { type: 'string' },
+    },
+  });
+  const threads = Number(values.threads);
+  const rounds = Number(values.rounds);
+  const runtimes = values.runtimes.split(',') as Runtime[];
+  for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`--runtimes: unknown "${r}"; known: ${RUNTIMES.join(', ')}`);
+  if (values.child === 'speed') {
+    writeFileSync(values.result!, JSON.stringify(await measureSpeed(runtimes, values.model!, values.dtype as FusedVariant, threads, rounds)));
+    return;
+  }
+  if (values.child) {
+    writeFileSync(values.result!, JSON.stringify(await measureLoad(values.child as Runtime, values.model!, values.dtype as FusedVariant, threads)));
+    return;
+  }
+  const shape = values.shape as ShapeName;
+  if (!SHAPE_NAMES.includes(shape)) throw new Error(`--shape must be one of ${SHAPE_NAMES.join(', ')}, got ${shape}`);
+  const dtypes = values.dtypes.split(',') as FusedVariant[];
+  const modelDir = ensureModel(values.models, shape, dtypes);
+  let bandwidth = copyBandwidth();
+  const scratch = mkdtempSync(join(tmpdir(), 'smolcode-speed-'));
+  const common = ['--model', modelDir, '--threads', String(threads)];
+  const rows: { runtime: Runtime; dtype: FusedVariant; result: Result }[] = [];
+  try {
+    for (const dtype of dtypes) {
+      const loads = new Map<Runtime, LoadResult[]>(runtimes.map((r) => [r, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const r of runtimes) loads.get(r)!.push(runChild(['--child', r, '--dtype', dtype, ...common], join(scratch, `load-${r}.json`)) as LoadResult);
+      }
+      console.error(`${dtype}: load and RSS done; throughput (${rounds} repetitions, runtimes taking turns) ...`);
+      const reps = String(2 * rounds);
+      const speed = runChild(['--child', 'speed', '--dtype', dtype, '--runtimes', runtimes.join(','), '--rounds', reps, ...common], join(scratch, 'speed.json')) as Record<string, SpeedResult>;
+      // The bound is an upper bound: keep the best bandwidth seen over the run.
+      bandwidth = Math.max(bandwidth, copyBandwidth());
+      for (const runtime of runtimes) {
+        const l = loads.get(runtime)!;
+        const load = { loadFirstMs: median(l.map((x) => x.loadFirstMs)), loadSecondMs: median(l.map((x) => x.loadSecondMs)), peakRssMb: median(l.map((x) => x.peakRssMb)) };
+        rows.push({ runtime, dtype, result: { ...load, ...speed[runtime] } });
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const tableRows = rows.map((row) => ({ ...row, boundTps: (bandwidth * 1e9) / weightBytesPerToken(SHAPES[shape], row.dtype, row.runtime) }));
+  console.log(`SmolLM2-${shape} shape, random weights, CPU (${availableParallelism()} cores), ${threads} ORT threads; medians of ${rounds} rounds (load, RSS) and ${2 * rounds} interleaved repetitions (the rest)`);
+  console.log(`copy bandwidth ${bandwidth.toFixed(1)} GB/s (read + write, best seen); bound = bandwidth / weight bytes read per token`);
+  console.log(table(tableRows));
+  if (values.json) writeFileSync(values.json, JSON.stringify({ shape, threads, bandwidth, rows: tableRows }, null, 2));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * @file The runtimes `speed.ts` measures, behind one surface: our engine on the plain or the
+ * fused graph, and stock transformers.js on the plain file. Each takes token ids; ours decodes
+ * them to text for `Engine.complete` (the engine re-tokenises, which may shift a count by one;
+ * the measured counts are reported).
+ */
+import '../../src/shared/telemetry';
+import { Engine } from '../../src/inference/engine';
+import type { FusedVariant } from '../../src/model/configTypes';
+
+/** Runtimes measured by speed.ts. */
+export const RUNTIMES = ['plain', 'fused', 'transformers'] as const;
+/** One runtime. */
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** One model in one runtime. */
+export interface Subject {
+  /** Greedy `newTokens` after `ids` without early stop: time to first token and ms per later token. */
+  run(ids: readonly number[], newTokens: number): Promise<{ ttftMs: number; perTokenMs: number; promptTokens: number }>;
+  /** Caches `base` (untimed), for `keystroke`. */
+  prepareKeystroke(base: readonly number[]): Promise<void>;
+  /** Latency of the next token for `ids` (the prepared base plus one token), and how many prompt tokens ran. */
+  keystroke(ids: readonly number[]): Promise<{ ms: number; newTokens: number }>;
+  dispose(): Promise<void>;
+}
+
+/** Loads `runtime` on `modelDir`; ours keeps optimised graphs in `cacheDir`. */
+export function loadSubject(runtime: Runtime, modelDir: string, dtype: FusedVariant, threads: number, cacheDir: string): Promise<Subject> {
+  return runtime === 'transformers' ? loadTransformers(modelDir, dtype, threads) : loadOurs(modelDir, dtype, runtime, threads, cacheDir);
+}
+
+async function loadOurs(modelDir: string, dtype: FusedVariant, graph: 'plain' | 'fused', threads: number, cacheDir: string): Promise<Subject> {
+  const engine = await Engine.load({ modelDir, dtype, device: 'cpu', threads, graph, optimizedModelDir: cacheDir });
+  const text = (ids: readonly number[]) => engine.tokenizer.decode(ids);
+  let base = '';
+  return {
+    async run(ids, newTokens) {
+      const stats = await engine.complete({ slot: 'run', prompt: text(ids), maxNewTokens: newTokens, stopTokenIds: [], reuseCache: false });
+      const perTokenMs = (stats.totalMs - stats.timeToFirstTokenMs) / Math.max(stats.tokens.length - 1, 1);
+      return { ttftMs: stats.timeToFirstTokenMs, perTokenMs, promptTokens: stats.promptTokens };
+    },
+    async prepareKeystroke(ids) {
+      base = text(ids);
+      await engine.complete({ slot: 'keys', prompt: base, maxNewTokens: 1, reuseCache: false });
+    },
+    async keystroke(ids) {
+      const stats = await engine.complete({ slot: 'keys', prompt: text(ids), maxNewTokens: 1 });
+      // Back to the base, untimed, so every keystroke starts from the same cache.
+      await engine.complete({ slot: 'keys', prompt: base, maxNewTokens: 1 });
+      return { ms: stats.totalMs, newTokens: stats.promptTokens - stats.reusedTokens };
+    },
+    dispose: () => engine.dispose(),
+  };
+}
+
+async function loadTransformers(modelDir: string, dtype: FusedVariant, threads: number): Promise<Subject> {
+  const lib = await import('@huggingface/transformers');
+  lib.env.allowRemoteModels = false;
+  const model = await lib.AutoModelForCausalLM.from_pretrained(modelDir, { dtype, device: 'cpu', session_options: { intraOpNumThreads: threads } });
+  const int64 = (values: readonly number[]) => new lib.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
+  const ones = (n: number) => new lib.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]);
+  type Streamer = NonNullable<Parameters<typeof model.generate>[0]['streamer']>;
+  type Outputs = Record<string, InstanceType<typeof lib.Tensor>>;
+  let past: Outputs = {};
+  let baseLength = 0;
+  return {
+    async run(ids, newTokens) {
+      let puts = 0;
+      let first = 0;
+      class Clock extends lib.BaseStreamer {
+        override put(): void {
+          // The first put is the prompt.
+          if (puts++ === 1) first = performance.now();
+        }
+        override end(): void {}
+      }
+      const start = performance.now();
+      const streamer = new Clock() as unknown as Streamer;
+      await model.generate({ input_ids: int64(ids), attention_mask: ones(ids.length), max_new_tokens: newTokens, min_new_tokens: newTokens, do_sample: false, streamer });
+      const end = performance.now();
+      return { ttftMs: (first || end) - start, perTokenMs: (end - (first || end)) / Math.max(newTokens - 1, 1), promptTokens: ids.length };
+    },
+    // transformers.js keeps no cache between generate calls; its best case is one forward over
+    // the base's past_key_values, which is what is timed (forward plus argmax).
+    async prepareKeystroke(ids) {
+      const out = (await model({ input_ids: int64(ids), attention_mask: ones(ids.length) })) as Outputs;
+      past = Object.fromEntries(Object.entries(out).filter(([k]) => k.startsWith('present.')).map(([k, v]) => [k.replace('present.', 'past_key_values.'), v]));
+      baseLength = ids.length;
+    },
+    async keystroke(ids) {
+      const start = performance.now();
+      const inputs = { input_ids: int64(ids.slice(baseLength)), attention_mask: ones(ids.length), past_key_values: new lib.DynamicCache(past) };
+      const logits = ((await model(inputs)) as { logits: { data: Float32Array } }).logits.data;
+      let best = 0;
+      for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+      return { ms: performance.now() - start, newTokens: ids.length - baseLength };
+    },
+    async dispose() {
+      await model.dispose();
+    },
+  };
+}

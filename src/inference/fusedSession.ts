@@ -1,0 +1,158 @@
+/**
+ * @file Runs the fused graphs (model/llamaFused.ts) with a lean step: each sequence owns
+ * preallocated KV buffers `[1, kvHeads, capacity, headDim]` that are passed both as
+ * `past_key_values.*` inputs and as the `present.*` output buffers, so GroupQueryAttention
+ * appends the new positions in place (no concatenation, no per-token cache allocation), and a
+ * logits buffer of one vocabulary row that ORT writes into and the sampler then works on
+ * directly. Truncating a cache for prefix reuse is free: only the length changes.
+ *
+ * The runtime comes from session.ts's `loadOrt`, which stays the one place that loads
+ * onnxruntime-node; this file only builds tensors and calls `run` on it.
+ */
+import type * as OrtModule from 'onnxruntime-node';
+import { KV_BLOCK, kvCapacityFor, kvNeedsRealloc } from './kvCapacity';
+import type { ProviderName } from './providers';
+import { createSession, loadOrt, type Ort, type SessionOptions } from './session';
+
+type Tensor = OrtModule.Tensor;
+
+/** A fused-graph cache: buffers of `capacity` positions, the first `length` of them valid. */
+export interface FusedKv {
+  readonly length: number;
+  readonly capacity: number;
+  /** `past_key_values.{i}.key|value` buffers in input order, each `[1, kvHeads, capacity, headDim]`. */
+  readonly tensors: readonly Tensor[];
+  /** This sequence's logits row `[1, 1, vocab]`, rewritten by every step. */
+  readonly logits: Tensor;
+  /** Feeds and fetches naming these buffers, built once per allocation rather than per step. */
+  readonly io: { readonly feeds: Record<string, Tensor>; readonly fetches: Record<string, Tensor> };
+}
+
+/** What `step` returns; `logits` is the sequence's own buffer, valid until its next step. */
+export interface FusedStepOutput {
+  readonly logits: Float32Array;
+  readonly kv: FusedKv;
+}
+
+interface Layout {
+  readonly pastNames: readonly string[];
+  readonly presentNames: readonly string[];
+  readonly heads: number;
+  readonly headDim: number;
+  readonly vocab: number;
+}
+
+function readLayout(session: OrtModule.InferenceSession): Layout {
+  const pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+  const first = session.inputMetadata.find((m) => m.name === pastNames[0]);
+  const logits = session.outputMetadata.find((m) => m.name === 'logits');
+  for (const input of ['input_ids', 'attention_mask', 'num_logits_to_keep']) {
+    if (!session.inputNames.includes(input)) throw new Error(`not a fused SmolCode graph: no "${input}" input (inputs: ${session.inputNames.join(', ')})`);
+  }
+  if (!first?.isTensor || first.type !== 'float32' || !logits?.isTensor) throw new Error('not a fused SmolCode graph: float32 past_key_values and logits expected');
+  const [, heads, , headDim] = first.shape;
+  const vocab = logits.shape[2];
+  if (typeof heads !== 'number' || typeof headDim !== 'number' || typeof vocab !== 'number') {
+    throw new Error(`fused graph needs fixed head, head_dim and vocab sizes, got past [${first.shape.join(', ')}], logits [${logits.shape.join(', ')}]`);
+  }
+  return { pastNames, presentNames: pastNames.map((n) => n.replace('past_key_values.', 'present.')), heads, headDim, vocab };
+}
+
+/** A session over a fused graph; see the file header. Same surface as `CausalLmSession`. */
+export class FusedLmSession {
+  /** Caches are written in place by `step`, so one cache must never serve two sequences at once. */
+  readonly mutableKv = true;
+  private readonly ones: BigInt64Array;
+  private readonly keepOne: Tensor;
+
+  private constructor(
+    private readonly runtime: Ort,
+    private readonly session: OrtModule.InferenceSession,
+    private readonly layout: Layout,
+    /** Most positions a cache may hold (the model's context length). */
+    readonly maxPositions: number,
+    readonly provider: ProviderName,
+    readonly fallbacks: readonly string[],
+  ) {
+    // attention_mask is all ones for an unpadded sequence; each step feeds a prefix view of it.
+    this.ones = new BigInt64Array(maxPositions).fill(1n);
+    this.keepOne = new runtime.Tensor('int64', BigInt64Array.of(1n), []);
+  }
+
+  /** Opens the fused graph `modelPath`; `maxPositions` bounds cache growth (config.json's max_position_embeddings). */
+  static async open(modelPath: string, options: SessionOptions, maxPositions: number): Promise<FusedLmSession> {
+    const runtime = await loadOrt();
+    const { session, provider, fallbacks } = await createSession(runtime, modelPath, options);
+    try {
+      return new FusedLmSession(runtime, session, readLayout(session), maxPositions, provider, fallbacks);
+    } catch (error) {
+      await session.release();
+      throw new Error(`${modelPath}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** An empty cache with room for `capacity` positions (grown by `reserveKv` or `step` as needed). */
+  emptyKv(capacity = KV_BLOCK): FusedKv {
+    const { vocab } = this.layout;
+    const logits = new this.runtime.Tensor('float32', new Float32Array(vocab), [1, 1, vocab]);
+    return this.withBuffers(0, Math.min(capacity, this.maxPositions), logits);
+  }
+
+  private withBuffers(length: number, capacity: number, logits: Tensor): FusedKv {
+    const { heads, headDim, pastNames, presentNames } = this.layout;
+    const tensors = pastNames.map(() => new this.runtime.Tensor('float32', new Float32Array(heads * capacity * headDim), [1, heads, capacity, headDim]));
+    const feeds: Record<string, Tensor> = { num_logits_to_keep: this.keepOne };
+    const fetches: Record<string, Tensor> = { logits };
+    tensors.forEach((tensor, i) => {
+      feeds[pastNames[i]] = tensor;
+      fetches[presentNames[i]] = tensor;
+    });
+    return { length, capacity, tensors, logits, io: { feeds, fetches } };
+  }
+
+  /** Bytes held by a cache (its whole capacity). */
+  kvBytes(kv: FusedKv): number {
+    return kv.tensors.length * this.layout.heads * kv.capacity * this.layout.headDim * 4 + this.layout.vocab * 4;
+  }
+
+  /** The first `length` positions: the same buffers, a shorter valid length. */
+  truncateKv(kv: FusedKv, length: number): FusedKv {
+    return length >= kv.length ? kv : { ...kv, length };
+  }
+
+  /**
+   * `kv` sized for `length` positions: copied into new buffers when it has too little room or
+   * much more than needed (attention time grows with capacity; see kvCapacity.ts).
+   */
+  reserveKv(kv: FusedKv, length: number): FusedKv {
+    if (length > this.maxPositions) throw new RangeError(`${length} positions exceed the model's context of ${this.maxPositions}`);
+    if (!kvNeedsRealloc(kv.capacity, Math.max(length, kv.length), this.maxPositions)) return kv;
+    const grown = this.withBuffers(kv.length, kvCapacityFor(Math.max(length, kv.length), this.maxPositions), kv.logits);
+    const { heads, headDim } = this.layout;
+    kv.tensors.forEach((old, i) => {
+      const from = old.data as Float32Array;
+      const to = grown.tensors[i].data as Float32Array;
+      for (let h = 0; h < heads; h++) {
+        to.set(from.subarray(h * kv.capacity * headDim, (h * kv.capacity + kv.length) * headDim), h * grown.capacity * headDim);
+      }
+    });
+    return grown;
+  }
+
+  /** Runs `ids` after the cached positions, in place; returns the last position's logits. */
+  async step(ids: readonly number[], kv: FusedKv): Promise<FusedStepOutput> {
+    const total = kv.length + ids.length;
+    // Only grow here (by whole blocks); the engine sizes the cache per request with reserveKv.
+    const state = total > kv.capacity ? this.reserveKv(kv, total) : kv;
+    const { Tensor: T } = this.runtime;
+    const { feeds, fetches } = state.io;
+    feeds.input_ids = new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+    feeds.attention_mask = new T('int64', this.ones.subarray(0, total), [1, total]);
+    await this.session.run(feeds, fetches);
+    return { logits: state.logits.data as Float32Array, kv: { ...state, length: total } };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * @file The fused inference graph of LlamaForCausalLM, built the way ONNX Runtime's generative-AI
+ * model builder builds Llama (onnxruntime-genai src/python/py/models/builder.py): ORT contrib ops
+ * with fast CPU kernels instead of plain ONNX ops.
+ *
+ * - `SimplifiedLayerNormalization` / `com.microsoft.SkipSimplifiedLayerNormalization`: RMSNorm,
+ *   with the residual add folded into the next norm.
+ * - `com.microsoft.GroupQueryAttention` on a packed QKV projection, with the rotary embedding
+ *   applied inside (`do_rotary`, cos/sin caches as initializers) and the KV cache in BNSH layout.
+ *   When the caller passes the same buffer as `past_key_values.*` input and `present.*` output
+ *   (a preallocated max-length cache), the kernel appends in place instead of copying the cache
+ *   (ORT's past_present_share_buffer; see contrib_ops/cpu/bert/gqa_attention_base.h).
+ * - Packed gate/up projection; `MatMulNBits` at `accuracy_level` 4 (int8 activations) for q4,
+ *   and a 4-bit lm_head, so decoding reads about a sixth of the bytes of a float32 lm_head.
+ * - Logits only for the last `num_logits_to_keep` positions (0 keeps all, as transformers.js
+ *   and HF use the input): prefill needs one row, not a `[S, 49152]` matrix.
+ *
+ * I/O: `input_ids`, `attention_mask` (GQA's `seqlens_k` and `total_sequence_length` are derived
+ * from it in the graph, as the model builder does), `num_logits_to_keep`,
+ * `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value`. transformers.js can run it
+ * (it feeds `num_logits_to_keep` when the graph declares it); the attention assumes an unpadded
+ * batch (GQA takes per-row lengths, not arbitrary masks), so left-padded batches are not exact.
+ */
+import type { ModelConfig } from './config';
+import type { FusedVariant } from './configTypes';
+import { DataType, float, GraphBuilder } from './graphBuilder';
+import { checkLlamaWeights, ropeInvFreq } from './llama';
+import { Ops } from './ops';
+import { precisionFor, quantizedPrecision, type Precision } from './precision';
+import type { WeightSource } from './weights';
+
+const MS = 'com.microsoft';
+
+/**
+ * The precision of each fused variant. q4 computes with int8 activations (accuracy_level 4),
+ * ORT's fast path for 4-bit weights on x86 and ARM; the plain q4 graph stays at level 0 (exact to
+ * the dequantized weights) as the reference.
+ */
+export function fusedPrecisionFor(variant: FusedVariant): Precision {
+  if (variant === 'q4') return quantizedPrecision('q4', 4, 4);
+  return precisionFor(variant);
+}
+
+/**
+ * `weights` plus the packed tensors the fused graph reads: `…self_attn.qkv_proj.weight` (q, k, v
+ * rows stacked, HF `[out, in]` layout), `…mlp.gate_up_proj.weight`, and `lm_head.weight` for tied
+ * embeddings. Quantizing a stacked matrix gives exactly the blocks of its parts, since blocks run
+ * along the input dimension of each row.
+ */
+export function packedLlamaWeights(c: ModelConfig, weights: WeightSource): WeightSource {
+  const packs = new Map<string, string[]>();
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const p = `model.layers.${i}`;
+    packs.set(`${p}.self_attn.qkv_proj.weight`, ['q', 'k', 'v'].map((x) => `${p}.self_attn.${x}_proj.weight`));
+    packs.set(`${p}.mlp.gate_up_proj.weight`, [`${p}.mlp.gate_proj.weight`, `${p}.mlp.up_proj.weight`]);
+  }
+  if (c.tieWordEmbeddings) packs.set('lm_head.weight', ['model.embed_tokens.weight']);
+  return {
+    label: weights.label,
+    has: (name) => packs.has(name) || weights.has(name),
+    shape(name) {
+      const parts = packs.get(name);
+      if (!parts) return weights.shape(name);
+      const shapes = parts.map((n) => weights.shape(n));
+      return [shapes.reduce((sum, s) => sum + s[0], 0), shapes[0][1]];
+    },
+    read(name) {
+      const parts = packs.get(name);
+      if (!parts) return weights.read(name);
+      if (parts.length === 1) return weights.read(parts[0]);
+      const tensors = parts.map((n) => weights.read(n));
+      const out = new Float32Array(tensors.reduce((sum, t) => sum + t.length, 0));
+      let offset = 0;
+      for (const t of tensors) {
+        out.set(t, offset);
+        offset += t.length;
+      }
+      return out;
+    },
+  };
+}
+
+/** GQA's rotary caches: cos and sin of `position · inv_freq`, `[maxPositions, headDim / 2]`, float32 as HF computes them. */
+export function rotaryCaches(c: ModelConfig): { cos: Float32Array; sin: Float32Array } {
+  const half = c.headDim / 2;
+  const invFreq = ropeInvFreq(c.headDim, c.ropeTheta);
+  const cos = new Float32Array(c.maxPositionEmbeddings * half);
+  const sin = new Float32Array(c.maxPositionEmbeddings * half);
+  for (let p = 0; p < c.maxPositionEmbeddings; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(p * invFreq[i]);
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
+/** Options of `buildLlamaFusedGraph`. */
+export interface FusedGraphOptions {
+  /**
+   * A tied lm_head under a quantized precision: `quantized` (default) stores a 4/8-bit copy of
+   * the embedding table for the lm_head; `float` reads the float32 table, as the plain graph does.
+   */
+  readonly tiedLmHead?: 'quantized' | 'float';
+}
+
+/** Builds the fused inference graph of `config` over `weights` in `precision` (see the file header). */
+export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource, precision: Precision, options: FusedGraphOptions = {}): GraphBuilder {
+  checkLlamaWeights(config, weights);
+  if (precision.floatType !== DataType.float) throw new Error(`the fused graph computes in float32; variant ${precision.variant} is not supported`);
+  if (config.headDim % 16 !== 0) throw new Error(`GroupQueryAttention's rotary needs head_dim divisible by 16, got ${config.headDim}`);
+  const g = new GraphBuilder('smollm2_fused');
+  const op = new Ops(g);
+  const w = packedLlamaWeights(config, weights);
+  const { headDim: D, numAttentionHeads: nH, numKeyValueHeads: nKv, rmsNormEps: eps, hiddenSize: H } = config;
+  const kvDims = ['batch_size', nKv, 'past_sequence_length', D];
+
+  const inputIds = g.input('input_ids', DataType.int64, ['batch_size', 'sequence_length']);
+  const attentionMask = g.input('attention_mask', DataType.int64, ['batch_size', 'total_sequence_length']);
+  const keep = g.input('num_logits_to_keep', DataType.int64, []);
+  const past = Array.from({ length: config.numHiddenLayers }, (_, i) => ({
+    key: g.input(`past_key_values.${i}.key`, DataType.float, kvDims),
+    value: g.input(`past_key_values.${i}.value`, DataType.float, kvDims),
+  }));
+
+  // GQA's lengths: seqlens_k = (tokens per row) - 1, total_sequence_length = mask width, as int32.
+  const lengths = g.scope('attn_lengths', () => {
+    const rowTokens = g.node('ReduceSum', [attentionMask, op.int64([1])], { keepdims: 0 })[0];
+    return {
+      seqlensK: op.cast(op.sub(rowTokens, op.int64([1], true)), DataType.int32),
+      total: op.cast(op.shape(attentionMask, 1, 2), DataType.int32),
+    };
+  });
+  const caches = rotaryCaches(config);
+  const cosCache = g.constant(DataType.float, [config.maxPositionEmbeddings, D / 2], caches.cos, 'rotary_emb.cos_cache');
+  const sinCache = g.constant(DataType.float, [config.maxPositionEmbeddings, D / 2], caches.sin, 'rotary_emb.sin_cache');
+
+  const embedTokens = precision.floatTensor(g, weights, 'model.embed_tokens.weight');
+  let residual = op.gather(embedTokens, inputIds);
+  let pending: string | undefined;
+  // x = norm(residual + pending); the sum becomes the new residual. The first norm has no skip.
+  const addNorm = (weightName: string): string => {
+    const gamma = precision.floatTensor(g, weights, weightName);
+    if (pending === undefined) return g.node('SimplifiedLayerNormalization', [residual, gamma], { axis: -1, epsilon: float(eps), stash_type: 1 })[0];
+    const [normed, , , sum] = g.node('SkipSimplifiedLayerNormalization', [pending, residual, gamma], { epsilon: float(eps) }, { domain: MS, outputs: 4 });
+    residual = sum;
+    return normed;
+  };
+
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    const p = `model.layers.${i}`;
+    g.scope(`layers.${i}`, () => {
+      const normed = addNorm(`${p}.input_layernorm.weight`);
+      pending = g.scope('self_attn', () => {
+        const qkv = precision.linear(op, normed, w, `${p}.self_attn.qkv_proj.weight`);
+        const [attn] = g.node(
+          'GroupQueryAttention',
+          [qkv, '', '', past[i].key, past[i].value, lengths.seqlensK, lengths.total, cosCache, sinCache],
+          { num_heads: nH, kv_num_heads: nKv, do_rotary: 1, rotary_interleaved: 0, scale: float(1 / Math.sqrt(D)) },
+          { domain: MS, outputNames: [`${p}.attn_out`, `present.${i}.key`, `present.${i}.value`] },
+        );
+        return precision.linear(op, attn, w, `${p}.self_attn.o_proj.weight`);
+      });
+      const presentDims = ['batch_size', nKv, 'present_sequence_length', D];
+      g.output(`present.${i}.key`, DataType.float, presentDims);
+      g.output(`present.${i}.value`, DataType.float, presentDims);
+      const normed2 = addNorm(`${p}.post_attention_layernorm.weight`);
+      pending = g.scope('mlp', () => {
+        const [gate, up] = op.split(precision.linear(op, normed2, w, `${p}.mlp.gate_up_proj.weight`), -1, 2);
+        return precision.linear(op, op.mul(op.mul(gate, op.sigmoid(gate)), up), w, `${p}.mlp.down_proj.weight`);
+      });
+    });
+  }
+
+  const normed = addNorm('model.norm.weight');
+  const logits = g.scope('lm_head', () => {
+    // Rows [-keep:] of the sequence; keep = 0 gives start 0, i.e. every row.
+    const start = op.unsqueeze(op.neg(keep), [0]);
+    const kept = g.node('Slice', [normed, start, op.int64([Number.MAX_SAFE_INTEGER]), op.int64([1])])[0];
+    const floatHead = precision.variant === 'fp32' || options.tiedLmHead === 'float';
+    if (!config.tieWordEmbeddings || !floatHead) return precision.linear(op, kept, w, 'lm_head.weight');
+    // Tied float32: Gemm(transB) over the embedding table, stored once (ORT prepacks it at load).
+    const flat = op.gemmTransB(op.reshape(kept, [-1, H]), embedTokens);
+    return g.node('Reshape', [flat, op.concat([op.shape(kept, 0, 2), op.int64([config.vocabSize])], 0)])[0];
+  });
+  g.node('Identity', [logits], {}, { outputNames: ['logits'] });
+  g.output('logits', DataType.float, ['batch_size', 'logits_length', config.vocabSize]);
+  return g;
+}

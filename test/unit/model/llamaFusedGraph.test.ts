@@ -1,0 +1,90 @@
+/**
+ * @file The structure of the fused graph without running it: contrib ops in place of the plain
+ * attention and norms, packed projections with the weights of their parts, the q4 lm_head,
+ * the I/O transformers.js needs, and the rotary caches' values.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ModelConfig } from '../../../src/model/config';
+import { fusedVariantFile } from '../../../src/model/configTypes';
+import { buildLlamaFusedGraph, fusedPrecisionFor, packedLlamaWeights, rotaryCaches } from '../../../src/model/llamaFused';
+import { llamaWeightShapes, ropeInvFreq } from '../../../src/model/llama';
+import { precisionFor } from '../../../src/model/precision';
+import { SHAPES } from '../../../src/model/shapes';
+import type { WeightSource } from '../../../src/model/weights';
+
+const config: ModelConfig = { ...SHAPES.tiny, vocabSize: 300 };
+
+/** Weights whose every value encodes its tensor's index, so packing can be checked. */
+function taggedWeights(c: ModelConfig): WeightSource {
+  const shapes = llamaWeightShapes(c);
+  const names = [...shapes.keys()];
+  return {
+    label: 'tagged',
+    has: (name) => shapes.has(name),
+    shape: (name) => shapes.get(name)!,
+    read: (name) => new Float32Array(shapes.get(name)!.reduce((a, b) => a * b, 1)).fill(names.indexOf(name)),
+  };
+}
+
+const opCounts = (g: ReturnType<typeof buildLlamaFusedGraph>) => {
+  const counts = new Map<string, number>();
+  for (const n of g.nodeList) counts.set(n.opType!, (counts.get(n.opType!) ?? 0) + 1);
+  return counts;
+};
+
+describe('fused Llama graph', () => {
+  it('uses one GroupQueryAttention and two skip norms per layer, and no plain attention ops', () => {
+    const counts = opCounts(buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp32')));
+    assert.equal(counts.get('GroupQueryAttention'), config.numHiddenLayers);
+    assert.equal(counts.get('SkipSimplifiedLayerNormalization'), 2 * config.numHiddenLayers);
+    assert.equal(counts.get('SimplifiedLayerNormalization'), 1);
+    for (const plain of ['Softmax', 'Transpose', 'ReduceMean', 'Pow']) assert.equal(counts.get(plain), undefined, plain);
+    assert.equal(counts.get('Concat'), 1, 'only the lm_head output shape is concatenated; the cache never is');
+  });
+
+  it('declares the inputs and outputs transformers.js feeds and reads', () => {
+    const g = buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp32'));
+    const model = g.modelSkeleton();
+    const inputs = model.graph!.input!.map((i) => i.name);
+    assert.deepEqual(inputs.slice(0, 4), ['input_ids', 'attention_mask', 'num_logits_to_keep', 'past_key_values.0.key']);
+    assert.ok(!inputs.includes('position_ids'));
+    const outputs = model.graph!.output!.map((o) => o.name);
+    assert.ok(outputs.includes('logits') && outputs.includes(`present.${config.numHiddenLayers - 1}.value`));
+    assert.ok(model.opsetImport!.some((o) => o.domain === 'com.microsoft'));
+  });
+
+  it('packs q, k, v and gate, up rows in order, exactly as the separate tensors', () => {
+    const w = taggedWeights(config);
+    const packed = packedLlamaWeights(config, w);
+    const qkv = packed.read('model.layers.1.self_attn.qkv_proj.weight');
+    const [q, k] = ['q', 'k'].map((x) => w.read(`model.layers.1.self_attn.${x}_proj.weight`));
+    assert.deepEqual(packed.shape('model.layers.1.self_attn.qkv_proj.weight'), [config.numAttentionHeads * config.headDim + 2 * config.numKeyValueHeads * config.headDim, config.hiddenSize]);
+    assert.equal(qkv[0], q[0]);
+    assert.equal(qkv[q.length], k[0]);
+    assert.deepEqual(packed.shape('lm_head.weight'), [config.vocabSize, config.hiddenSize]);
+  });
+
+  it('gives q4 a 4-bit lm_head and int8 activations (accuracy level 4)', () => {
+    const g = buildLlamaFusedGraph(config, taggedWeights(config), fusedPrecisionFor('q4'));
+    const nbits = g.nodeList.filter((n) => n.opType === 'MatMulNBits');
+    // qkv, o, gate_up and down per layer, plus the lm_head.
+    assert.equal(nbits.length, 4 * config.numHiddenLayers + 1);
+    assert.ok(nbits.every((n) => n.attribute!.find((a) => a.name === 'accuracy_level')!.i === 4));
+    assert.ok(g.initializers.some((i) => i.name === 'lm_head.weight_Q4'));
+    assert.equal(fusedVariantFile('q4'), 'model_q4_fused.onnx');
+  });
+
+  it('computes rotary caches as cos/sin of position times HF inverse frequencies', () => {
+    const { cos, sin } = rotaryCaches(config);
+    const half = config.headDim / 2;
+    const inv = ropeInvFreq(config.headDim, config.ropeTheta);
+    assert.equal(cos.length, config.maxPositionEmbeddings * half);
+    assert.equal(cos[0], 1);
+    assert.ok(Math.abs(sin[5 * half + 1] - Math.sin(Math.fround(5 * inv[1]))) < 1e-7);
+  });
+
+  it('rejects float16, whose GQA kernels the fused graph does not target', () => {
+    assert.throws(() => buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp16')), /computes in float32/);
+  });
+});
