@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import { modelServiceBackend } from './chat/chatBackend';
 import { registerChat } from './chat/chatFeature';
 import { CHAT_VIEW_ID } from './chat/chatViewProvider';
-import { registerPendingCommands } from './commands/pending';
 import { selectDevice, selectModel, toggleInlineCompletions } from './commands/settingsCommands';
 import { Settings } from './config';
 import { adaptersRoot, adapterSettingKey, resolveAdapterModel, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/adapterCommands';
@@ -117,7 +116,6 @@ export function activate(context: vscode.ExtensionContext): void {
     registerDatasetCommand(context, log, settings, jobs),
     ...registerFinetuneCommands({ context, log, settings, jobs }),
     vscode.commands.registerCommand(SELECT_ADAPTER_COMMAND, () => selectAdapter(settings, adaptersRoot(context))),
-    ...registerPendingCommands(log),
   );
 
   const version = (context.extension.packageJSON as { version?: string }).version ?? 'unknown';
