@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../../src/shared/random';
 
 /** The file and the function typed into it (located by its first line, not by offset). */
 const SOURCE = {
@@ -76,24 +77,13 @@ const PACE = {
   wordPause: { chance: 0.06, ms: [300, 1000] },
 } as const;
 
-/** mulberry32: a small, fast, seedable generator of floats in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The keystrokes that type `text`. Enter also inserts the next line's indentation, as the
  * editor's auto-indent does, so leading spaces are not typed one by one.
  */
 export function typingSchedule(text: string, seed: number): Keystroke[] {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const between = ([lo, hi]: readonly [number, number]) => lo + (hi - lo) * rand();
   const keys: Keystroke[] = [];
   let at = 0;

@@ -2,6 +2,7 @@
  * @file The trainer's seeded random numbers: mulberry32, whose whole state is one 32-bit
  * integer, so a checkpoint saves it exactly and a resumed run draws the same numbers.
  */
+import { mulberry32Step } from '../shared/random';
 
 /** A seeded PRNG with a serializable state; see the file header. */
 export class Rng {
@@ -13,11 +14,9 @@ export class Rng {
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const step = mulberry32Step(this.state);
+    this.state = step.state;
+    return step.value;
   }
 
   /** A Fisher-Yates shuffle of 0..n-1. */

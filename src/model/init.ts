@@ -9,6 +9,7 @@
 import type { ModelConfig } from './config';
 import { architectureFor } from './registry';
 import type { TensorToWrite } from './safetensors';
+import { seededRandom } from '../shared/random';
 
 /** 32-bit FNV-1a of a string, to derive per-tensor seeds. */
 function hashString(text: string, seed: number): number {
@@ -17,21 +18,15 @@ function hashString(text: string, seed: number): number {
   return h;
 }
 
-/** mulberry32: a small, fast 32-bit PRNG; returns uniform floats in (0, 1]. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967296;
-  };
+/** Uniform floats in (0, 1] from the shared mulberry32 stream (never 0, for Box-Muller's log). */
+function positiveUniform(seed: number): () => number {
+  const uniform = seededRandom(seed);
+  return () => uniform() + 2 ** -32;
 }
 
 /** `count` normal(mean, std) floats from the stream of (seed, name), by Box-Muller. */
 export function seededNormal(seed: number, name: string, count: number, mean: number, std: number): Float32Array {
-  const uniform = mulberry32(hashString(name, seed));
+  const uniform = positiveUniform(hashString(name, seed));
   const out = new Float32Array(count);
   for (let i = 0; i < count; i += 2) {
     const r = Math.sqrt(-2 * Math.log(uniform())) * std;

@@ -21,7 +21,7 @@ import { findCodeUnits } from './samples/codeUnits';
 import { chunkByTokens, repoHeader } from './samples/repoFormat';
 import type { SampleTokenizer } from './samples/sampleTokenizer';
 import { IGNORE_INDEX, tokenizeChat, tokenizeText, type TokenizedSample } from './samples/tokenize';
-import { seededRandom, validationPaths } from './split';
+import { keyedRandom, validationPaths } from './split';
 import { DEFAULT_MIXTURE, type Dropped, type KeptFile, type Mixture } from './types';
 import { JsonlWriter } from './writer';
 
@@ -165,7 +165,7 @@ export async function buildDataset(options: DatasetOptions, hooks: DatasetHooks)
       // Decoded as in the first pass (which strips a byte-order mark).
       const text = decodeUtf8(bytes) ?? '';
       const { code, chat, tokens } = writers[split];
-      const random = seededRandom(seed, file.path);
+      const random = keyedRandom(seed, file.path);
       if (holdsSpecialToken(text)) {
         skipped.specialTokens++;
         continue;

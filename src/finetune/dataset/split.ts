@@ -4,25 +4,19 @@
  * file's samples and split do not change when other files are added or removed.
  */
 import { createHash } from 'node:crypto';
+import { seededRandom } from '../../shared/random';
 
 /** A 32-bit value from a seed and a key. */
 function hash32(seed: number, key: string): number {
   return createHash('sha256').update(`${seed}\0${key}`).digest().readUInt32LE(0);
 }
 
-/** A small fast generator (mulberry32, https://gist.github.com/tommyettinger/46a874533244883189143505d203312c). */
+/** Uniform floats in [0, 1) (mulberry32, see shared/random.ts). */
 export type Random = () => number;
 
 /** A generator of numbers in [0, 1) determined by `seed` and `key`. */
-export function seededRandom(seed: number, key: string): Random {
-  let state = hash32(seed, key);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+export function keyedRandom(seed: number, key: string): Random {
+  return seededRandom(hash32(seed, key));
 }
 
 /**

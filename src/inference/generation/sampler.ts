@@ -4,7 +4,7 @@
  * The logits array is modified in place (it is the engine's scratch copy), so the vocabulary
  * is never copied again.
  */
-import { seededRandom } from './random';
+import { seededRandom } from '../../shared/random';
 
 export interface SamplingOptions {
   /** 0 or undefined: greedy. */

@@ -18,6 +18,7 @@ import { Tape, type Tensor } from '../../../../src/finetune/autodiff';
 import { DataType, GraphBuilder } from '../../../../src/model/graphBuilder';
 import { writeOnnxModel } from '../../../../src/model/onnxWriter';
 import { GraphSession, type GraphFeed } from '../../../../src/inference/session';
+import { seededRandom } from '../../../../src/shared/random';
 
 /** A float input (differentiable unless `frozen`) or an int64 input (ids, labels). */
 export type CheckInput =
@@ -40,16 +41,10 @@ export interface CheckResult {
   readonly frozenGrads: readonly string[];
 }
 
-/** mulberry32 in [-1, 1). */
+/** Uniform floats in [-1, 1) for a seed. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const uniform = seededRandom(seed);
+  return () => uniform() * 2 - 1;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seededRandom, validationPaths } from '../../../../src/finetune/dataset/split';
+import { keyedRandom, validationPaths } from '../../../../src/finetune/dataset/split';
 
 const paths = Array.from({ length: 50 }, (_, i) => `src/file${i}.ts`);
 
@@ -20,9 +20,9 @@ describe('split and seeded randomness', () => {
   });
 
   it('draws the same numbers for the same seed and key', () => {
-    const a = seededRandom(1, 'x');
-    const b = seededRandom(1, 'x');
-    const c = seededRandom(1, 'y');
+    const a = keyedRandom(1, 'x');
+    const b = keyedRandom(1, 'x');
+    const c = keyedRandom(1, 'y');
     const draws = [a(), a(), a()];
     assert.deepEqual([b(), b(), b()], draws);
     assert.notDeepEqual([c(), c(), c()], draws);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { languageNamed } from '../../../../../src/finetune/dataset/languages';
 import { chatSamples, dedent, MISSING_MARKER } from '../../../../../src/finetune/dataset/samples/chatTasks';
 import { findCodeUnits } from '../../../../../src/finetune/dataset/samples/codeUnits';
-import { seededRandom } from '../../../../../src/finetune/dataset/split';
+import { keyedRandom } from '../../../../../src/finetune/dataset/split';
 import { DEFAULT_MIXTURE, parseMixture } from '../../../../../src/finetune/dataset/types';
 
 const language = languageNamed('TypeScript');
@@ -26,7 +26,7 @@ const lines = dedent(source.split('\n').slice(1, 10));
 const code = (content: string) => /```typescript\n([\s\S]*)\n```/.exec(content)?.[1] ?? '';
 
 describe('chat tasks from a function', () => {
-  const samples = chatSamples(unit!, language, all, seededRandom(0, 'stats.ts'));
+  const samples = chatSamples(unit!, language, all, keyedRandom(0, 'stats.ts'));
   const byKind = Object.fromEntries(samples.map((s) => [s.kind, s.messages]));
 
   it('makes every kind when the mixture asks for all', () => {
@@ -55,9 +55,9 @@ describe('chat tasks from a function', () => {
   });
 
   it('makes nothing of a kind whose rate is 0 and is deterministic for a seed', () => {
-    const none = chatSamples(unit!, language, { ...all, fillInMiddle: 0, docToCode: 0 }, seededRandom(0, 'stats.ts'));
+    const none = chatSamples(unit!, language, { ...all, fillInMiddle: 0, docToCode: 0 }, keyedRandom(0, 'stats.ts'));
     assert.deepEqual(none.map((s) => s.kind), ['signatureToBody', 'prefixToRest']);
-    assert.deepEqual(chatSamples(unit!, language, DEFAULT_MIXTURE, seededRandom(5, 'k')), chatSamples(unit!, language, DEFAULT_MIXTURE, seededRandom(5, 'k')));
+    assert.deepEqual(chatSamples(unit!, language, DEFAULT_MIXTURE, keyedRandom(5, 'k')), chatSamples(unit!, language, DEFAULT_MIXTURE, keyedRandom(5, 'k')));
   });
 
   it('rejects a mixture with an unknown kind or a rate outside [0, 1]', () => {
