@@ -41,8 +41,8 @@ describe('LoRA training', () => {
     const jsonl = (paths: string[]) => paths.map((p) => JSON.stringify({ text: readFileSync(p, 'utf8') })).join('\n') + '\n';
     train = join(dir, 'train.jsonl');
     val = join(dir, 'val.jsonl');
-    writeFileSync(train, jsonl(files.slice(0, 24)));
-    writeFileSync(val, jsonl(files.slice(24, 28)));
+    writeFileSync(train, jsonl(files.slice(0, 80)));
+    writeFileSync(val, jsonl(files.slice(80, 92)));
   });
   after(() => {
     model.dispose();
@@ -57,17 +57,17 @@ describe('LoRA training', () => {
       valPath: val,
       outDir: out,
       seqLen: 128,
-      steps: 30,
-      batchSize: 4,
-      gradAccum: 1,
+      steps: 150,
+      batchSize: 1,
+      gradAccum: 4,
       lr: 1e-2,
       rank: 16,
-      evalEvery: 10,
+      evalEvery: 50,
       threads: 2,
     });
     ctx.diagnostic(`validation loss ${result.initialValLoss} -> ${result.bestValLoss}; train loss ${result.trainLosses[0].loss} -> ${result.trainLosses.at(-1)!.loss}`);
     assert.equal(result.status, 'completed');
-    assert.ok(result.bestValLoss! < result.initialValLoss! - 0.5, `validation loss ${result.initialValLoss} -> ${result.bestValLoss}`);
+    assert.ok(result.bestValLoss! < result.initialValLoss! - 1.0, `validation loss ${result.initialValLoss} -> ${result.bestValLoss}`);
     assert.equal(loadAdapter(out, model.config).lora.rank, 16);
   });
 
