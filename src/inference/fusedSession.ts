@@ -1,10 +1,11 @@
 /**
  * @file Runs the fused graphs (model/llamaFused.ts) with a lean step: each sequence owns
- * preallocated KV buffers `[1, kvHeads, capacity, headDim]` that are passed both as
- * `past_key_values.*` inputs and as the `present.*` output buffers, so GroupQueryAttention
- * appends the new positions in place (no concatenation, no per-token cache allocation), and a
- * logits buffer of one vocabulary row that ORT writes into and the sampler then works on
- * directly. Truncating a cache for prefix reuse is free: only the length changes.
+ * preallocated KV buffers `[1, kvHeads, capacity, headDim]`, fed as `past_key_values.*` (ORT
+ * wraps them without a copy). The step fetches only the logits row and the new positions'
+ * `new_key_values.*`, which are written into the buffers here: fetching `present.*` would make
+ * the onnxruntime-node binding copy the whole cache into fresh JavaScript buffers on every token,
+ * which cost more than the step itself and kept the garbage collector busy. Truncating a cache
+ * for prefix reuse is free: only the length changes.
  *
  * The runtime comes from session.ts's `loadOrt`, which stays the one place that loads
  * onnxruntime-node; this file only builds tensors and calls `run` on it.
@@ -25,7 +26,7 @@ export interface FusedKv {
   /** This sequence's logits row `[1, 1, vocab]`, rewritten by every step. */
   readonly logits: Tensor;
   /** Feeds and fetches naming these buffers, built once per allocation rather than per step. */
-  readonly io: { readonly feeds: Record<string, Tensor>; readonly fetches: Record<string, Tensor> };
+  readonly io: { readonly feeds: Record<string, Tensor>; readonly fetches: Record<string, Tensor | null> };
 }
 
 /** What `step` returns; `logits` is the sequence's own buffer, valid until its next step. */
@@ -36,7 +37,8 @@ export interface FusedStepOutput {
 
 interface Layout {
   readonly pastNames: readonly string[];
-  readonly presentNames: readonly string[];
+  /** `new_key_values.*` in the order of `pastNames`. */
+  readonly newNames: readonly string[];
   readonly heads: number;
   readonly headDim: number;
   readonly vocab: number;
@@ -55,7 +57,10 @@ function readLayout(session: OrtModule.InferenceSession): Layout {
   if (typeof heads !== 'number' || typeof headDim !== 'number' || typeof vocab !== 'number') {
     throw new Error(`fused graph needs fixed head, head_dim and vocab sizes, got past [${first.shape.join(', ')}], logits [${logits.shape.join(', ')}]`);
   }
-  return { pastNames, presentNames: pastNames.map((n) => n.replace('past_key_values.', 'present.')), heads, headDim, vocab };
+  const newNames = pastNames.map((n) => n.replace('past_key_values.', 'new_key_values.'));
+  const missing = newNames.find((n) => !session.outputNames.includes(n));
+  if (missing) throw new Error(`not a fused SmolCode graph of this version: no "${missing}" output; regenerate it with make-model --fused`);
+  return { pastNames, newNames, heads, headDim, vocab };
 }
 
 /** A session over a fused graph; see the file header. Same surface as `CausalLmSession`. */
@@ -99,13 +104,13 @@ export class FusedLmSession {
   }
 
   private withBuffers(length: number, capacity: number, logits: Tensor): FusedKv {
-    const { heads, headDim, pastNames, presentNames } = this.layout;
+    const { heads, headDim, pastNames, newNames } = this.layout;
     const tensors = pastNames.map(() => new this.runtime.Tensor('float32', new Float32Array(heads * capacity * headDim), [1, heads, capacity, headDim]));
     const feeds: Record<string, Tensor> = { num_logits_to_keep: this.keepOne };
-    const fetches: Record<string, Tensor> = { logits };
+    const fetches: Record<string, Tensor | null> = { logits };
     tensors.forEach((tensor, i) => {
       feeds[pastNames[i]] = tensor;
-      fetches[presentNames[i]] = tensor;
+      fetches[newNames[i]] = null;
     });
     return { length, capacity, tensors, logits, io: { feeds, fetches } };
   }
@@ -139,7 +144,7 @@ export class FusedLmSession {
     return grown;
   }
 
-  /** Runs `ids` after the cached positions, in place; returns the last position's logits. */
+  /** Runs `ids` after the cached positions and appends their keys and values; returns the last position's logits. */
   async step(ids: readonly number[], kv: FusedKv): Promise<FusedStepOutput> {
     const total = kv.length + ids.length;
     // Only grow here (by whole blocks); the engine sizes the cache per request with reserveKv.
@@ -148,7 +153,19 @@ export class FusedLmSession {
     const { feeds, fetches } = state.io;
     feeds.input_ids = new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
     feeds.attention_mask = new T('int64', this.ones.subarray(0, total), [1, total]);
-    await this.session.run(feeds, fetches);
+    const out = await this.session.run(feeds, fetches);
+    const { heads, headDim, newNames } = this.layout;
+    state.tensors.forEach((cache, i) => {
+      // [1, S, heads · headDim] rows into the BNSH buffer at positions [length, total).
+      const rows = out[newNames[i]].data as Float32Array;
+      const buffer = cache.data as Float32Array;
+      for (let s = 0; s < ids.length; s++) {
+        for (let h = 0; h < heads; h++) {
+          const from = (s * heads + h) * headDim;
+          buffer.set(rows.subarray(from, from + headDim), (h * state.capacity + kv.length + s) * headDim);
+        }
+      }
+    });
     return { logits: state.logits.data as Float32Array, kv: { ...state, length: total } };
   }
 

@@ -5,19 +5,23 @@
  *
  * - `SimplifiedLayerNormalization` / `com.microsoft.SkipSimplifiedLayerNormalization`: RMSNorm,
  *   with the residual add folded into the next norm.
- * - `com.microsoft.GroupQueryAttention` on a packed QKV projection, with the rotary embedding
- *   applied inside (`do_rotary`, cos/sin caches as initializers) and the KV cache in BNSH layout.
- *   When the caller passes the same buffer as `past_key_values.*` input and `present.*` output
- *   (a preallocated max-length cache), the kernel appends in place instead of copying the cache
- *   (ORT's past_present_share_buffer; see contrib_ops/cpu/bert/gqa_attention_base.h).
+ * - `com.microsoft.RotaryEmbedding` on the query and key parts of a packed QKV projection, then
+ *   `com.microsoft.GroupQueryAttention` over the KV cache in BNSH layout. The past tensors may be
+ *   preallocated buffers longer than the valid length (GQA reads `seqlens_k + 1` positions).
+ * - The new positions' rotated keys and values are outputs of their own,
+ *   `new_key_values.{i}.key|value` `[batch, seq, kvHeads · headDim]`, so a caller that keeps
+ *   the cache in its own buffers appends those few rows instead of fetching `present.*`: the
+ *   onnxruntime-node binding copies every fetched output into a fresh JavaScript buffer, and a
+ *   whole-cache copy per token (plus the garbage it leaves) cost more than the step itself.
  * - Packed gate/up projection; `MatMulNBits` at `accuracy_level` 4 (int8 activations) for q4,
  *   and a 4-bit lm_head, so decoding reads about a sixth of the bytes of a float32 lm_head.
  * - Logits only for the last `num_logits_to_keep` positions (0 keeps all, as transformers.js
  *   and HF use the input): prefill needs one row, not a `[S, 49152]` matrix.
  *
- * I/O: `input_ids`, `attention_mask` (GQA's `seqlens_k` and `total_sequence_length` are derived
- * from it in the graph, as the model builder does), `num_logits_to_keep`,
- * `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value`. transformers.js can run it
+ * I/O: `input_ids`, `attention_mask` (GQA's `seqlens_k` and `total_sequence_length`, and the
+ * rotary position offset, are derived from it in the graph), `num_logits_to_keep`,
+ * `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value`,
+ * `new_key_values.{i}.key|value`. transformers.js can run it
  * (it feeds `num_logits_to_keep` when the graph declares it); the attention assumes an unpadded
  * batch (GQA takes per-row lengths, not arbitrary masks), so left-padded batches are not exact.
  */
@@ -124,12 +128,15 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
     value: g.input(`past_key_values.${i}.value`, DataType.float, kvDims),
   }));
 
-  // GQA's lengths: seqlens_k = (tokens per row) - 1, total_sequence_length = mask width, as int32.
+  // GQA's lengths: seqlens_k = (tokens per row) - 1, total_sequence_length = mask width, as int32;
+  // the rotary offset of the new tokens: mask width - sequence length (one value for the batch).
   const lengths = g.scope('attn_lengths', () => {
     const rowTokens = g.node('ReduceSum', [attentionMask, op.int64([1])], { keepdims: 0 })[0];
+    const total = op.shape(attentionMask, 1, 2);
     return {
       seqlensK: op.cast(op.sub(rowTokens, op.int64([1], true)), DataType.int32),
-      total: op.cast(op.shape(attentionMask, 1, 2), DataType.int32),
+      total: op.cast(total, DataType.int32),
+      positionOffset: op.sub(total, op.shape(inputIds, 1, 2)),
     };
   });
   const caches = rotaryCaches(config);
@@ -154,10 +161,15 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
       const normed = addNorm(`${p}.input_layernorm.weight`);
       pending = g.scope('self_attn', () => {
         const qkv = precision.linear(op, normed, w, `${p}.self_attn.qkv_proj.weight`);
+        const [q, k, v] = g.node('Split', [qkv, op.int64([nH * D, nKv * D, nKv * D])], { axis: -1 }, { outputs: 3 });
+        const rotary = (x: string, heads: number, name?: string) =>
+          g.node('RotaryEmbedding', [x, lengths.positionOffset, cosCache, sinCache], { num_heads: heads, interleaved: 0 }, { domain: MS, outputNames: name ? [name] : undefined })[0];
+        const key = rotary(k, nKv, `new_key_values.${i}.key`);
+        g.node('Identity', [v], {}, { outputNames: [`new_key_values.${i}.value`] });
         const [attn] = g.node(
           'GroupQueryAttention',
-          [qkv, '', '', past[i].key, past[i].value, lengths.seqlensK, lengths.total, cosCache, sinCache],
-          { num_heads: nH, kv_num_heads: nKv, do_rotary: 1, rotary_interleaved: 0, scale: float(1 / Math.sqrt(D)) },
+          [rotary(q, nH), key, v, past[i].key, past[i].value, lengths.seqlensK, lengths.total],
+          { num_heads: nH, kv_num_heads: nKv, scale: float(1 / Math.sqrt(D)) },
           { domain: MS, outputNames: [`${p}.attn_out`, `present.${i}.key`, `present.${i}.value`] },
         );
         return precision.linear(op, attn, w, `${p}.self_attn.o_proj.weight`);
@@ -165,6 +177,8 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
       const presentDims = ['batch_size', nKv, 'present_sequence_length', D];
       g.output(`present.${i}.key`, DataType.float, presentDims);
       g.output(`present.${i}.value`, DataType.float, presentDims);
+      g.output(`new_key_values.${i}.key`, DataType.float, ['batch_size', 'sequence_length', nKv * D]);
+      g.output(`new_key_values.${i}.value`, DataType.float, ['batch_size', 'sequence_length', nKv * D]);
       const normed2 = addNorm(`${p}.post_attention_layernorm.weight`);
       pending = g.scope('mlp', () => {
         const [gate, up] = op.split(precision.linear(op, normed2, w, `${p}.mlp.gate_up_proj.weight`), -1, 2);

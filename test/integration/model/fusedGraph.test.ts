@@ -1,9 +1,9 @@
 /**
  * @file The fused graph (model/llamaFused.ts) against the plain one on the same weights: fp32
- * logits and KV must agree within 1e-4 for a prompt in one pass, token by token through a
- * preallocated cache shared between past and present (GQA's in-place append), after
- * truncating that cache for prefix reuse, and with exact-length past tensors (how
- * transformers.js feeds it). q4 runs int8 activations and a 4-bit lm_head, so its distance to
+ * logits and KV must agree within 1e-4 for a prompt in one pass (`present.*` and the new rows in
+ * `new_key_values.*`), token by token through preallocated buffers longer than the sequence that
+ * the caller appends `new_key_values.*` to (as fusedSession.ts does), after truncating that cache
+ * for prefix reuse, and with exact-length past tensors (how transformers.js feeds it). q4 runs int8 activations and a 4-bit lm_head, so its distance to
  * the plain q4 graph is printed and bounded relative to the logit range.
  */
 import '../../../src/shared/telemetry';
@@ -33,14 +33,14 @@ async function plainRun(dir: string, variant: FusedVariant) {
   }
 }
 
-/** Steps a fused session over one sequence, with a shared preallocated cache of `capacity` positions. */
+/** Steps a fused session over one sequence, keeping its cache in buffers of `capacity` positions. */
 class FusedRunner {
   length = 0;
   readonly cache: Tensor[];
   constructor(
     readonly session: InferenceSession,
     readonly config: ModelConfig,
-    capacity: number,
+    readonly capacity: number,
   ) {
     const { numKeyValueHeads: h, headDim: d } = config;
     // NaN in unused positions proves they are never read.
@@ -59,13 +59,32 @@ class FusedRunner {
     for (let i = 0; i < this.config.numHiddenLayers; i++) {
       ['key', 'value'].forEach((kind, j) => {
         feeds[`past_key_values.${i}.${kind}`] = this.cache[2 * i + j];
-        fetches[`present.${i}.${kind}`] = this.cache[2 * i + j];
+        fetches[`new_key_values.${i}.${kind}`] = null;
       });
     }
     const out = await this.session.run(feeds, fetches);
+    const { numKeyValueHeads: h, headDim: d } = this.config;
+    for (let i = 0; i < this.config.numHiddenLayers; i++) {
+      ['key', 'value'].forEach((kind, j) => {
+        const rows = bnsh(out[`new_key_values.${i}.${kind}`].data as Float32Array, ids.length, h, d);
+        const buffer = this.cache[2 * i + j].data as Float32Array;
+        for (let head = 0; head < h; head++) {
+          buffer.set(rows.subarray(head * ids.length * d, (head + 1) * ids.length * d), (head * this.capacity + this.length) * d);
+        }
+      });
+    }
     this.length = total;
     return out.logits.data as Float32Array;
   }
+}
+
+/** `[S, heads · d]` rows as `[heads, S, d]`. */
+function bnsh(rows: Float32Array, s: number, heads: number, d: number): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let p = 0; p < s; p++) {
+    for (let h = 0; h < heads; h++) out.set(rows.subarray((p * heads + h) * d, (p * heads + h + 1) * d), (h * s + p) * d);
+  }
+  return out;
 }
 
 const row = (logits: Float32Array, position: number) => logits.subarray(position * VOCAB, (position + 1) * VOCAB);
@@ -107,6 +126,10 @@ describe('fused graph versus the plain graph', () => {
         for (let i = 0; i < model.config.numHiddenLayers; i++) {
           assert.ok(maxAbsDiff(out[`present.${i}.key`].data as Float32Array, plain.present[i].key) < TOLERANCE, `present.${i}.key`);
           assert.ok(maxAbsDiff(out[`present.${i}.value`].data as Float32Array, plain.present[i].value) < TOLERANCE, `present.${i}.value`);
+          for (const kind of ['key', 'value'] as const) {
+            const rows = bnsh(out[`new_key_values.${i}.${kind}`].data as Float32Array, PROMPT.length, h, d);
+            assert.ok(maxAbsDiff(rows, plain.present[i][kind]) < TOLERANCE, `new_key_values.${i}.${kind}`);
+          }
         }
       } finally {
         await session.release();
@@ -114,7 +137,7 @@ describe('fused graph versus the plain graph', () => {
     });
   }
 
-  it('fp32 in chunks and token by token through a shared preallocated cache equals one pass, also after truncation', async () => {
+  it('fp32 in chunks and token by token through caller-kept buffers equals one pass, also after truncation', async () => {
     const model = models.get('gqa')!;
     const plain = await plainRun(model.dir, 'fp32');
     const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('fp32')));

@@ -37,6 +37,7 @@ describe('fused Llama graph', () => {
   it('uses one GroupQueryAttention and two skip norms per layer, and no plain attention ops', () => {
     const counts = opCounts(buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp32')));
     assert.equal(counts.get('GroupQueryAttention'), config.numHiddenLayers);
+    assert.equal(counts.get('RotaryEmbedding'), 2 * config.numHiddenLayers, 'query and key are rotated before attention, so the rotated key can be an output');
     assert.equal(counts.get('SkipSimplifiedLayerNormalization'), 2 * config.numHiddenLayers);
     assert.equal(counts.get('SimplifiedLayerNormalization'), 1);
     for (const plain of ['Softmax', 'Transpose', 'ReduceMean', 'Pow']) assert.equal(counts.get(plain), undefined, plain);
@@ -51,6 +52,10 @@ describe('fused Llama graph', () => {
     assert.ok(!inputs.includes('position_ids'));
     const outputs = model.graph!.output!.map((o) => o.name);
     assert.ok(outputs.includes('logits') && outputs.includes(`present.${config.numHiddenLayers - 1}.value`));
+    // The engine fetches only these per-step rows; see fusedSession.ts.
+    for (let i = 0; i < config.numHiddenLayers; i++) {
+      for (const kind of ['key', 'value']) assert.ok(outputs.includes(`new_key_values.${i}.${kind}`), `new_key_values.${i}.${kind}`);
+    }
     assert.ok(model.opsetImport!.some((o) => o.domain === 'com.microsoft'));
   });
 
