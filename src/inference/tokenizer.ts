@@ -3,6 +3,9 @@
  * remote loading off): encoding, decoding and the chat template from tokenizer_config.json.
  */
 import '../shared/telemetry';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SegmentedEncoder, segmentableTokenizer, type TokenizerJson } from './segmentedEncoder';
 
 /** A chat message in the `messages` convention of transformers and TRL. */
 export interface ChatMessage {
@@ -24,8 +27,11 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   const tokenizer = await AutoTokenizer.from_pretrained(dir);
+  const encodeWhole = (text: string) => tokenizer.encode(text, { add_special_tokens: false });
+  const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson;
+  const segmented = segmentableTokenizer(json) ? new SegmentedEncoder(encodeWhole) : undefined;
   return {
-    encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
+    encode: (text) => (segmented ? segmented.encode(text) : encodeWhole(text)),
     decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: false }),
     chatPrompt: (messages) => {
       if (!tokenizer.chat_template) {

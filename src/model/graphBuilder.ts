@@ -71,8 +71,8 @@ export interface NodeOptions {
   readonly outputs?: number;
   /** Operator domain, e.g. `com.microsoft`; empty for the default ONNX domain. */
   readonly domain?: string;
-  /** Explicit output names, for graph outputs such as `logits`. */
-  readonly outputNames?: readonly string[];
+  /** Explicit output names, for graph outputs such as `logits`; undefined entries get generated names. */
+  readonly outputNames?: readonly (string | undefined)[];
 }
 
 /** Byte size of `count` elements of `dataType`. */

@@ -5,10 +5,12 @@
  *
  * - `SimplifiedLayerNormalization` / `com.microsoft.SkipSimplifiedLayerNormalization`: RMSNorm,
  *   with the residual add folded into the next norm.
- * - `com.microsoft.RotaryEmbedding` on the query and key parts of a packed QKV projection, then
- *   `com.microsoft.GroupQueryAttention` over the KV cache in BNSH layout. The past tensors may be
- *   preallocated buffers longer than the valid length (GQA reads `seqlens_k + 1` positions).
- * - The new positions' rotated keys and values are outputs of their own,
+ * - `com.microsoft.GroupQueryAttention` on a packed QKV projection, with the rotary embedding
+ *   applied inside (`do_rotary`, cos/sin caches as initializers) and the KV cache in BNSH layout.
+ *   The past tensors may be preallocated buffers longer than the valid length (GQA reads
+ *   `seqlens_k + 1` positions).
+ * - The new positions' keys (rotated by `com.microsoft.RotaryEmbedding` exactly as GQA rotates
+ *   them) and values are outputs of their own,
  *   `new_key_values.{i}.key|value` `[batch, seq, kvHeads · headDim]`, so a caller that keeps
  *   the cache in its own buffers appends those few rows instead of fetching `present.*`: the
  *   onnxruntime-node binding copies every fetched output into a fresh JavaScript buffer, and a
@@ -161,15 +163,13 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
       const normed = addNorm(`${p}.input_layernorm.weight`);
       pending = g.scope('self_attn', () => {
         const qkv = precision.linear(op, normed, w, `${p}.self_attn.qkv_proj.weight`);
-        const [q, k, v] = g.node('Split', [qkv, op.int64([nH * D, nKv * D, nKv * D])], { axis: -1 }, { outputs: 3 });
-        const rotary = (x: string, heads: number, name?: string) =>
-          g.node('RotaryEmbedding', [x, lengths.positionOffset, cosCache, sinCache], { num_heads: heads, interleaved: 0 }, { domain: MS, outputNames: name ? [name] : undefined })[0];
-        const key = rotary(k, nKv, `new_key_values.${i}.key`);
-        g.node('Identity', [v], {}, { outputNames: [`new_key_values.${i}.value`] });
+        // GQA rotates the new query and key itself; the cache rows get the same rotation here.
+        const [, k] = g.node('Split', [qkv, op.int64([nH * D, nKv * D, nKv * D])], { axis: -1 }, { outputNames: [undefined, undefined, `new_key_values.${i}.value`] });
+        g.node('RotaryEmbedding', [k, lengths.positionOffset, cosCache, sinCache], { num_heads: nKv, interleaved: 0 }, { domain: MS, outputNames: [`new_key_values.${i}.key`] });
         const [attn] = g.node(
           'GroupQueryAttention',
-          [rotary(q, nH), key, v, past[i].key, past[i].value, lengths.seqlensK, lengths.total],
-          { num_heads: nH, kv_num_heads: nKv, scale: float(1 / Math.sqrt(D)) },
+          [qkv, '', '', past[i].key, past[i].value, lengths.seqlensK, lengths.total, cosCache, sinCache],
+          { num_heads: nH, kv_num_heads: nKv, do_rotary: 1, rotary_interleaved: 0, scale: float(1 / Math.sqrt(D)) },
           { domain: MS, outputNames: [`${p}.attn_out`, `present.${i}.key`, `present.${i}.value`] },
         );
         return precision.linear(op, attn, w, `${p}.self_attn.o_proj.weight`);

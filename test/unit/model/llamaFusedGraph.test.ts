@@ -37,7 +37,7 @@ describe('fused Llama graph', () => {
   it('uses one GroupQueryAttention and two skip norms per layer, and no plain attention ops', () => {
     const counts = opCounts(buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp32')));
     assert.equal(counts.get('GroupQueryAttention'), config.numHiddenLayers);
-    assert.equal(counts.get('RotaryEmbedding'), 2 * config.numHiddenLayers, 'query and key are rotated before attention, so the rotated key can be an output');
+    assert.equal(counts.get('RotaryEmbedding'), config.numHiddenLayers, 'the new keys are rotated once more, for the new_key_values output');
     assert.equal(counts.get('SkipSimplifiedLayerNormalization'), 2 * config.numHiddenLayers);
     assert.equal(counts.get('SimplifiedLayerNormalization'), 1);
     for (const plain of ['Softmax', 'Transpose', 'ReduceMean', 'Pow']) assert.equal(counts.get(plain), undefined, plain);
