@@ -1,7 +1,8 @@
 /**
  * @file `npm run bench`, in sections (`--sections`, default all):
  * - engine: our engine against stock transformers.js on the same ONNX files of random
- *   SmolLM2-shaped models (generated once and cached). For each shape and dtype, each run of each
+ *   SmolLM2-shaped models (generated once and cached): per dtype the plain (hub-layout) file and
+ *   the fused one (model/llamaFused.ts), both runtimes running each. For each shape and dtype, each run of each
  *   runtime is measured in its own child process (scripts/bench/worker.ts), so that peak RSS is
  *   one runtime's and load time is a fresh process's;
  * - replay: typing a real function keystroke by keystroke against inline completion
@@ -16,12 +17,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VARIANT_FILE, type OnnxVariant, type ShapeName } from '../src/model/configTypes';
+import { FUSED_VARIANTS, fusedVariantFile, VARIANT_FILE, type FusedVariant, type OnnxVariant, type ShapeName } from '../src/model/configTypes';
 import { loadTokenizer } from '../src/inference/tokenizer';
 import { runScript } from './bench/child';
 import { medians, mergeResults, RUNTIME_LABEL, type RuntimeName, type WorkerResult } from './bench/metrics';
 import { ensureModel, generatorVersion, onnxBytes, type BenchModel } from './bench/models';
-import { parseBenchOptions, USAGE, type BenchOptions } from './bench/options';
+import { parseBenchOptions, USAGE, type BenchGraph, type BenchOptions } from './bench/options';
 import { buildPrompts, type BenchPrompts } from './bench/prompts';
 import { measureReplay, replayTable } from './bench/replaySection';
 import { report, type CaseResult, type RuntimeResult } from './bench/report';
@@ -57,6 +58,7 @@ function packageVersion(name: string): string {
 async function measureCase(
   model: BenchModel,
   dtype: OnnxVariant,
+  graph: BenchGraph,
   options: BenchOptions,
   promptsPath: string,
   scratch: string,
@@ -65,19 +67,20 @@ async function measureCase(
   const seconds = new Map<RuntimeName, number>(options.runtimes.map((r) => [r, 0]));
   for (let run = 1; run <= options.runs; run++) {
     for (const runtime of options.runtimes) {
-      log(`${model.shape} ${dtype}: ${RUNTIME_LABEL[runtime]}, run ${run}/${options.runs}`);
+      log(`${model.shape} ${dtype} ${graph}: ${RUNTIME_LABEL[runtime]}, run ${run}/${options.runs}`);
       const start = performance.now();
       const args = [
         ['--runtime', runtime],
         ['--model', model.dir],
         ['--dtype', dtype],
+        ['--graph', graph],
         ['--threads', String(options.threads)],
         ['--runs', '1'],
         ['--first-run', String(run)],
         ['--decode-tokens', String(options.decodeTokens)],
         ['--prompts', promptsPath],
       ].flat();
-      parts.get(runtime)?.push(await runScript<WorkerResult>(WORKER, args, '--result', join(scratch, `${model.shape}-${dtype}-${runtime}-${run}.json`)));
+      parts.get(runtime)?.push(await runScript<WorkerResult>(WORKER, args, '--result', join(scratch, `${model.shape}-${dtype}-${graph}-${runtime}-${run}.json`)));
       seconds.set(runtime, (seconds.get(runtime) ?? 0) + (performance.now() - start) / 1000);
     }
   }
@@ -86,17 +89,29 @@ async function measureCase(
     const merged = mergeResults(results);
     runtimes[runtime] = { ...merged, medians: medians(merged.samples), wallSeconds: seconds.get(runtime) ?? 0 };
   }
-  return { shape: model.shape, dtype, file: `onnx/${VARIANT_FILE[dtype]}`, fileBytes: onnxBytes(model.dir, dtype), runtimes };
+  const file = `onnx/${graph === 'fused' ? fusedVariantFile(dtype as FusedVariant) : VARIANT_FILE[dtype]}`;
+  return { shape: model.shape, dtype, graph, file, fileBytes: onnxBytes(model.dir, file), runtimes };
 }
 
 /** The shape the replay and training sections use (the completion model's size). */
 const SECTION_SHAPE: ShapeName = '135M';
 
+/** The (dtype, graph) pairs the engine section measures; float16 has no fused graph. */
+function engineCases(options: BenchOptions): { dtype: OnnxVariant; graph: BenchGraph }[] {
+  return options.dtypes.flatMap((dtype) =>
+    options.graphs.filter((graph) => graph === 'plain' || (FUSED_VARIANTS as readonly string[]).includes(dtype)).map((graph) => ({ dtype, graph })),
+  );
+}
+
 /** Which variants of which shapes the chosen sections need, so each folder is generated once. */
-function neededModels(options: BenchOptions): Map<ShapeName, OnnxVariant[]> {
-  const needed = new Map<ShapeName, OnnxVariant[]>();
-  const want = (shape: ShapeName, dtypes: readonly OnnxVariant[]) => needed.set(shape, [...new Set([...(needed.get(shape) ?? []), ...dtypes])]);
-  if (options.sections.includes('engine')) for (const shape of options.shapes) want(shape, options.dtypes);
+function neededModels(options: BenchOptions): Map<ShapeName, { variants: OnnxVariant[]; fused: FusedVariant[] }> {
+  const needed = new Map<ShapeName, { variants: OnnxVariant[]; fused: FusedVariant[] }>();
+  const want = (shape: ShapeName, dtypes: readonly OnnxVariant[], fused: readonly FusedVariant[] = []) => {
+    const had = needed.get(shape);
+    needed.set(shape, { variants: [...new Set([...(had?.variants ?? []), ...dtypes])], fused: [...new Set([...(had?.fused ?? []), ...fused])] });
+  };
+  const fused = engineCases(options).flatMap((c) => (c.graph === 'fused' ? [c.dtype as FusedVariant] : []));
+  if (options.sections.includes('engine')) for (const shape of options.shapes) want(shape, options.dtypes, fused);
   if (options.sections.includes('replay')) want(SECTION_SHAPE, options.replayDtypes);
   if (options.sections.includes('training')) want(SECTION_SHAPE, ['fp32']);
   return needed;
@@ -133,8 +148,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const start = performance.now();
-  const models = [...neededModels(options)].map(([shape, dtypes]) => {
-    const model = ensureModel(shape, options.seed, dtypes, options.cacheDir, log);
+  const models = [...neededModels(options)].map(([shape, { variants, fused }]) => {
+    const model = ensureModel(shape, options.seed, variants, options.cacheDir, log, fused);
     for (const f of model.written) log(`  wrote ${f.path} ${(f.bytes / 1e6).toFixed(1)} MB in ${f.seconds.toFixed(1)} s`);
     return model;
   });
@@ -148,7 +163,7 @@ async function main(): Promise<number> {
       const promptsPath = join(scratch, 'prompts.json');
       writeFileSync(promptsPath, JSON.stringify(prompts));
       for (const shape of options.shapes) {
-        for (const dtype of options.dtypes) cases.push(await measureCase(modelOf(shape), dtype, options, promptsPath, scratch));
+        for (const { dtype, graph } of engineCases(options)) cases.push(await measureCase(modelOf(shape), dtype, graph, options, promptsPath, scratch));
       }
     }
     const replay = options.sections.includes('replay')

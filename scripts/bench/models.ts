@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VARIANT_FILE, type OnnxVariant, type ShapeName } from '../../src/model/configTypes';
+import { type FusedVariant, type OnnxVariant, type ShapeName } from '../../src/model/configTypes';
 import { makeModelFolder, type WrittenFile } from '../../src/model/modelFolder';
 import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
@@ -37,6 +37,7 @@ interface Stamp {
   readonly shape: ShapeName;
   readonly seed: number;
   readonly variants: readonly OnnxVariant[];
+  readonly fusedVariants?: readonly FusedVariant[];
 }
 
 function sourceFiles(dir: string): string[] {
@@ -68,16 +69,16 @@ function readStamp(dir: string): Stamp | undefined {
   }
 }
 
-/** Size in bytes of the ONNX file of `variant` in `dir` (with its external data, if any). */
-export function onnxBytes(dir: string, variant: OnnxVariant): number {
-  const path = join(dir, 'onnx', VARIANT_FILE[variant]);
+/** Size in bytes of the ONNX file `file` (relative to `dir`), with its external data, if any. */
+export function onnxBytes(dir: string, file: string): number {
+  const path = join(dir, file);
   const data = `${path}_data`;
   return statSync(path).size + (existsSync(data) ? statSync(data).size : 0);
 }
 
 /**
  * Returns the cached folder of `shape` with `seed`, generating it when the cache lacks it, lacks
- * one of `variants`, or was written by another generator version. A new folder is built beside
+ * one of `variants` or of the fused graphs `fused`, or was written by another generator version. A new folder is built beside
  * the old one and renamed into place, so a concurrent benchmark never reads a half-written file.
  */
 export function ensureModel(
@@ -86,22 +87,24 @@ export function ensureModel(
   variants: readonly OnnxVariant[],
   cacheRoot: string,
   log: (line: string) => void,
+  fused: readonly FusedVariant[] = [],
 ): BenchModel {
   const dir = join(cacheRoot, `${shape}-seed${seed}`);
   const version = generatorVersion();
   const stamp = readStamp(dir);
   const current = stamp?.generatorVersion === version && stamp.shape === shape && stamp.seed === seed;
-  if (current && variants.every((v) => stamp.variants.includes(v))) {
+  if (current && variants.every((v) => stamp.variants.includes(v)) && fused.every((v) => stamp.fusedVariants?.includes(v))) {
     return { shape, seed, dir, generated: false, generationSeconds: 0, written: [] };
   }
   const wanted = [...new Set([...(current ? stamp.variants : []), ...variants])];
+  const wantedFused = [...new Set([...(current ? (stamp.fusedVariants ?? []) : []), ...fused])];
   const why = !stamp ? 'not cached' : current ? 'a variant is missing' : `cached copy is from ${stamp.generatorVersion}`;
-  log(`generating ${shape} (seed ${seed}, ${wanted.join(', ')}) in ${dir} (${why})`);
+  log(`generating ${shape} (seed ${seed}, ${wanted.join(', ')}; fused ${wantedFused.join(', ') || 'none'}) in ${dir} (${why})`);
   const start = performance.now();
   const building = `${dir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
-  const written = makeModelFolder({ config: SHAPES[shape], seed, outDir: building, flavour: 'base', variants: wanted, tokenizerDir: resolveTokenizerDir() });
-  writeFileSync(join(building, STAMP), `${JSON.stringify({ generatorVersion: version, shape, seed, variants: wanted } satisfies Stamp, null, 2)}\n`);
+  const written = makeModelFolder({ config: SHAPES[shape], seed, outDir: building, flavour: 'base', variants: wanted, fusedVariants: wantedFused, tokenizerDir: resolveTokenizerDir() });
+  writeFileSync(join(building, STAMP), `${JSON.stringify({ generatorVersion: version, shape, seed, variants: wanted, fusedVariants: wantedFused } satisfies Stamp, null, 2)}\n`);
   rmSync(dir, { recursive: true, force: true });
   renameSync(building, dir);
   const seconds = (performance.now() - start) / 1000;

@@ -17,11 +17,18 @@ export const SECTIONS = ['engine', 'replay', 'training'] as const;
 /** One part of a bench run. */
 export type Section = (typeof SECTIONS)[number];
 
+/** The graphs of each dtype the engine section compares on: the hub-layout one, and ours with contrib ops. */
+export const GRAPHS = ['plain', 'fused'] as const;
+/** One graph of a dtype. */
+export type BenchGraph = (typeof GRAPHS)[number];
+
 /** Parsed flags. */
 export interface BenchOptions {
   readonly sections: readonly Section[];
   readonly shapes: readonly ShapeName[];
   readonly dtypes: readonly OnnxVariant[];
+  /** Graphs per dtype; both runtimes run the same file of each (fp16 has no fused graph). */
+  readonly graphs: readonly BenchGraph[];
   readonly runtimes: readonly RuntimeName[];
   readonly runs: number;
   readonly decodeTokens: number;
@@ -52,6 +59,8 @@ Options:
                          training: LoRA training tok/s and peak RSS beside engine prefill (135M fp32)
   --shapes LIST        comma-separated of ${SHAPE_NAMES.join(', ')} (default 135M,360M; --quick: 135M)
   --dtypes LIST        comma-separated of ${BENCH_DTYPES.join(', ')} (default fp32,q4)
+  --graphs LIST        comma-separated of ${GRAPHS.join(', ')} (default both): which file of each dtype
+                         both runtimes run, onnx/model_<dtype>.onnx or onnx/model_<dtype>_fused.onnx
   --runtimes LIST      comma-separated of ${RUNTIMES.join(', ')} (default both)
   --runs N             measured runs per metric; the table shows medians (default 3; --quick: 1)
   --decode-tokens N    new tokens in the decode measurement (default 128; --quick: 16)
@@ -94,6 +103,7 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
     options: {
       shapes: { type: 'string' },
       dtypes: { type: 'string' },
+      graphs: { type: 'string' },
       runtimes: { type: 'string' },
       runs: { type: 'string' },
       'decode-tokens': { type: 'string' },
@@ -116,6 +126,7 @@ export function parseBenchOptions(argv: readonly string[], now = new Date()): Be
     sections: list('sections', values.sections, SECTIONS, SECTIONS),
     shapes: list('shapes', values.shapes, SHAPE_NAMES, quick ? ['135M'] : ['135M', '360M']),
     dtypes: list('dtypes', values.dtypes, BENCH_DTYPES, ['fp32', 'q4']),
+    graphs: list('graphs', values.graphs, GRAPHS, GRAPHS),
     runtimes: list('runtimes', values.runtimes, RUNTIMES, RUNTIMES),
     runs: int('runs', values.runs, quick ? 1 : 3, 1),
     decodeTokens: int('decode-tokens', values['decode-tokens'], quick ? 16 : 128, 2),

@@ -9,12 +9,14 @@ import { type MetricKey, type RuntimeName, type Samples, type WorkerResult } fro
 import type { BenchPrompts } from './prompts';
 import type { BenchRuntime, GenerationTiming, LoadedModel } from './runtimes/runtime';
 import type { Dtype } from '../../src/settingsSchema';
+import type { BenchGraph } from './options';
 
 /** What one worker measures. */
 export interface PlanOptions {
   readonly runtime: RuntimeName;
   readonly modelDir: string;
   readonly dtype: Dtype;
+  readonly graph: BenchGraph;
   readonly threads: number;
   readonly runs: number;
   /** Index of the first run, across worker processes (picks the keystroke edit). */
@@ -31,7 +33,7 @@ function tokensPerSecond(tokens: number, ms: number): number {
 
 async function timedLoad(runtime: BenchRuntime, options: PlanOptions): Promise<{ model: LoadedModel; ms: number }> {
   const start = performance.now();
-  const model = await runtime.load(options.modelDir, options.dtype, options.threads);
+  const model = await runtime.load(options.modelDir, options.dtype, options.threads, options.graph);
   return { model, ms: performance.now() - start };
 }
 

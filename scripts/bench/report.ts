@@ -5,6 +5,7 @@
  */
 import type { OnnxVariant, ShapeName } from '../../src/model/configTypes';
 import { advantage, METRIC_KEYS, METRICS, RUNTIME_LABEL, type MetricKey, type RuntimeName, type WorkerResult } from './metrics';
+import type { BenchGraph } from './options';
 
 /** A runtime's result with its medians. */
 export interface RuntimeResult extends WorkerResult {
@@ -16,6 +17,8 @@ export interface RuntimeResult extends WorkerResult {
 export interface CaseResult {
   readonly shape: ShapeName;
   readonly dtype: OnnxVariant;
+  /** Which graph of the dtype: the plain (hub-layout) file or the fused one. */
+  readonly graph: BenchGraph;
   readonly file: string;
   readonly fileBytes: number;
   readonly runtimes: Partial<Record<RuntimeName, RuntimeResult>>;

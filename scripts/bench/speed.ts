@@ -1,8 +1,9 @@
 /**
  * @file Engine speed on CPU, in one run: our engine on the plain graph and on the fused graph
- * (model/llamaFused.ts), and stock transformers.js on the same plain file, for each dtype:
- * decode tokens/s, prefill tokens/s (512 and 1500 tokens), keystroke latency (one new token
- * after a cached 1500-token prompt), load time (first, and again: ours from the optimised-graph
+ * (model/llamaFused.ts), and stock transformers.js on the same plain file and on the same fused
+ * file, for each dtype: decode tokens/s, prefill tokens/s (512 and 1500 tokens), keystroke
+ * latency (one new token after a cached 1500-token prompt; for transformers.js through
+ * `generate` with the cached past_key_values, and its bare forward pass), load time (first, and again: ours from the optimised-graph
  * cache), peak RSS, and the memory-bandwidth bound (weight bytes read per token / measured copy
  * bandwidth). Load time and peak RSS come from one child process per runtime (so RSS is its
  * own); throughput comes from one child per dtype in which the runtimes take turns in every
@@ -10,7 +11,7 @@
  * table shows medians.
  *
  *   node --import tsx scripts/bench/speed.ts [--shape 135M] [--dtypes q4,fp32] [--rounds 3]
- *     [--runtimes plain,fused,transformers] [--threads N] [--models DIR] [--json FILE]
+ *     [--runtimes plain,fused,transformers,transformers-fused] [--threads N] [--models DIR] [--json FILE]
  */
 import '../../src/shared/telemetry';
 import { execFileSync } from 'node:child_process';
@@ -30,7 +31,7 @@ import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
 import { loadSubject, RUNTIMES, type Runtime, type Subject } from './speedSubjects';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DECODE_TOKENS = 16;
+const DECODE_TOKENS = 64;
 const KEYSTROKES = 2;
 
 /** Load and memory of one runtime (its own child process). */
@@ -49,6 +50,8 @@ interface SpeedResult {
   keystrokeMs: number;
   keystrokeBestMs: number;
   keystrokeNewTokens: number;
+  /** transformers.js only: its forward pass alone over the cached base (no `generate`). */
+  keystrokeForwardMs?: number;
 }
 
 type Result = LoadResult & SpeedResult;
@@ -78,7 +81,7 @@ export function weightBytesPerToken(c: ModelConfig, dtype: FusedVariant, runtime
   const kv = c.numKeyValueHeads * c.headDim;
   const projections = c.numHiddenLayers * (2 * c.hiddenSize * q + 2 * c.hiddenSize * kv + 3 * c.hiddenSize * c.intermediateSize);
   const bytesPerWeight = dtype === 'fp32' ? 4 : dtype === 'q4' ? 0.5 + 4 / 32 : 1 + 4 / 32;
-  const head = c.vocabSize * c.hiddenSize * (dtype !== 'fp32' && runtime === 'fused' ? bytesPerWeight : 4);
+  const head = c.vocabSize * c.hiddenSize * (dtype !== 'fp32' && (runtime === 'fused' || runtime === 'transformers-fused') ? bytesPerWeight : 4);
   return projections * bytesPerWeight + head;
 }
 
@@ -143,11 +146,11 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
   const cacheDir = mkdtempSync(join(tmpdir(), 'smolcode-speed-cache-'));
   const ids = await promptIds(modelDir, 1501);
   const subjects = new Map<Runtime, Subject>();
-  const samples = new Map<Runtime, { p512: number[]; p1500: number[]; decode: number[]; keys: number[]; keyTokens: number[] }>();
+  const samples = new Map<Runtime, { p512: number[]; p1500: number[]; decode: number[]; keys: number[]; keyTokens: number[]; forward: number[] }>();
   try {
     for (const r of runtimes) {
       subjects.set(r, await loadSubject(r, modelDir, dtype, threads, cacheDir));
-      samples.set(r, { p512: [], p1500: [], decode: [], keys: [], keyTokens: [] });
+      samples.set(r, { p512: [], p1500: [], decode: [], keys: [], keyTokens: [], forward: [] });
     }
     for (let rep = 0; rep < reps; rep++) {
       for (const r of runtimes) {
@@ -163,6 +166,7 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
           const key = await subject.keystroke(k % 2 === 0 ? ids.slice(0, 1501) : [...ids.slice(0, 1500), 1000 + rep]);
           s.keys.push(key.ms);
           s.keyTokens.push(key.newTokens);
+          if (key.forwardMs !== undefined) s.forward.push(key.forwardMs);
         }
       }
     }
@@ -177,6 +181,7 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
           keystrokeMs: median(s.keys),
           keystrokeBestMs: Math.min(...s.keys),
           keystrokeNewTokens: median(s.keyTokens),
+          ...(s.forward.length > 0 ? { keystrokeForwardMs: median(s.forward) } : {}),
         },
       ]),
     );
@@ -186,17 +191,24 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
   }
 }
 
+const RUNTIME_LABEL: Record<Runtime, string> = {
+  plain: 'ours, plain',
+  fused: 'ours, fused',
+  transformers: 'transformers.js, plain file',
+  'transformers-fused': 'transformers.js, fused file',
+};
+
 function table(rows: { runtime: Runtime; dtype: FusedVariant; result: Result; boundTps: number }[]): string {
   const head =
-    '| dtype | runtime | decode tok/s (best) | prefill 512 tok/s | prefill 1500 tok/s | keystroke ms (best; new tokens) | load first ms | load second ms | peak RSS MB | bound tok/s | best % of bound |';
+    '| dtype | runtime | decode tok/s (best) | prefill 512 tok/s | prefill 1500 tok/s | keystroke ms (best; new tokens) [bare forward] | load first ms | load second ms | peak RSS MB | bound tok/s | best % of bound |';
   const lines = rows.map(({ runtime, dtype, result: r, boundTps }) =>
     [
       dtype,
-      runtime === 'transformers' ? 'transformers.js (plain file)' : `ours, ${runtime}`,
+      RUNTIME_LABEL[runtime],
       `${r.decode.toFixed(1)} (${r.decodeBest.toFixed(1)})`,
       r.prefill512.toFixed(0),
       r.prefill1500.toFixed(0),
-      `${r.keystrokeMs.toFixed(1)} (${r.keystrokeBestMs.toFixed(1)}; ${r.keystrokeNewTokens})`,
+      `${r.keystrokeMs.toFixed(1)} (${r.keystrokeBestMs.toFixed(1)}; ${r.keystrokeNewTokens})${r.keystrokeForwardMs === undefined ? '' : ` [${r.keystrokeForwardMs.toFixed(1)}]`}`,
       r.loadFirstMs.toFixed(0),
       r.loadSecondMs.toFixed(0),
       r.peakRssMb.toFixed(0),

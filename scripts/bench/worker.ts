@@ -1,7 +1,7 @@
 /**
  * @file One benchmark measurement in its own process, so that peak RSS belongs to one runtime
  * and one model file: `node --import tsx scripts/bench/worker.ts --runtime ours|transformers
- * --model DIR --dtype D --threads N --runs N [--first-run N] --decode-tokens N --prompts FILE --result FILE`.
+ * --model DIR --dtype D [--graph plain|fused] --threads N --runs N [--first-run N] --decode-tokens N --prompts FILE --result FILE`.
  * The result is written as JSON to --result; progress goes to stderr.
  */
 import '../../src/shared/telemetry';
@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Dtype } from '../../src/settingsSchema';
 import { RUNTIMES, type RuntimeName } from './metrics';
+import { GRAPHS, type BenchGraph } from './options';
 import { runPlan } from './plan';
 import type { BenchPrompts } from './prompts';
 import { oursRuntime } from './runtimes/ours';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       runtime: { type: 'string' },
       model: { type: 'string' },
       dtype: { type: 'string' },
+      graph: { type: 'string', default: 'plain' },
       threads: { type: 'string' },
       runs: { type: 'string' },
       'first-run': { type: 'string' },
@@ -48,17 +50,20 @@ async function main(): Promise<void> {
   }
   const name = runtime as RuntimeName;
   const dtype = required('dtype', values.dtype) as Dtype;
+  if (!(GRAPHS as readonly string[]).includes(values.graph)) throw new Error(`--graph must be one of ${GRAPHS.join(', ')}, got "${values.graph}"`);
+  const graph = values.graph as BenchGraph;
   const prompts = JSON.parse(readFileSync(required('prompts', values.prompts), 'utf8')) as BenchPrompts;
   const result = await runPlan(RUNTIME[name], {
     runtime: name,
     modelDir: required('model', values.model),
     dtype,
+    graph,
     threads: positiveInt('threads', values.threads),
     runs: positiveInt('runs', values.runs),
     firstRun: positiveInt('first-run', values['first-run'] ?? '1') - 1,
     decodeTokens: positiveInt('decode-tokens', values['decode-tokens']),
     prompts,
-    log: (line) => process.stderr.write(`  [${name} ${dtype}] ${line}\n`),
+    log: (line) => process.stderr.write(`  [${name} ${dtype} ${graph}] ${line}\n`),
   });
   writeFileSync(required('result', values.result), JSON.stringify(result));
 }

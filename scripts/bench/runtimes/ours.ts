@@ -44,7 +44,7 @@ export const oursRuntime: BenchRuntime = {
     await loadOrt();
     await import('@huggingface/transformers');
   },
-  async load(modelDir, dtype, threads) {
-    return new OursModel(await Engine.load({ modelDir, dtype, device: 'cpu', threads }));
+  async load(modelDir, dtype, threads, graph) {
+    return new OursModel(await Engine.load({ modelDir, dtype, device: 'cpu', threads, graph }));
   },
 };

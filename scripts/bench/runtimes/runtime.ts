@@ -3,6 +3,7 @@
  * plan (`plan.ts`) drives both and neither gets a different sequence of calls.
  */
 import type { Dtype } from '../../../src/settingsSchema';
+import type { BenchGraph } from '../options';
 import type { BenchPrompt } from '../prompts';
 
 /** Timing of one greedy generation. */
@@ -32,5 +33,6 @@ export interface BenchRuntime {
   readonly supportsReuse: boolean;
   /** Imports the runtime's modules, so that load timings measure loading the model only. */
   warmUp(): Promise<void>;
-  load(modelDir: string, dtype: Dtype, threads: number): Promise<LoadedModel>;
+  /** Loads `dtype`'s plain file (`onnx/model_<dtype>.onnx`) or its fused one (`…_fused.onnx`). */
+  load(modelDir: string, dtype: Dtype, threads: number, graph: BenchGraph): Promise<LoadedModel>;
 }

@@ -7,6 +7,7 @@
  */
 import '../../../src/shared/telemetry';
 import type * as TransformersModule from '@huggingface/transformers';
+import { fusedVariantFile, type FusedVariant } from '../../../src/model/configTypes';
 import type { BenchRuntime, GenerationTiming, LoadedModel } from './runtime';
 
 type Transformers = typeof TransformersModule;
@@ -59,11 +60,13 @@ export const transformersRuntime: BenchRuntime = {
     lib = await import('@huggingface/transformers');
     lib.env.allowRemoteModels = false;
   },
-  async load(modelDir, dtype, threads) {
+  async load(modelDir, dtype, threads, graph) {
     if (!lib) await this.warmUp();
     const loaded = lib as Transformers;
     const model = await loaded.AutoModelForCausalLM.from_pretrained(modelDir, {
-      dtype: dtype as 'fp32' | 'q4',
+      // transformers.js opens `onnx/<model_file_name><dtype suffix>.onnx`; a fused file is named
+      // in full, with the empty suffix of fp32.
+      ...(graph === 'fused' ? { dtype: 'fp32', model_file_name: fusedVariantFile(dtype as FusedVariant).replace(/\.onnx$/, '') } : { dtype: dtype as 'fp32' | 'q4' }),
       device: 'cpu',
       // Passed through to InferenceSession.create (models/session.js getSession).
       session_options: { intraOpNumThreads: threads },
