@@ -5,6 +5,8 @@
  *   the fused one (model/llamaFused.ts), both runtimes running each. For each shape and dtype, each run of each
  *   runtime is measured in its own child process (scripts/bench/worker.ts), so that peak RSS is
  *   one runtime's and load time is a fresh process's;
+ * - speed: scripts/bench/speed.ts on the 135M shape (ours on the plain and the fused graph,
+ *   transformers.js on each file, cached load, the memory-bandwidth bound), in its own process;
  * - replay: typing a real function keystroke by keystroke against inline completion
  *   (scripts/bench/replay.ts, one process per run);
  * - training: LoRA training throughput beside engine prefill (scripts/bench/training.ts).
@@ -25,11 +27,13 @@ import { ensureModel, generatorVersion, onnxBytes, type BenchModel } from './ben
 import { parseBenchOptions, USAGE, type BenchGraph, type BenchOptions } from './bench/options';
 import { buildPrompts, type BenchPrompts } from './bench/prompts';
 import { measureReplay, replayTable } from './bench/replaySection';
+import { speedReport, type SpeedRun } from './bench/speed';
 import { report, type CaseResult, type RuntimeResult } from './bench/report';
 import { measureTraining, trainingTable } from './bench/trainingSection';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(HERE, 'bench', 'worker.ts');
+const SPEED = join(HERE, 'bench', 'speed.ts');
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -166,6 +170,9 @@ async function main(): Promise<number> {
         for (const { dtype, graph } of engineCases(options)) cases.push(await measureCase(modelOf(shape), dtype, graph, options, promptsPath, scratch));
       }
     }
+    const speed = options.sections.includes('speed')
+      ? await runScript<SpeedRun>(SPEED, ['--shape', SECTION_SHAPE, '--dtypes', options.quick ? 'q4' : 'q4,fp32', '--rounds', String(options.runs), '--threads', String(options.threads)], '--json', join(scratch, 'speed.json'))
+      : undefined;
     const replay = options.sections.includes('replay')
       ? await measureReplay(modelOf(SECTION_SHAPE), { dtypes: options.replayDtypes, runs: options.runs, threads: options.threads, maxChars: options.replayChars }, scratch, log)
       : undefined;
@@ -176,6 +183,7 @@ async function main(): Promise<number> {
     const wallSeconds = (performance.now() - start) / 1000;
     const heading = setupLines(options, models, prompts);
     const parts = [prompts ? report(heading, cases, options.decodeTokens) : [...heading, ''].join('\n')];
+    if (speed) parts.push(`### Speed: ${SECTION_SHAPE}, plain and fused files`, '', speedReport(speed), '');
     if (replay) parts.push(replayTable(replay, modelOf(SECTION_SHAPE)), '');
     if (training) parts.push(trainingTable(training), '');
     console.log(parts.join('\n'));
@@ -203,6 +211,7 @@ async function main(): Promise<number> {
         },
       },
       cases,
+      speed,
       replay,
       training,
     };

@@ -13,7 +13,7 @@ import { DEFAULT_MODEL_CACHE } from './models';
 const BENCH_DTYPES = ['fp32', 'fp16', 'q4', 'int8'] as const satisfies readonly OnnxVariant[];
 
 /** The parts of a bench run, in run order. */
-export const SECTIONS = ['engine', 'replay', 'training'] as const;
+export const SECTIONS = ['engine', 'speed', 'replay', 'training'] as const;
 /** One part of a bench run. */
 export type Section = (typeof SECTIONS)[number];
 
@@ -55,6 +55,8 @@ typing a real function against inline completion, and measures LoRA training thr
 Options:
   --sections LIST      comma-separated of ${SECTIONS.join(', ')} (default all):
                          engine: ours vs transformers.js per shape and dtype
+                         speed: 135M plain and fused graphs, ours and transformers.js on each file, with
+                           cached load and the memory-bandwidth bound (scripts/bench/speed.ts)
                          replay: typing a function from node_modules keystroke by keystroke (135M)
                          training: LoRA training tok/s and peak RSS beside engine prefill (135M fp32)
   --shapes LIST        comma-separated of ${SHAPE_NAMES.join(', ')} (default 135M,360M; --quick: 135M)

@@ -198,7 +198,7 @@ const RUNTIME_LABEL: Record<Runtime, string> = {
   'transformers-fused': 'transformers.js, fused file',
 };
 
-function table(rows: { runtime: Runtime; dtype: FusedVariant; result: Result; boundTps: number }[]): string {
+function table(rows: readonly { runtime: Runtime; dtype: FusedVariant; result: Result; boundTps: number }[]): string {
   const head =
     '| dtype | runtime | decode tok/s (best) | prefill 512 tok/s | prefill 1500 tok/s | keystroke ms (best; new tokens) [bare forward] | load first ms | load second ms | peak RSS MB | bound tok/s | best % of bound |';
   const lines = rows.map(({ runtime, dtype, result: r, boundTps }) =>
@@ -281,10 +281,30 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
   const tableRows = rows.map((row) => ({ ...row, boundTps: (bandwidth * 1e9) / weightBytesPerToken(SHAPES[shape], row.dtype, row.runtime) }));
-  console.log(`SmolLM2-${shape} shape, random weights, CPU (${availableParallelism()} cores), ${threads} ORT threads; medians of ${rounds} rounds (load, RSS) and ${2 * rounds} interleaved repetitions (the rest)`);
-  console.log(`copy bandwidth ${bandwidth.toFixed(1)} GB/s (read + write, best seen); bound = bandwidth / weight bytes read per token`);
-  console.log(table(tableRows));
-  if (values.json) writeFileSync(values.json, JSON.stringify({ shape, threads, bandwidth, rows: tableRows }, null, 2));
+  const result: SpeedRun = { shape, threads, rounds, cores: availableParallelism(), bandwidth, rows: tableRows };
+  console.log(speedReport(result));
+  if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
+}
+
+/** What a run writes to --json. */
+export interface SpeedRun {
+  readonly shape: ShapeName;
+  readonly threads: number;
+  readonly rounds: number;
+  readonly cores: number;
+  /** Copy bandwidth in GB/s (read + write), the best seen. */
+  readonly bandwidth: number;
+  readonly rows: readonly { runtime: Runtime; dtype: FusedVariant; result: Result; boundTps: number }[];
+}
+
+/** The run's setup lines and table, as markdown. */
+export function speedReport(run: SpeedRun): string {
+  return [
+    `SmolLM2-${run.shape} shape, random weights, CPU (${run.cores} cores), ${run.threads} ORT threads; medians of ${run.rounds} rounds (load, RSS) and ${2 * run.rounds} interleaved repetitions (the rest)`,
+    `copy bandwidth ${run.bandwidth.toFixed(1)} GB/s (read + write, best seen); bound = bandwidth / weight bytes read per token`,
+    '',
+    table(run.rows),
+  ].join('\n');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,7 @@
  * @file Runs the fused graphs (model/llamaFused.ts) with a lean step: each sequence owns
  * preallocated KV buffers `[1, kvHeads, capacity, headDim]`, fed as `past_key_values.*` (ORT
  * wraps them without a copy). The step fetches only the logits row and the new positions'
- * `new_key_values.*`, which are written into the buffers here: fetching `present.*` would make
+ * `new_key_values`, which are written into the buffers here: fetching `present.*` would make
  * the onnxruntime-node binding copy the whole cache into fresh JavaScript buffers on every token,
  * which cost more than the step itself and kept the garbage collector busy. Truncating a cache
  * for prefix reuse is free: only the length changes.
@@ -37,8 +37,6 @@ export interface FusedStepOutput {
 
 interface Layout {
   readonly pastNames: readonly string[];
-  /** `new_key_values.*` in the order of `pastNames`. */
-  readonly newNames: readonly string[];
   readonly heads: number;
   readonly headDim: number;
   readonly vocab: number;
@@ -57,10 +55,8 @@ function readLayout(session: OrtModule.InferenceSession): Layout {
   if (typeof heads !== 'number' || typeof headDim !== 'number' || typeof vocab !== 'number') {
     throw new Error(`fused graph needs fixed head, head_dim and vocab sizes, got past [${first.shape.join(', ')}], logits [${logits.shape.join(', ')}]`);
   }
-  const newNames = pastNames.map((n) => n.replace('past_key_values.', 'new_key_values.'));
-  const missing = newNames.find((n) => !session.outputNames.includes(n));
-  if (missing) throw new Error(`not a fused SmolCode graph of this version: no "${missing}" output; regenerate it with make-model --fused`);
-  return { pastNames, newNames, heads, headDim, vocab };
+  if (!session.outputNames.includes('new_key_values')) throw new Error('not a fused SmolCode graph of this version: no "new_key_values" output; regenerate it with make-model --fused');
+  return { pastNames, heads, headDim, vocab };
 }
 
 /** A session over a fused graph; see the file header. Same surface as `CausalLmSession`. */
@@ -104,14 +100,11 @@ export class FusedLmSession {
   }
 
   private withBuffers(length: number, capacity: number, logits: Tensor): FusedKv {
-    const { heads, headDim, pastNames, newNames } = this.layout;
+    const { heads, headDim, pastNames } = this.layout;
     const tensors = pastNames.map(() => new this.runtime.Tensor('float32', new Float32Array(heads * capacity * headDim), [1, heads, capacity, headDim]));
     const feeds: Record<string, Tensor> = { num_logits_to_keep: this.keepOne };
-    const fetches: Record<string, Tensor | null> = { logits };
-    tensors.forEach((tensor, i) => {
-      feeds[pastNames[i]] = tensor;
-      fetches[newNames[i]] = null;
-    });
+    const fetches: Record<string, Tensor | null> = { logits, new_key_values: null };
+    tensors.forEach((tensor, i) => (feeds[pastNames[i]] = tensor));
     return { length, capacity, tensors, logits, io: { feeds, fetches } };
   }
 
@@ -154,14 +147,16 @@ export class FusedLmSession {
     feeds.input_ids = new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
     feeds.attention_mask = new T('int64', this.ones.subarray(0, total), [1, total]);
     const out = await this.session.run(feeds, fetches);
-    const { heads, headDim, newNames } = this.layout;
+    const { heads, headDim } = this.layout;
+    // [pasts, S, heads · headDim], in the order of past_key_values.*, into each BNSH buffer at
+    // positions [length, total).
+    const rows = out.new_key_values.data as Float32Array;
+    const perCache = ids.length * heads * headDim;
     state.tensors.forEach((cache, i) => {
-      // [1, S, heads · headDim] rows into the BNSH buffer at positions [length, total).
-      const rows = out[newNames[i]].data as Float32Array;
       const buffer = cache.data as Float32Array;
       for (let s = 0; s < ids.length; s++) {
         for (let h = 0; h < heads; h++) {
-          const from = (s * heads + h) * headDim;
+          const from = i * perCache + (s * heads + h) * headDim;
           buffer.set(rows.subarray(from, from + headDim), (h * state.capacity + kv.length + s) * headDim);
         }
       }

@@ -10,11 +10,12 @@
  *   The past tensors may be preallocated buffers longer than the valid length (GQA reads
  *   `seqlens_k + 1` positions).
  * - The new positions' keys (rotated by `com.microsoft.RotaryEmbedding` exactly as GQA rotates
- *   them) and values are outputs of their own,
- *   `new_key_values.{i}.key|value` `[batch, seq, kvHeads · headDim]`, so a caller that keeps
- *   the cache in its own buffers appends those few rows instead of fetching `present.*`: the
- *   onnxruntime-node binding copies every fetched output into a fresh JavaScript buffer, and a
- *   whole-cache copy per token (plus the garbage it leaves) cost more than the step itself.
+ *   them) and values are one more output, `new_key_values` `[2 · layers · batch, seq, kvHeads ·
+ *   headDim]` (key then value of layer 0, then of layer 1, …; each block is `[batch, seq, …]`),
+ *   so a caller that keeps the cache in its own buffers appends those few rows instead of
+ *   fetching `present.*`: the onnxruntime-node binding copies every fetched output into a fresh
+ *   JavaScript buffer, and a whole-cache copy per token (plus the garbage it leaves) cost more
+ *   than the step itself. One output rather than one per layer saves the binding 59 of them.
  * - Packed gate/up projection; `MatMulNBits` at `accuracy_level` 4 (int8 activations) for q4,
  *   and a 4-bit lm_head, so decoding reads about a sixth of the bytes of a float32 lm_head.
  * - Logits only for the last `num_logits_to_keep` positions (0 keeps all, as transformers.js
@@ -23,7 +24,7 @@
  * I/O: `input_ids`, `attention_mask` (GQA's `seqlens_k` and `total_sequence_length`, and the
  * rotary position offset, are derived from it in the graph), `num_logits_to_keep`,
  * `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value`,
- * `new_key_values.{i}.key|value`. transformers.js can run it
+ * `new_key_values`. transformers.js can run it
  * (it feeds `num_logits_to_keep` when the graph declares it); the attention assumes an unpadded
  * batch (GQA takes per-row lengths, not arbitrary masks), so left-padded batches are not exact.
  */
@@ -157,6 +158,7 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
     return normed;
   };
 
+  const newRows: string[] = [];
   for (let i = 0; i < config.numHiddenLayers; i++) {
     const p = `model.layers.${i}`;
     g.scope(`layers.${i}`, () => {
@@ -164,8 +166,8 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
       pending = g.scope('self_attn', () => {
         const qkv = precision.linear(op, normed, w, `${p}.self_attn.qkv_proj.weight`);
         // GQA rotates the new query and key itself; the cache rows get the same rotation here.
-        const [, k] = g.node('Split', [qkv, op.int64([nH * D, nKv * D, nKv * D])], { axis: -1 }, { outputNames: [undefined, undefined, `new_key_values.${i}.value`] });
-        g.node('RotaryEmbedding', [k, lengths.positionOffset, cosCache, sinCache], { num_heads: nKv, interleaved: 0 }, { domain: MS, outputNames: [`new_key_values.${i}.key`] });
+        const [, k, v] = g.node('Split', [qkv, op.int64([nH * D, nKv * D, nKv * D])], { axis: -1 }, { outputs: 3 });
+        newRows.push(g.node('RotaryEmbedding', [k, lengths.positionOffset, cosCache, sinCache], { num_heads: nKv, interleaved: 0 }, { domain: MS })[0], v);
         const [attn] = g.node(
           'GroupQueryAttention',
           [qkv, '', '', past[i].key, past[i].value, lengths.seqlensK, lengths.total, cosCache, sinCache],
@@ -177,8 +179,6 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
       const presentDims = ['batch_size', nKv, 'present_sequence_length', D];
       g.output(`present.${i}.key`, DataType.float, presentDims);
       g.output(`present.${i}.value`, DataType.float, presentDims);
-      g.output(`new_key_values.${i}.key`, DataType.float, ['batch_size', 'sequence_length', nKv * D]);
-      g.output(`new_key_values.${i}.value`, DataType.float, ['batch_size', 'sequence_length', nKv * D]);
       const normed2 = addNorm(`${p}.post_attention_layernorm.weight`);
       pending = g.scope('mlp', () => {
         const [gate, up] = op.split(precision.linear(op, normed2, w, `${p}.mlp.gate_up_proj.weight`), -1, 2);
@@ -186,6 +186,9 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
       });
     });
   }
+
+  g.node('Concat', newRows, { axis: 0 }, { outputNames: ['new_key_values'] });
+  g.output('new_key_values', DataType.float, ['new_rows', 'sequence_length', nKv * D]);
 
   const normed = addNorm('model.norm.weight');
   const logits = g.scope('lm_head', () => {
