@@ -30,6 +30,7 @@ export interface SettingTypes {
   dtype: Dtype;
   device: Device;
   threads: number;
+  fusedGraph: boolean;
   localModelPath: string;
   hubEndpoint: string;
   tokenizerPath: string;
@@ -69,6 +70,7 @@ export const SETTING_KEYS = [
   'dtype',
   'device',
   'threads',
+  'fusedGraph',
   'localModelPath',
   'hubEndpoint',
   'tokenizerPath',

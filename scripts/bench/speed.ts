@@ -141,6 +141,14 @@ async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVaria
   }
 }
 
+/**
+ * A full collection before each measurement, so that no runtime's timing pays for the garbage
+ * (tens of megabytes of cache copies per token for transformers.js) another one left.
+ */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Throughput of all runtimes in one child process, taking turns in every repetition. */
 async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtype: FusedVariant, threads: number, reps: number): Promise<Record<string, SpeedResult>> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'smolcode-speed-cache-'));
@@ -157,12 +165,15 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
         const subject = subjects.get(r)!;
         const s = samples.get(r)!;
         for (const [n, list] of [[512, s.p512], [1500, s.p1500]] as const) {
+          collectGarbage();
           const run = await subject.run(ids.slice(0, n), 1);
           list.push((run.promptTokens / run.ttftMs) * 1000);
         }
+        collectGarbage();
         s.decode.push(1000 / (await subject.run(ids.slice(0, 512), DECODE_TOKENS)).perTokenMs);
         await subject.prepareKeystroke(ids.slice(0, 1500));
         for (let k = 0; k < KEYSTROKES; k++) {
+          collectGarbage();
           const key = await subject.keystroke(k % 2 === 0 ? ids.slice(0, 1501) : [...ids.slice(0, 1500), 1000 + rep]);
           s.keys.push(key.ms);
           s.keyTokens.push(key.newTokens);
@@ -220,7 +231,7 @@ function table(rows: readonly { runtime: Runtime; dtype: FusedVariant; result: R
 }
 
 function runChild(args: readonly string[], resultFile: string): unknown {
-  execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args, '--result', resultFile], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+  execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...args, '--result', resultFile], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
   return JSON.parse(readFileSync(resultFile, 'utf8'));
 }
 

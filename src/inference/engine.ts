@@ -10,6 +10,7 @@ import { Sampler, type SamplingOptions } from './generation/sampler';
 import { TextStopper } from './generation/stopping';
 import { FusedLmSession } from './fusedSession';
 import { KvSlots, reusableLength } from './kvSlots';
+import { cachedFusedGraph } from './fusedGraphCache';
 import { contextLength, eosTokenIds, fusedOnnxPath, onnxPath, tokenizerDir } from './modelFiles';
 import { CausalLmSession } from './session';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
@@ -32,6 +33,31 @@ export interface EngineOptions {
   readonly graph?: 'auto' | 'plain' | 'fused';
   /** Folder for ONNX Runtime's optimised graphs, so later loads skip optimisation (default `<modelDir>/onnx/.optimized`; `''` disables). */
   readonly optimizedModelDir?: string;
+  /**
+   * With graph `auto` or `fused`: when the folder ships no fused graph but has model.safetensors,
+   * build one into the optimised-graph folder on the first load (fusedGraphCache.ts).
+   */
+  readonly buildFusedGraph?: boolean;
+}
+
+/** Which graph an engine runs, and anything worth telling about how it got it. */
+export interface EngineGraph {
+  readonly kind: 'plain' | 'fused';
+  /** Why a fused graph is not used, or how long building it took. */
+  readonly note?: string;
+}
+
+/** The fused graph to run for `options`: shipped in the folder, else built into `cacheDir` when allowed. */
+function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: string): { path?: string; note?: string } {
+  const shipped = fusedOnnxPath(options.modelDir, options.dtype, required && !options.buildFusedGraph);
+  if (shipped) return { path: shipped };
+  if (!options.buildFusedGraph || cacheDir === '') return {};
+  const built = cachedFusedGraph(options.modelDir, options.dtype, cacheDir);
+  if (built.path === undefined) {
+    if (required) throw new Error(built.reason);
+    return { note: `running the plain graph: ${built.reason}` };
+  }
+  return { path: built.path, note: built.builtMs === undefined ? undefined : `built the fused graph in ${(built.builtMs / 1000).toFixed(1)} s` };
 }
 
 /** A cache as the engine sees it: opaque, with a length. */
@@ -113,6 +139,8 @@ export class Engine {
     readonly tokenizer: TextTokenizer,
     private readonly eosIds: ReadonlySet<number>,
     private readonly options: EngineOptions,
+    /** The graph this engine runs. */
+    readonly graph: EngineGraph,
   ) {
     this.slots = new KvSlots(options.maxCacheBytes ?? 512 * 2 ** 20);
   }
@@ -120,17 +148,16 @@ export class Engine {
   /** Loads the model folder: tokenizer first (cheap, clear errors), then the ONNX session. */
   static async load(options: EngineOptions): Promise<Engine> {
     const graph = options.graph ?? 'auto';
-    const fusedPath = graph === 'plain' ? undefined : fusedOnnxPath(options.modelDir, options.dtype, graph === 'fused');
-    const modelPath = fusedPath ?? onnxPath(options.modelDir, options.dtype);
     const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, options.tokenizerFallbackDir));
     const eos = new Set(eosTokenIds(options.modelDir));
     if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
     const optimizedModelDir = options.optimizedModelDir ?? join(options.modelDir, 'onnx', '.optimized');
+    const fused = graph === 'plain' ? {} : findFusedGraph(options, graph === 'fused', optimizedModelDir);
     const sessionOptions = { ...options, optimizedModelDir: optimizedModelDir === '' ? undefined : optimizedModelDir };
-    const session = fusedPath
-      ? await FusedLmSession.open(fusedPath, sessionOptions, contextLength(options.modelDir))
-      : await CausalLmSession.open(modelPath, sessionOptions);
-    return new Engine(session, tokenizer, eos, options);
+    const session = fused.path
+      ? await FusedLmSession.open(fused.path, sessionOptions, contextLength(options.modelDir))
+      : await CausalLmSession.open(onnxPath(options.modelDir, options.dtype), sessionOptions);
+    return new Engine(session, tokenizer, eos, options, { kind: fused.path ? 'fused' : 'plain', note: fused.note });
   }
 
   /** The model's context window in tokens. */

@@ -37,6 +37,7 @@ export const MODEL_SETTINGS: readonly SettingKey[] = [
   'dtype',
   'device',
   'threads',
+  'fusedGraph',
   'localModelPath',
   'hubEndpoint',
   'tokenizerPath',
@@ -107,8 +108,10 @@ export class ModelService implements vscode.Disposable {
         dtype,
         device,
         threads: this.settings.get('threads'),
+        buildFusedGraph: this.settings.get('fusedGraph'),
       });
-      this.log.info(`${role}: loaded ${location.dir} (${dtype}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
+      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
+      if (result.graph.note) this.log.info(`${role}: ${result.graph.note}`);
       for (const reason of result.fallbacks) this.log.info(`${role}: execution provider not used: ${reason}`);
       if (device !== 'auto' && device !== result.provider && !this.warnedFallback) {
         this.warnedFallback = true;

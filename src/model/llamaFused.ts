@@ -38,6 +38,9 @@ import type { WeightSource } from './weights';
 
 const MS = 'com.microsoft';
 
+/** Version of the fused graph's I/O and structure; graphs built by another version are rebuilt (inference/fusedGraphCache.ts). */
+export const FUSED_GRAPH_VERSION = 3;
+
 /**
  * The precision of each fused variant. q4 computes with int8 activations (accuracy_level 4),
  * ORT's fast path for 4-bit weights on x86 and ARM; the plain q4 graph stays at level 0 (exact to

@@ -6,7 +6,7 @@
  * path a downloaded checkpoint takes, and multi-GB shapes never sit in memory whole.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readModelConfig, toConfigJson, type ModelConfig } from './config';
 import { fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
 import type { GraphBuilder } from './graphBuilder';
@@ -78,24 +78,28 @@ export function makeModelFolder(options: MakeModelOptions): WrittenFile[] {
 
 /** Builds `onnx/<variant file>` of the folder `modelDir` from its config.json and model.safetensors. */
 export function writeOnnxVariant(modelDir: string, variant: OnnxVariant): WrittenFile[] {
-  return writeGraph(modelDir, VARIANT_FILE[variant], (arch, config, weights) => arch.buildInferenceGraph(config, weights, precisionFor(variant)));
+  return writeGraph(modelDir, join(modelDir, 'onnx', VARIANT_FILE[variant]), (arch, config, weights) => arch.buildInferenceGraph(config, weights, precisionFor(variant)));
 }
 
 /** Builds `onnx/<variant>_fused.onnx`, the contrib-op graph (model/llamaFused.ts), of the folder `modelDir`. */
 export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant): WrittenFile[] {
-  return writeGraph(modelDir, fusedVariantFile(variant), (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, fusedPrecisionFor(variant)));
+  return writeFusedGraph(modelDir, variant, join(modelDir, 'onnx', fusedVariantFile(variant)));
+}
+
+/** Builds the fused graph of `variant` from the folder's config.json and model.safetensors into `path`. */
+export function writeFusedGraph(modelDir: string, variant: FusedVariant, path: string): WrittenFile[] {
+  return writeGraph(modelDir, path, (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, fusedPrecisionFor(variant)));
 }
 
 function writeGraph(
   modelDir: string,
-  fileName: string,
+  path: string,
   build: (arch: ReturnType<typeof architectureFor>, config: ModelConfig, weights: WeightSource) => GraphBuilder,
 ): WrittenFile[] {
   const config = readModelConfig(join(modelDir, 'config.json'));
   const file = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
   try {
-    const path = join(modelDir, 'onnx', fileName);
-    mkdirSync(join(modelDir, 'onnx'), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
     const start = performance.now();
     const graph = build(architectureFor(config), config, safetensorsSource(file));
     const result = writeOnnxModel(graph, path);

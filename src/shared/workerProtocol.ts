@@ -8,7 +8,7 @@ import type { DatasetReport } from '../finetune/dataset/report';
 import type { MergeOptions } from '../finetune/merge';
 import type { FinetuneOptions } from '../finetune/plan';
 import type { FinetuneResult } from '../finetune/trainer';
-import type { EngineOptions, GenerateRequest, GenerateStats } from '../inference/engine';
+import type { EngineGraph, EngineOptions, GenerateRequest, GenerateStats } from '../inference/engine';
 import type { OnnxVariant } from '../model/configTypes';
 import type { WrittenFile } from '../model/modelFolder';
 
@@ -40,6 +40,8 @@ export interface LoadResult {
   readonly loadMs: number;
   /** The model's context window in tokens (max_position_embeddings). */
   readonly contextLength: number;
+  /** The graph the engine runs, and why not the fused one or how long building it took. */
+  readonly graph: EngineGraph;
 }
 
 export interface GenerateParams {

@@ -7,7 +7,7 @@ import { Engine, type EngineOptions } from '../inference/engine';
 import type { LoadResult, Role } from '../shared/workerProtocol';
 
 function keyOf(options: EngineOptions): string {
-  return JSON.stringify([options.modelDir, options.dtype, options.device, options.threads, options.tokenizerFallbackDir ?? '']);
+  return JSON.stringify([options.modelDir, options.dtype, options.device, options.threads, options.tokenizerFallbackDir ?? '', options.buildFusedGraph ?? false]);
 }
 
 export class Engines {
@@ -32,6 +32,7 @@ export class Engines {
       fallbacks: loaded.provider.fallbacks,
       loadMs: performance.now() - start,
       contextLength: loaded.contextLength,
+      graph: loaded.graph,
     };
   }
 

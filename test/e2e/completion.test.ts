@@ -180,9 +180,10 @@ describe('SmolCode inline completion in code-server', { timeout: timeouts.suite 
     });
   });
 
-  it('loaded the generated model from the local folder, on the CPU (SmolCode log)', async () => {
+  it('loaded the generated model from the local folder, as a fused graph built on the first load, on the CPU (SmolCode log)', async () => {
     assert.ok(session && model);
-    const line = `completion: loaded ${model.dir} (fp32) on cpu`;
+    // The folder has model.safetensors, so the first load builds the fused graph (smolcode.fusedGraph).
+    const line = `completion: loaded ${model.dir} (fp32, fused graph) on cpu`;
     // Output channels are flushed to disk a little after they are written.
     const deadline = Date.now() + timeouts.ui;
     let log = session.smolCodeLog();

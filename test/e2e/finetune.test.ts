@@ -145,7 +145,7 @@ describe('SmolCode fine-tuning in code-server', { timeout: timeouts.suite }, () 
       await workbench.openFile('src/util1.ts');
       await workbench.page.keyboard.press('Control+End');
       await workbench.page.keyboard.type('export const total = sum1(');
-      const loaded = `completion: loaded ${adapterDir} (fp32)`;
+      const loaded = `completion: loaded ${adapterDir} (fp32, `;
       await waitFor(`"${loaded}" in the SmolCode log`, LOAD_MS, async () => {
         if (session.smolCodeLog().includes(loaded)) return true;
         // Ask again now and then: the first request may have gone before the typing settled.
