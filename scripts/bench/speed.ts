@@ -143,10 +143,12 @@ async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVaria
 
 /**
  * A full collection before each measurement, so that no runtime's timing pays for the garbage
- * (tens of megabytes of cache copies per token for transformers.js) another one left.
+ * (tens of megabytes of cache copies per token for transformers.js) another one left; then a
+ * pause, so V8's background sweeping is done before the clock starts.
  */
-function collectGarbage(): void {
+async function collectGarbage(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 /** Throughput of all runtimes in one child process, taking turns in every repetition. */
@@ -165,15 +167,15 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
         const subject = subjects.get(r)!;
         const s = samples.get(r)!;
         for (const [n, list] of [[512, s.p512], [1500, s.p1500]] as const) {
-          collectGarbage();
+          await collectGarbage();
           const run = await subject.run(ids.slice(0, n), 1);
           list.push((run.promptTokens / run.ttftMs) * 1000);
         }
-        collectGarbage();
+        await collectGarbage();
         s.decode.push(1000 / (await subject.run(ids.slice(0, 512), DECODE_TOKENS)).perTokenMs);
         await subject.prepareKeystroke(ids.slice(0, 1500));
         for (let k = 0; k < KEYSTROKES; k++) {
-          collectGarbage();
+          await collectGarbage();
           const key = await subject.keystroke(k % 2 === 0 ? ids.slice(0, 1501) : [...ids.slice(0, 1500), 1000 + rep]);
           s.keys.push(key.ms);
           s.keyTokens.push(key.newTokens);
