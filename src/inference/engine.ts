@@ -10,8 +10,9 @@ import { Sampler, type SamplingOptions } from './generation/sampler';
 import { TextStopper } from './generation/stopping';
 import { FusedLmSession } from './fusedSession';
 import { KvSlots, reusableLength } from './kvSlots';
+import { DeviceKvSession } from './deviceKvSession';
 import { cachedFusedGraph } from './fusedGraphCache';
-import { contextLength, eosTokenIds, fusedOnnxPath, onnxPath, tokenizerDir } from './modelFiles';
+import { contextLength, eosTokenIds, fusedOnnxPath, layerCount, onnxPath, tokenizerDir } from './modelFiles';
 import { CausalLmSession } from './session';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
@@ -45,6 +46,8 @@ export interface EngineGraph {
   readonly kind: 'plain' | 'fused';
   /** Why a fused graph is not used, or how long building it took. */
   readonly note?: string;
+  /** Whether KV caches live in GPU memory (the fused graph on WebGPU). */
+  readonly kvOnDevice: boolean;
 }
 
 /** The fused graph to run for `options`: shipped in the folder, else built into `cacheDir` when allowed. */
@@ -78,7 +81,10 @@ interface LmSession {
   /** An empty cache; preallocating sessions size it for `capacity` positions. */
   emptyKv(capacity?: number): Kv;
   kvBytes(kv: Kv): number;
-  truncateKv(kv: Kv, length: number): Kv;
+  /** The first `length` positions; device-resident caches may need an async round trip. */
+  truncateKv(kv: Kv, length: number): Kv | Promise<Kv>;
+  /** Frees a cache's device memory (caches that hold some); the cache must not be used after. */
+  disposeKv?(kv: Kv): void;
   /** Makes room for `length` positions up front (preallocated caches). */
   reserveKv?(kv: Kv, length: number): Kv;
   step(ids: readonly number[], kv: Kv): Promise<{ readonly logits: Float32Array; readonly kv: Kv }>;
@@ -142,7 +148,7 @@ export class Engine {
     /** The graph this engine runs. */
     readonly graph: EngineGraph,
   ) {
-    this.slots = new KvSlots(options.maxCacheBytes ?? 512 * 2 ** 20);
+    this.slots = new KvSlots(options.maxCacheBytes ?? 512 * 2 ** 20, (kv) => session.disposeKv?.(kv));
   }
 
   /** Loads the model folder: tokenizer first (cheap, clear errors), then the ONNX session. */
@@ -155,9 +161,9 @@ export class Engine {
     const fused = graph === 'plain' ? {} : findFusedGraph(options, graph === 'fused', optimizedModelDir);
     const sessionOptions = { ...options, optimizedModelDir: optimizedModelDir === '' ? undefined : optimizedModelDir };
     const session = fused.path
-      ? await FusedLmSession.open(fused.path, sessionOptions, contextLength(options.modelDir))
+      ? await FusedLmSession.open(fused.path, sessionOptions, contextLength(options.modelDir), layerCount(options.modelDir))
       : await CausalLmSession.open(onnxPath(options.modelDir, options.dtype), sessionOptions);
-    return new Engine(session, tokenizer, eos, options, { kind: fused.path ? 'fused' : 'plain', note: fused.note });
+    return new Engine(session, tokenizer, eos, options, { kind: fused.path ? 'fused' : 'plain', note: fused.note, kvOnDevice: session instanceof DeviceKvSession });
   }
 
   /** The model's context window in tokens. */
@@ -189,19 +195,18 @@ export class Engine {
     const sampler = new Sampler(request.sampling);
     const prompt = this.promptIds(request.prompt);
     if (prompt.length === 0) throw new Error('the prompt is empty');
-    const entry = this.slots.get(request.slot);
+    // A mutable cache is taken out of its slot (reusing its memory even when not its content),
+    // so a concurrent request on the same slot starts a cache of its own instead of sharing.
+    const entry = this.session.mutableKv ? this.slots.take(request.slot) : this.slots.get(request.slot);
     const cached = request.reuseCache === false ? undefined : entry;
     const reused = cached ? reusableLength(cached.tokens, prompt) : 0;
     let kv: Kv;
     if (this.session.mutableKv) {
-      // The request takes the slot's buffers (reusing their memory even when not their content),
-      // so a concurrent request on the same slot starts a cache of its own instead of sharing.
-      this.slots.clear(request.slot);
       const needed = Math.min(prompt.length + request.maxNewTokens, this.contextLength);
-      kv = entry ? this.session.truncateKv(entry.kv, reused) : this.session.emptyKv(needed);
+      kv = entry ? await this.session.truncateKv(entry.kv, reused) : this.session.emptyKv(needed);
       kv = this.session.reserveKv?.(kv, needed) ?? kv;
     } else {
-      kv = cached && reused > 0 ? this.session.truncateKv(cached.kv, reused) : this.session.emptyKv();
+      kv = cached && reused > 0 ? await this.session.truncateKv(cached.kv, reused) : this.session.emptyKv();
     }
     const history = prompt.slice(0, reused);
     const stopIds = new Set([...this.eosIds, ...(request.stopTokenIds ?? [])]);

@@ -11,6 +11,7 @@
  * onnxruntime-node; this file only builds tensors and calls `run` on it.
  */
 import type * as OrtModule from 'onnxruntime-node';
+import { DeviceKvSession } from './deviceKvSession';
 import { KV_BLOCK, kvCapacityFor, kvNeedsRealloc } from './kvCapacity';
 import type { ProviderName } from './providers';
 import { createSession, loadOrt, type Ort, type SessionOptions } from './session';
@@ -80,12 +81,19 @@ export class FusedLmSession {
     this.keepOne = new runtime.Tensor('int64', BigInt64Array.of(1n), []);
   }
 
-  /** Opens the fused graph `modelPath`; `maxPositions` bounds cache growth (config.json's max_position_embeddings). */
-  static async open(modelPath: string, options: SessionOptions, maxPositions: number): Promise<FusedLmSession> {
+  /**
+   * Opens the fused graph `modelPath` of a model with `layers` layers; `maxPositions` bounds cache
+   * growth (config.json's max_position_embeddings). On WebGPU the cache stays in GPU memory
+   * instead (deviceKvSession.ts).
+   */
+  static async open(modelPath: string, options: SessionOptions, maxPositions: number, layers: number): Promise<FusedLmSession | DeviceKvSession> {
     const runtime = await loadOrt();
-    const { session, provider, fallbacks } = await createSession(runtime, modelPath, options);
+    const deviceOutputs = Array.from({ length: layers }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat();
+    const { session, provider, fallbacks } = await createSession(runtime, modelPath, { ...options, deviceOutputs });
     try {
-      return new FusedLmSession(runtime, session, readLayout(session), maxPositions, provider, fallbacks);
+      const layout = readLayout(session);
+      if (provider === 'webgpu') return new DeviceKvSession(runtime, session, layout, provider, fallbacks);
+      return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks);
     } catch (error) {
       await session.release();
       throw new Error(`${modelPath}: ${(error as Error).message}`, { cause: error });

@@ -2,7 +2,8 @@
  * @file Per-slot KV caches with prefix reuse, as llama.cpp's `cache_prompt`: each slot keeps
  * the tokens its cache holds; a new request reuses the longest common prefix and only runs the
  * rest. Completion and chat use separate slots so they do not evict each other; a byte bound
- * drops the least recently used slot's cache when exceeded.
+ * drops the least recently used slot's cache when exceeded. Caches that hold device memory are
+ * released through `onDrop` when dropped or replaced, never when a request takes them.
  */
 
 /** Length of the longest common prefix of two token sequences. */
@@ -33,7 +34,11 @@ export class KvSlots<Kv> {
   private readonly slots = new Map<string, Slot<Kv>>();
   private clock = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    /** Called with each cache the slots let go of (evicted, replaced or cleared), not with taken ones. */
+    private readonly onDrop: (kv: Kv) => void = () => {},
+  ) {}
 
   /** The cache of `slot`, if any (and marks it recently used). */
   get(slot: string): { readonly tokens: readonly number[]; readonly kv: Kv } | undefined {
@@ -44,17 +49,31 @@ export class KvSlots<Kv> {
 
   /** Stores `slot`'s cache, then drops other slots, least recently used first, over the bound. */
   set(slot: string, tokens: readonly number[], kv: Kv, bytes: number): void {
+    const replaced = this.slots.get(slot);
+    if (replaced && replaced.kv !== kv) this.onDrop(replaced.kv);
     this.slots.set(slot, { tokens: [...tokens], kv, bytes, usedAt: ++this.clock });
     const others = [...this.slots.entries()].filter(([name]) => name !== slot).sort((a, b) => a[1].usedAt - b[1].usedAt);
-    for (const [name] of others) {
+    for (const [name, entry] of others) {
       if (this.totalBytes() <= this.maxBytes) break;
       this.slots.delete(name);
+      this.onDrop(entry.kv);
     }
   }
 
+  /** Removes `slot`'s cache and hands it to the caller, who now owns it (no `onDrop`). */
+  take(slot: string): { readonly tokens: readonly number[]; readonly kv: Kv } | undefined {
+    const entry = this.get(slot);
+    this.slots.delete(slot);
+    return entry;
+  }
+
+  /** Drops `slot`'s cache, or every slot's. */
   clear(slot?: string): void {
-    if (slot === undefined) this.slots.clear();
-    else this.slots.delete(slot);
+    for (const [name, entry] of [...this.slots]) {
+      if (slot !== undefined && name !== slot) continue;
+      this.slots.delete(name);
+      this.onDrop(entry.kv);
+    }
   }
 
   totalBytes(): number {

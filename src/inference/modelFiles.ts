@@ -65,6 +65,13 @@ export function tokenizerDir(modelDir: string, fallback?: string): string {
   );
 }
 
+/** config.json's num_hidden_layers, or an error naming the folder. */
+export function layerCount(modelDir: string): number {
+  const value = readJson(join(modelDir, 'config.json'))?.num_hidden_layers;
+  if (typeof value !== 'number' || !(value > 0)) throw new Error(`${modelDir}/config.json has no num_hidden_layers`);
+  return value;
+}
+
 /** The context window in tokens (config.json's max_position_embeddings; 2048 when absent). */
 export function contextLength(modelDir: string): number {
   const value = readJson(join(modelDir, 'config.json'))?.max_position_embeddings;

@@ -110,7 +110,8 @@ export class ModelService implements vscode.Disposable {
         threads: this.settings.get('threads'),
         buildFusedGraph: this.settings.get('fusedGraph'),
       });
-      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
+      const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : '';
+      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph${where}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
       if (result.graph.note) this.log.info(`${role}: ${result.graph.note}`);
       for (const reason of result.fallbacks) this.log.info(`${role}: execution provider not used: ${reason}`);
       if (device !== 'auto' && device !== result.provider && !this.warnedFallback) {

@@ -40,6 +40,8 @@ export interface SessionOptions {
   readonly threads: number;
   /** Folder for ONNX Runtime's optimised graphs (see optimizedModelCache.ts); unset: no cache. */
   readonly optimizedModelDir?: string;
+  /** Outputs ONNX Runtime should leave in GPU memory when the session runs on WebGPU. */
+  readonly deviceOutputs?: readonly string[];
 }
 
 /** The KV cache of one sequence: `past_key_values.{i}.key|value` tensors, in input order. */
@@ -96,6 +98,10 @@ export async function createSession(
         executionProviders: [candidate.provider],
         graphOptimizationLevel: 'all',
         intraOpNumThreads: options.threads,
+        // Per output: with every output on the GPU, reading the logits back aborts the process.
+        ...(candidate.provider === 'webgpu' && options.deviceOutputs?.length
+          ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }
+          : {}),
       };
       const session =
         typeof model === 'string'

@@ -46,12 +46,20 @@ describe('engine on the WebGPU provider', () => {
       const cpu = await Engine.load({ ...options, device: 'cpu' });
       try {
         assert.equal(gpu.provider.name, 'webgpu');
+        // The fused graph keeps its cache in GPU memory (deviceKvSession.ts); the plain one on the host.
+        assert.equal(gpu.graph.kvOnDevice, graph === 'fused');
         const request = { slot: 'gpu', prompt: PROMPT, maxNewTokens: 6, stopTokenIds: [], reuseCache: false };
         const expected = (await cpu.complete(request)).tokens;
         assert.deepEqual((await gpu.complete(request)).tokens, expected);
         const reused = await gpu.complete({ ...request, reuseCache: true });
         assert.ok(reused.reusedTokens > 0);
         assert.deepEqual(reused.tokens, expected);
+        // An edit inside the prompt keeps only the common prefix of the cache.
+        const edited = { ...request, prompt: PROMPT.replace('fibonacci', 'fib'), reuseCache: true };
+        const editedExpected = (await cpu.complete({ ...edited, reuseCache: false })).tokens;
+        const editedRun = await gpu.complete(edited);
+        assert.ok(editedRun.reusedTokens > 0 && editedRun.reusedTokens < gpu.promptIds(PROMPT).length);
+        assert.deepEqual(editedRun.tokens, editedExpected);
       } finally {
         await gpu.dispose();
         await cpu.dispose();
