@@ -3,7 +3,7 @@
  * it owns (reused across requests per slot), samples, detokenises incrementally and applies
  * stop rules. One forward step runs at a time; requests on different slots interleave.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Device, Dtype } from '../settingsSchema';
 import { IncrementalDetokenizer } from './generation/detokenizer';
 import { Sampler, type SamplingOptions } from './generation/sampler';
@@ -51,7 +51,7 @@ export interface EngineGraph {
 }
 
 /** The fused graph to run for `options`: shipped in the folder, else built into `cacheDir` when allowed. */
-function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: string): { path?: string; note?: string } {
+function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: string): { path?: string; built?: boolean; note?: string } {
   const shipped = fusedOnnxPath(options.modelDir, options.dtype, required && !options.buildFusedGraph);
   if (shipped) return { path: shipped };
   if (!options.buildFusedGraph || cacheDir === '') return {};
@@ -60,7 +60,7 @@ function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: str
     if (required) throw new Error(built.reason);
     return { note: `running the plain graph: ${built.reason}` };
   }
-  return { path: built.path, note: built.builtMs === undefined ? undefined : `built the fused graph in ${(built.builtMs / 1000).toFixed(1)} s` };
+  return { path: built.path, built: true, note: built.builtMs === undefined ? undefined : `built the fused graph in ${(built.builtMs / 1000).toFixed(1)} s` };
 }
 
 /** A cache as the engine sees it: opaque, with a length. */
@@ -159,7 +159,8 @@ export class Engine {
     if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
     const optimizedModelDir = options.optimizedModelDir ?? join(options.modelDir, 'onnx', '.optimized');
     const fused = graph === 'plain' ? {} : findFusedGraph(options, graph === 'fused', optimizedModelDir);
-    const sessionOptions = { ...options, optimizedModelDir: optimizedModelDir === '' ? undefined : optimizedModelDir };
+    // A built graph's optimised copy lives beside it, so removing a stale build removes both.
+    const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
     const session = fused.path
       ? await FusedLmSession.open(fused.path, sessionOptions, contextLength(options.modelDir), layerCount(options.modelDir))
       : await CausalLmSession.open(onnxPath(options.modelDir, options.dtype), sessionOptions);

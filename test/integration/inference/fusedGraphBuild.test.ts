@@ -2,13 +2,13 @@
  * @file Fused graphs built on first load for folders that ship none (inference/fusedGraphCache.ts),
  * as for hub downloads: built from model.safetensors into the optimised-graph folder, exact
  * (greedy tokens equal transformers.js on the plain graph), reused by the next load, rebuilt when
- * the weights change, and skipped with a reason (running the plain graph) when the folder has no
+ * the weights change (the stale build removed), and skipped with a reason (running the plain graph) when the folder has no
  * float weights, the dtype has no fused graph, or the weights do not build.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine, type EngineOptions } from '../../../src/inference/engine';
 import { fusedGraphCachePath } from '../../../src/inference/fusedGraphCache';
@@ -76,6 +76,9 @@ describe('fused graph built on first load', () => {
     await withEngine(options(), async (engine) => assert.match(engine.graph.note ?? '', /^built the fused graph/));
     const replanned = fusedGraphCachePath(model.dir, 'fp32', cacheDir);
     assert.ok('path' in replanned && replanned.path !== planned.path && existsSync(replanned.path));
+    // The stale build is gone, with ONNX Runtime's optimised copy that was kept beside it.
+    assert.ok(!existsSync(dirname(planned.path)), 'the stale build was removed');
+    assert.ok(readdirSync(dirname(replanned.path)).some((n) => n.endsWith('.done')), 'the optimised copy lives in the build folder');
   });
 
   it('runs the plain graph when building is off, for dtypes without a fused graph, and without float weights', async () => {
