@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FUSED_VARIANTS, fusedVariantFile, VARIANT_FILE, type FusedVariant, type OnnxVariant, type ShapeName } from '../src/model/configTypes';
+import { fusedVariantFile, isFusedVariant, VARIANT_FILE, type FusedVariant, type OnnxVariant, type ShapeName } from '../src/model/configTypes';
 import { loadTokenizer } from '../src/inference/tokenizer';
 import { runScript } from './bench/child';
 import { medians, mergeResults, RUNTIME_LABEL, type RuntimeName, type WorkerResult } from './bench/metrics';
@@ -103,7 +103,7 @@ const SECTION_SHAPE: ShapeName = '135M';
 /** The (dtype, graph) pairs the engine section measures; float16 has no fused graph. */
 function engineCases(options: BenchOptions): { dtype: OnnxVariant; graph: BenchGraph }[] {
   return options.dtypes.flatMap((dtype) =>
-    options.graphs.filter((graph) => graph === 'plain' || (FUSED_VARIANTS as readonly string[]).includes(dtype)).map((graph) => ({ dtype, graph })),
+    options.graphs.filter((graph) => graph === 'plain' || isFusedVariant(dtype)).map((graph) => ({ dtype, graph })),
   );
 }
 

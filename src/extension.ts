@@ -16,7 +16,7 @@ import { CompletionService } from './inference/completion/service';
 import { templateNamed } from './inference/completion/template/promptTemplate';
 import { ensureModelWithProgress } from './inference/downloadUi';
 import { EditorHistory } from './inference/editorHistory';
-import { FUSED_VARIANTS } from './model/configTypes';
+import { isFusedVariant } from './model/configTypes';
 import { describeRequest, InlineProvider } from './inference/inlineProvider';
 import { MODEL_SETTINGS, ModelService } from './inference/modelService';
 import { isAbortError } from './inference/modelStore/errors';
@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const adapter = settings.get(adapterSettingKey(role)).trim();
       if (adapter) return resolveAdapterModel(role, adapter, dtype, { jobs, log, baseModel: base }, signal);
       // The fused graph is built from the float weights; a local folder is used as it is.
-      const resolved = await base(settings.get('fusedGraph') && !settings.get('localModelPath').trim() && (FUSED_VARIANTS as readonly string[]).includes(dtype));
+      const resolved = await base(settings.get('fusedGraph') && !settings.get('localModelPath').trim() && isFusedVariant(dtype));
       return { dir: resolved.dir, tokenizerDir: resolved.tokenizerDir };
     },
     log,

@@ -34,7 +34,7 @@ export function loadSubject(runtime: Runtime, modelDir: string, dtype: FusedVari
   if (runtime === 'transformers') return loadTransformers(modelDir, dtype, threads);
   // transformers.js names files `<model_file_name><dtype suffix>.onnx`; the fused ones are
   // `model<suffix>_fused.onnx`, so the file is named in full and the dtype suffix left empty.
-  if (runtime === 'transformers-fused') return loadTransformers(modelDir, 'fp32', threads, fusedVariantFile(dtype).replace(/^onnx\/|\.onnx$/g, ''));
+  if (runtime === 'transformers-fused') return loadTransformers(modelDir, 'fp32', threads, fusedVariantFile(dtype).replace(/\.onnx$/, ''));
   return loadOurs(modelDir, dtype, runtime, threads, cacheDir);
 }
 

@@ -28,8 +28,9 @@ export interface EngineOptions {
   /** Prompt tokens per forward pass while prefilling; bounds the logits buffer (default 256). */
   readonly prefillChunk?: number;
   /**
-   * Which graph to run: `fused` (`onnx/<dtype>_fused.onnx`, contrib ops and an in-place KV
-   * cache), `plain` (the hub-layout graph), or `auto` (default): fused when the folder has it.
+   * Which graph to run: `fused` (`onnx/<dtype>_fused.onnx`, contrib ops and an engine-owned KV
+   * cache), `plain` (the hub-layout graph), or `auto` (default): fused when the folder has it
+   * (or, with `buildFusedGraph`, when it can be built).
    */
   readonly graph?: 'auto' | 'plain' | 'fused';
   /** Folder for ONNX Runtime's optimised graphs, so later loads skip optimisation (default `<modelDir>/onnx/.optimized`; `''` disables). */
@@ -147,6 +148,8 @@ export class Engine {
     private readonly options: EngineOptions,
     /** The graph this engine runs. */
     readonly graph: EngineGraph,
+    /** The model's context window in tokens (config.json's max_position_embeddings). */
+    readonly contextLength: number,
   ) {
     this.slots = new KvSlots(options.maxCacheBytes ?? 512 * 2 ** 20, (kv) => session.disposeKv?.(kv));
   }
@@ -161,15 +164,12 @@ export class Engine {
     const fused = graph === 'plain' ? {} : findFusedGraph(options, graph === 'fused', optimizedModelDir);
     // A built graph's optimised copy lives beside it, so removing a stale build removes both.
     const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
+    const context = contextLength(options.modelDir);
     const session = fused.path
-      ? await FusedLmSession.open(fused.path, sessionOptions, contextLength(options.modelDir), layerCount(options.modelDir))
+      ? await FusedLmSession.open(fused.path, sessionOptions, context, layerCount(options.modelDir))
       : await CausalLmSession.open(onnxPath(options.modelDir, options.dtype), sessionOptions);
-    return new Engine(session, tokenizer, eos, options, { kind: fused.path ? 'fused' : 'plain', note: fused.note, kvOnDevice: session instanceof DeviceKvSession });
-  }
-
-  /** The model's context window in tokens. */
-  get contextLength(): number {
-    return contextLength(this.options.modelDir);
+    const engineGraph = { kind: fused.path ? 'fused' : 'plain', note: fused.note, kvOnDevice: session instanceof DeviceKvSession } as const;
+    return new Engine(session, tokenizer, eos, options, engineGraph, context);
   }
 
   /** The execution provider in use and why others were not. */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { FUSED_VARIANTS, fusedVariantFile, type FusedVariant } from '../model/configTypes';
+import { fusedVariantFile, isFusedVariant, type FusedVariant } from '../model/configTypes';
 import { FUSED_GRAPH_VERSION } from '../model/llamaFused';
 import { writeFusedGraph } from '../model/modelFolder';
 import type { Dtype } from '../settingsSchema';
@@ -21,12 +21,8 @@ export type FusedGraphLookup =
   | { readonly path: string; readonly builtMs?: number }
   | { readonly path?: undefined; readonly reason: string };
 
-function isFusedVariant(dtype: Dtype): dtype is FusedVariant {
-  return (FUSED_VARIANTS as readonly string[]).includes(dtype);
-}
-
 /** Where the fused graph of `modelDir` in `dtype` is cached under `cacheDir`, or why it cannot be built. */
-export function fusedGraphCachePath(modelDir: string, dtype: Dtype, cacheDir: string): { path: string } | { reason: string } {
+export function fusedGraphCachePath(modelDir: string, dtype: Dtype, cacheDir: string): { path: string; variant: FusedVariant } | { reason: string } {
   if (!isFusedVariant(dtype)) return { reason: `there is no fused graph for ${dtype}` };
   const weights = join(modelDir, 'model.safetensors');
   const config = join(modelDir, 'config.json');
@@ -37,7 +33,7 @@ export function fusedGraphCachePath(modelDir: string, dtype: Dtype, cacheDir: st
     .update(readFileSync(config))
     .digest('hex')
     .slice(0, 16);
-  return { path: join(cacheDir, `fused-${dtype}-${key}`, fusedVariantFile(dtype)) };
+  return { path: join(cacheDir, `fused-${dtype}-${key}`, fusedVariantFile(dtype)), variant: dtype };
 }
 
 /**
@@ -54,7 +50,7 @@ export function cachedFusedGraph(modelDir: string, dtype: Dtype, cacheDir: strin
   const partial = `${folder}.partial-${process.pid}`;
   const start = performance.now();
   try {
-    writeFusedGraph(modelDir, dtype as FusedVariant, join(partial, basename(planned.path)));
+    writeFusedGraph(modelDir, planned.variant, join(partial, basename(planned.path)));
     rmSync(folder, { recursive: true, force: true });
     renameSync(partial, folder);
     for (const stale of readdirSync(cacheDir)) {

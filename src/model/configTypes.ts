@@ -21,6 +21,11 @@ export const FUSED_VARIANTS = ['fp32', 'q4', 'int8'] as const satisfies readonly
 /** One variant with a fused graph. */
 export type FusedVariant = (typeof FUSED_VARIANTS)[number];
 
+/** Whether `variant` has a fused graph. */
+export function isFusedVariant(variant: string): variant is FusedVariant {
+  return (FUSED_VARIANTS as readonly string[]).includes(variant);
+}
+
 /**
  * The file of a variant's fused graph under `onnx/`: next to the plain one with a `_fused`
  * suffix (`model_q4_fused.onnx`), a name transformers.js never picks for a dtype, so the plain

@@ -17,7 +17,7 @@ export interface Architecture {
   weightShapes(config: ModelConfig): Map<string, number[]>;
   /** The inference graph (hub I/O convention) over `weights`. */
   buildInferenceGraph(config: ModelConfig, weights: WeightSource, precision: Precision): GraphBuilder;
-  /** The same model on ONNX Runtime contrib ops (fast CPU kernels, in-place KV cache); see llamaFused.ts. */
+  /** The same model on ONNX Runtime contrib ops (fast CPU kernels, per-step KV rows as an output); see llamaFused.ts. */
   buildFusedInferenceGraph(config: ModelConfig, weights: WeightSource, precision: Precision): GraphBuilder;
 }
 

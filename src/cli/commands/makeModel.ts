@@ -3,7 +3,7 @@
  * random weights and ONNX variants, for tests and benchmarks (the hub is out of reach here).
  */
 import { resolve } from 'node:path';
-import { FUSED_VARIANTS, ONNX_VARIANTS, SHAPE_NAMES, type FusedVariant, type ModelFlavour, type OnnxVariant } from '../../model/configTypes';
+import { FUSED_VARIANTS, isFusedVariant, ONNX_VARIANTS, SHAPE_NAMES, type ModelFlavour, type OnnxVariant } from '../../model/configTypes';
 import { makeModelFolder } from '../../model/modelFolder';
 import { SHAPES } from '../../model/shapes';
 import { resolveTokenizerDir, TOKENIZER_DIR_ENV } from '../../model/tokenizerFiles';
@@ -66,7 +66,7 @@ export const makeModelCommand: CliCommand = {
     const flavour: ModelFlavour = values.instruct ? 'instruct' : 'base';
     const outDir = resolve(values.out);
     const variants = parseVariants(values.dtypes);
-    const fusedVariants = values.fused ? variants.filter((v): v is FusedVariant => (FUSED_VARIANTS as readonly string[]).includes(v)) : [];
+    const fusedVariants = values.fused ? variants.filter(isFusedVariant) : [];
     const start = performance.now();
     const files = makeModelFolder({
       config,
