@@ -2,10 +2,11 @@
  * @file `npm run bench`, in sections (`--sections`, default all):
  * - engine: our engine against stock transformers.js on the same ONNX files of random
  *   SmolLM2-shaped models (generated once and cached): per dtype the plain (hub-layout) file and
- *   the fused one (model/llamaFused.ts), both runtimes running each. For each shape and dtype, each run of each
- *   runtime is measured in its own child process (scripts/bench/worker.ts), so that peak RSS is
+ *   the fused one (model/llamaFused.ts; transformers.js runs its GQA file, ours the
+ *   matmul-attention file of the same weights, what the engine picks on CPU). For each shape and
+ *   dtype, each run of each runtime is measured in its own child process (scripts/bench/worker.ts), so that peak RSS is
  *   one runtime's and load time is a fresh process's;
- * - speed: scripts/bench/speed.ts on the 135M shape (ours on the plain and the fused graph,
+ * - speed: scripts/bench/speed.ts on the 135M shape (ours on the plain and both fused graphs,
  *   transformers.js on each file, cached load, the memory-bandwidth bound), in its own process;
  * - replay: typing a real function keystroke by keystroke against inline completion
  *   (scripts/bench/replay.ts, one process per run);
@@ -93,8 +94,11 @@ async function measureCase(
     const merged = mergeResults(results);
     runtimes[runtime] = { ...merged, medians: medians(merged.samples), wallSeconds: seconds.get(runtime) ?? 0 };
   }
+  // On CPU the engine runs the fused graph with matmul attention, which transformers.js cannot
+  // feed; it runs the GQA file of the same weights.
   const file = `onnx/${graph === 'fused' ? fusedVariantFile(dtype as FusedVariant) : VARIANT_FILE[dtype]}`;
-  return { shape: model.shape, dtype, graph, file, fileBytes: onnxBytes(model.dir, file), runtimes };
+  const label = graph === 'fused' ? `${file}; ours: ${fusedVariantFile(dtype as FusedVariant, 'matmul')}` : file;
+  return { shape: model.shape, dtype, graph, file: label, fileBytes: onnxBytes(model.dir, file), runtimes };
 }
 
 /** The shape the replay and training sections use (the completion model's size). */

@@ -63,6 +63,7 @@ Options:
   --dtypes LIST        comma-separated of ${BENCH_DTYPES.join(', ')} (default fp32,q4)
   --graphs LIST        comma-separated of ${GRAPHS.join(', ')} (default both): which file of each dtype
                          both runtimes run, onnx/model_<dtype>.onnx or onnx/model_<dtype>_fused.onnx
+                         (ours runs onnx/model_<dtype>_fused_matmul.onnx, the CPU's fused graph)
   --runtimes LIST      comma-separated of ${RUNTIMES.join(', ')} (default both)
   --runs N             measured runs per metric; the table shows medians (default 3; --quick: 1)
   --decode-tokens N    new tokens in the decode measurement (default 128; --quick: 16)

@@ -1,7 +1,7 @@
 /**
- * @file Engine speed on CPU, in one run: our engine on the plain graph and on the fused graph
- * (model/llamaFused.ts), and stock transformers.js on the same plain file and on the same fused
- * file, for each dtype: decode tokens/s, prefill tokens/s (512 and 1500 tokens), keystroke
+ * @file Engine speed on CPU, in one run: our engine on the plain graph and on both fused graphs
+ * (model/llamaFused.ts: matmul attention, what the engine runs on CPU, and GQA), and stock
+ * transformers.js on the same plain file and on the same fused GQA file, for each dtype: decode tokens/s, prefill tokens/s (512 and 1500 tokens), keystroke
  * latency (one new token after a cached 1500-token prompt; for transformers.js through
  * `generate` with the cached past_key_values, and its bare forward pass), load time (first, and again: ours from the optimised-graph
  * cache), peak RSS, and the memory-bandwidth bound (weight bytes read per token / measured copy
@@ -11,7 +11,7 @@
  * table shows medians.
  *
  *   node --import tsx scripts/bench/speed.ts [--shape 135M] [--dtypes q4,fp32] [--rounds 3]
- *     [--runtimes plain,fused,transformers,transformers-fused] [--threads N] [--models DIR] [--json FILE]
+ *     [--runtimes plain,fused,fused-gqa,transformers,transformers-fused] [--threads N] [--models DIR] [--json FILE]
  */
 import '../../src/shared/telemetry';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { loadOrt } from '../../src/inference/session';
 import { loadTokenizer } from '../../src/inference/tokenizer';
 import type { ModelConfig } from '../../src/model/config';
-import { fusedVariantFile, SHAPE_NAMES, VARIANT_FILE, type FusedVariant, type ShapeName } from '../../src/model/configTypes';
+import { FUSED_ATTENTIONS, fusedVariantFile, SHAPE_NAMES, VARIANT_FILE, type FusedVariant, type ShapeName } from '../../src/model/configTypes';
 import { makeModelFolder, writeFusedOnnxVariant, writeOnnxVariant } from '../../src/model/modelFolder';
 import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
@@ -81,7 +81,7 @@ export function weightBytesPerToken(c: ModelConfig, dtype: FusedVariant, runtime
   const kv = c.numKeyValueHeads * c.headDim;
   const projections = c.numHiddenLayers * (2 * c.hiddenSize * q + 2 * c.hiddenSize * kv + 3 * c.hiddenSize * c.intermediateSize);
   const bytesPerWeight = dtype === 'fp32' ? 4 : dtype === 'q4' ? 0.5 + 4 / 32 : 1 + 4 / 32;
-  const head = c.vocabSize * c.hiddenSize * (dtype !== 'fp32' && (runtime === 'fused' || runtime === 'transformers-fused') ? bytesPerWeight : 4);
+  const head = c.vocabSize * c.hiddenSize * (dtype !== 'fp32' && runtime !== 'plain' && runtime !== 'transformers' ? bytesPerWeight : 4);
   return projections * bytesPerWeight + head;
 }
 
@@ -105,7 +105,7 @@ function ensureModel(modelsDir: string, shape: ShapeName, dtypes: readonly Fused
   }
   for (const dtype of dtypes) {
     if (!existsSync(join(dir, 'onnx', VARIANT_FILE[dtype]))) writeOnnxVariant(dir, dtype);
-    if (!existsSync(join(dir, 'onnx', fusedVariantFile(dtype)))) writeFusedOnnxVariant(dir, dtype);
+    for (const attention of FUSED_ATTENTIONS) if (!existsSync(join(dir, 'onnx', fusedVariantFile(dtype, attention)))) writeFusedOnnxVariant(dir, dtype, { attention });
   }
   return dir;
 }
@@ -206,9 +206,10 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
 
 const RUNTIME_LABEL: Record<Runtime, string> = {
   plain: 'ours, plain',
-  fused: 'ours, fused',
+  fused: 'ours, fused (matmul attention)',
+  'fused-gqa': 'ours, fused (GQA)',
   transformers: 'transformers.js, plain file',
-  'transformers-fused': 'transformers.js, fused file',
+  'transformers-fused': 'transformers.js, fused GQA file',
 };
 
 function table(rows: readonly { runtime: Runtime; dtype: FusedVariant; result: Result; boundTps: number }[]): string {

@@ -1,6 +1,7 @@
 /**
- * @file The runtimes `speed.ts` measures, behind one surface: our engine on the plain or the
- * fused graph, and stock transformers.js on the plain file and on the same fused file as ours.
+ * @file The runtimes `speed.ts` measures, behind one surface: our engine on the plain graph and
+ * on both fused graphs (matmul attention, what it runs on CPU, and GQA), and stock
+ * transformers.js on the plain file and on the fused GQA file (it cannot feed the matmul one).
  * Each takes token ids; ours decodes them to text for `Engine.complete` (the engine re-tokenises,
  * so its time includes tokenising, and a count may shift by one; the measured counts are
  * reported).
@@ -10,7 +11,7 @@ import { Engine } from '../../src/inference/engine';
 import { fusedVariantFile, type FusedVariant } from '../../src/model/configTypes';
 
 /** Runtimes measured by speed.ts. */
-export const RUNTIMES = ['plain', 'fused', 'transformers', 'transformers-fused'] as const;
+export const RUNTIMES = ['plain', 'fused', 'fused-gqa', 'transformers', 'transformers-fused'] as const;
 /** One runtime. */
 export type Runtime = (typeof RUNTIMES)[number];
 
@@ -38,8 +39,11 @@ export function loadSubject(runtime: Runtime, modelDir: string, dtype: FusedVari
   return loadOurs(modelDir, dtype, runtime, threads, cacheDir);
 }
 
-async function loadOurs(modelDir: string, dtype: FusedVariant, graph: 'plain' | 'fused', threads: number, cacheDir: string): Promise<Subject> {
-  const engine = await Engine.load({ modelDir, dtype, device: 'cpu', threads, graph, optimizedModelDir: cacheDir });
+async function loadOurs(modelDir: string, dtype: FusedVariant, runtime: 'plain' | 'fused' | 'fused-gqa', threads: number, cacheDir: string): Promise<Subject> {
+  const graph = runtime === 'plain' ? 'plain' : 'fused';
+  // `fused` is what the engine picks on CPU (matmul attention); `fused-gqa` the GQA file transformers.js also runs.
+  const fusedAttention = runtime === 'fused-gqa' ? 'gqa' : 'matmul';
+  const engine = await Engine.load({ modelDir, dtype, device: 'cpu', threads, graph, fusedAttention, optimizedModelDir: cacheDir });
   const text = (ids: readonly number[]) => engine.tokenizer.decode(ids);
   let base = '';
   return {

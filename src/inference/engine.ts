@@ -4,6 +4,7 @@
  * stop rules. One forward step runs at a time; requests on different slots interleave.
  */
 import { dirname, join } from 'node:path';
+import { FUSED_ATTENTIONS, type FusedAttention } from '../model/configTypes';
 import type { Device, Dtype } from '../settingsSchema';
 import { IncrementalDetokenizer } from './generation/detokenizer';
 import { Sampler, type SamplingOptions } from './generation/sampler';
@@ -13,6 +14,7 @@ import { KvSlots, reusableLength } from './kvSlots';
 import { DeviceKvSession } from './deviceKvSession';
 import { cachedFusedGraph } from './fusedGraphCache';
 import { contextLength, eosTokenIds, fusedOnnxPath, layerCount, onnxPath, tokenizerDir } from './modelFiles';
+import { cudaProviderInstalled, fusedAttentionFor } from './providers';
 import { CausalLmSession } from './session';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
@@ -28,9 +30,9 @@ export interface EngineOptions {
   /** Prompt tokens per forward pass while prefilling; bounds the logits buffer (default 256). */
   readonly prefillChunk?: number;
   /**
-   * Which graph to run: `fused` (`onnx/<dtype>_fused.onnx`, contrib ops and an engine-owned KV
-   * cache), `plain` (the hub-layout graph), or `auto` (default): fused when the folder has it
-   * (or, with `buildFusedGraph`, when it can be built).
+   * Which graph to run: `fused` (`onnx/<dtype>_fused[_matmul].onnx`, contrib ops and an
+   * engine-owned KV cache; see `fusedAttentionFor`), `plain` (the hub-layout graph), or `auto`
+   * (default): fused when the folder has it (or, with `buildFusedGraph`, when it can be built).
    */
   readonly graph?: 'auto' | 'plain' | 'fused';
   /** Folder for ONNX Runtime's optimised graphs, so later loads skip optimisation (default `<modelDir>/onnx/.optimized`; `''` disables). */
@@ -40,6 +42,8 @@ export interface EngineOptions {
    * build one into the optimised-graph folder on the first load (fusedGraphCache.ts).
    */
   readonly buildFusedGraph?: boolean;
+  /** The fused graph's attention; default `fusedAttentionFor(device)` (benchmarks compare both). */
+  readonly fusedAttention?: FusedAttention;
 }
 
 /** Which graph an engine runs, and anything worth telling about how it got it. */
@@ -51,12 +55,21 @@ export interface EngineGraph {
   readonly kvOnDevice: boolean;
 }
 
-/** The fused graph to run for `options`: shipped in the folder, else built into `cacheDir` when allowed. */
+/**
+ * The fused graph to run for `options`: shipped in the folder (the preferred attention first),
+ * else built into `cacheDir` when allowed.
+ */
 function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: string): { path?: string; built?: boolean; note?: string } {
-  const shipped = fusedOnnxPath(options.modelDir, options.dtype, required && !options.buildFusedGraph);
-  if (shipped) return { path: shipped };
-  if (!options.buildFusedGraph || cacheDir === '') return {};
-  const built = cachedFusedGraph(options.modelDir, options.dtype, cacheDir);
+  const preferred = options.fusedAttention ?? fusedAttentionFor(options.device, process.platform, cudaProviderInstalled());
+  for (const attention of [preferred, ...FUSED_ATTENTIONS.filter((a) => a !== preferred)]) {
+    const shipped = fusedOnnxPath(options.modelDir, options.dtype, attention);
+    if (shipped) return { path: shipped };
+  }
+  if (!options.buildFusedGraph || cacheDir === '') {
+    if (required) throw new Error(`${options.modelDir} has no fused graph for dtype "${options.dtype}" (make-model --fused writes one)`);
+    return {};
+  }
+  const built = cachedFusedGraph(options.modelDir, options.dtype, preferred, cacheDir);
   if (built.path === undefined) {
     if (required) throw new Error(built.reason);
     return { note: `running the plain graph: ${built.reason}` };

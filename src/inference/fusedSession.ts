@@ -41,6 +41,8 @@ interface Layout {
   readonly heads: number;
   readonly headDim: number;
   readonly vocab: number;
+  /** The graph has `present.*` outputs (GQA attention), which WebGPU keeps in GPU memory. */
+  readonly hasPresent: boolean;
 }
 
 function readLayout(session: OrtModule.InferenceSession): Layout {
@@ -57,7 +59,7 @@ function readLayout(session: OrtModule.InferenceSession): Layout {
     throw new Error(`fused graph needs fixed head, head_dim and vocab sizes, got past [${first.shape.join(', ')}], logits [${logits.shape.join(', ')}]`);
   }
   if (!session.outputNames.includes('new_key_values')) throw new Error('not a fused SmolCode graph of this version: no "new_key_values" output; regenerate it with make-model --fused');
-  return { pastNames, heads, headDim, vocab };
+  return { pastNames, heads, headDim, vocab, hasPresent: session.outputNames.includes('present.0.key') };
 }
 
 /** A session over a fused graph; see the file header. Same surface as `CausalLmSession`. */
@@ -92,7 +94,7 @@ export class FusedLmSession {
     const { session, provider, fallbacks } = await createSession(runtime, modelPath, { ...options, deviceOutputs });
     try {
       const layout = readLayout(session);
-      if (provider === 'webgpu') return new DeviceKvSession(runtime, session, layout, provider, fallbacks);
+      if (provider === 'webgpu' && layout.hasPresent) return new DeviceKvSession(runtime, session, layout, provider, fallbacks);
       return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks);
     } catch (error) {
       await session.release();

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dtype } from '../settingsSchema';
+import { fusedVariantFile, isFusedVariant, type FusedAttention } from '../model/configTypes';
 import { ONNX_FILE } from './modelStore/catalog';
 
 /** Path of the ONNX file for `dtype`, or an error listing the dtypes the folder has. */
@@ -19,15 +20,13 @@ export function onnxPath(modelDir: string, dtype: Dtype): string {
 }
 
 /**
- * Path of the fused graph for `dtype` (`onnx/model_q4_fused.onnx` next to `onnx/model_q4.onnx`,
- * as model/configTypes.ts names it), or undefined when the folder has none; with `required`, a
- * missing file is an error instead.
+ * Path of the fused graph for `dtype` with `attention` (`onnx/model_q4_fused.onnx` or
+ * `onnx/model_q4_fused_matmul.onnx` next to `onnx/model_q4.onnx`, as model/configTypes.ts names
+ * them), or undefined when the folder has none.
  */
-export function fusedOnnxPath(modelDir: string, dtype: Dtype, required = false): string | undefined {
-  const path = join(modelDir, ONNX_FILE[dtype].replace(/\.onnx$/, '_fused.onnx'));
-  if (existsSync(path)) return path;
-  if (required) throw new Error(`${modelDir} has no fused graph ${path} for dtype "${dtype}" (make-model --fused writes one)`);
-  return undefined;
+export function fusedOnnxPath(modelDir: string, dtype: Dtype, attention: FusedAttention): string | undefined {
+  const path = isFusedVariant(dtype) ? join(modelDir, 'onnx', fusedVariantFile(dtype, attention)) : undefined;
+  return path && existsSync(path) ? path : undefined;
 }
 
 function readJson(path: string): Record<string, unknown> | undefined {

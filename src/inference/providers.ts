@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import type { FusedAttention } from '../model/configTypes';
 import type { Device } from '../settingsSchema';
 
 /** An ONNX Runtime execution provider name as `executionProviders` takes it. */
@@ -42,4 +43,15 @@ export function providerCandidates(device: Device, platform: NodeJS.Platform, cu
   else candidates.push({ skipped: 'webgpu', reason: 'not tried automatically on Linux (may be a software adapter); choose it explicitly' });
   candidates.push({ provider: 'cpu' });
   return candidates;
+}
+
+/**
+ * The attention of the fused graph to run for `device`: `matmul` (engine-owned caches, the faster
+ * one on CPU) when the CPU is the first provider tried, else `gqa`, whose `present.*` outputs let
+ * WebGPU keep the cache in GPU memory. A session that falls back to the CPU runs the GQA graph
+ * correctly, only slower.
+ */
+export function fusedAttentionFor(device: Device, platform: NodeJS.Platform, cudaInstalled: boolean): FusedAttention {
+  const first = providerCandidates(device, platform, cudaInstalled).find((c) => 'provider' in c);
+  return first && 'provider' in first && first.provider === 'cpu' ? 'matmul' : 'gqa';
 }

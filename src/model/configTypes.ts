@@ -27,12 +27,22 @@ export function isFusedVariant(variant: string): variant is FusedVariant {
 }
 
 /**
- * The file of a variant's fused graph under `onnx/`: next to the plain one with a `_fused`
- * suffix (`model_q4_fused.onnx`), a name transformers.js never picks for a dtype, so the plain
- * graph stays what hub-style loaders run.
+ * How a fused graph computes attention (model/llamaFused.ts): `gqa`, ORT's GroupQueryAttention
+ * with hub-style `present.*` outputs (transformers.js and the WebGPU cache run it), or `matmul`,
+ * plain MatMul and Softmax over caches kept in the engine's own layout (faster on CPU, where GQA
+ * copies the whole past into its present output on every step).
  */
-export function fusedVariantFile(variant: FusedVariant): string {
-  return VARIANT_FILE[variant].replace(/\.onnx$/, '_fused.onnx');
+export const FUSED_ATTENTIONS = ['gqa', 'matmul'] as const;
+/** One attention kind of the fused graph. */
+export type FusedAttention = (typeof FUSED_ATTENTIONS)[number];
+
+/**
+ * The file of a variant's fused graph under `onnx/`: next to the plain one with a `_fused`
+ * suffix (`model_q4_fused.onnx`; `model_q4_fused_matmul.onnx` for matmul attention), names
+ * transformers.js never picks for a dtype, so the plain graph stays what hub-style loaders run.
+ */
+export function fusedVariantFile(variant: FusedVariant, attention: FusedAttention = 'gqa'): string {
+  return VARIANT_FILE[variant].replace(/\.onnx$/, attention === 'gqa' ? '_fused.onnx' : '_fused_matmul.onnx');
 }
 
 /** Named model shapes that `make-model` can generate. */

@@ -43,11 +43,16 @@ export type Dim = number | string;
  * An attribute value. Bare numbers and number lists are INT/INTS; wrap floats with `float()`
  * so that a float that happens to be whole (alpha = 1.0) keeps its type.
  */
-export type AttributeValue = number | string | readonly number[] | FloatAttribute | onnxProto.onnx.ITensorProto;
+export type AttributeValue = number | string | readonly number[] | FloatAttribute | Subgraph | onnxProto.onnx.ITensorProto;
 
 /** A FLOAT or FLOATS attribute value; make one with `float()`. */
 export class FloatAttribute {
   constructor(readonly value: number | readonly number[]) {}
+}
+
+/** A GRAPH attribute value (a branch of `If`); make one with `GraphBuilder.subgraph`. */
+export class Subgraph {
+  constructor(readonly graph: onnxProto.onnx.IGraphProto) {}
 }
 
 /** Marks a number or number list as a FLOAT/FLOATS attribute. */
@@ -82,7 +87,7 @@ export function byteSize(dataType: DataType, count: number): number {
 
 /** Builds one ONNX graph; see the file header. */
 export class GraphBuilder {
-  private readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  private nodes: onnxProto.onnx.INodeProto[] = [];
   private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
   private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private readonly initializerList: Initializer[] = [];
@@ -103,6 +108,22 @@ export class GraphBuilder {
       return body();
     } finally {
       this.scopes.pop();
+    }
+  }
+
+  /**
+   * The nodes `body` adds, as a subgraph for a control-flow attribute (`If`'s branches), with the
+   * values `body` returns as its outputs. Its nodes may read any value of this graph; names stay
+   * unique across both, as ONNX requires.
+   */
+  subgraph(name: string, body: () => readonly { readonly name: string; readonly dataType: DataType }[]): Subgraph {
+    const outer = this.nodes;
+    this.nodes = [];
+    try {
+      const outputs = body().map((o) => ({ name: o.name, type: { tensorType: { elemType: o.dataType } } }));
+      return new Subgraph({ name: this.uniqueName(name), node: this.nodes, output: outputs });
+    } finally {
+      this.nodes = outer;
     }
   }
 
@@ -217,5 +238,6 @@ function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttribu
     return typeof value.value === 'number' ? { name, type: T.FLOAT, f: value.value } : { name, type: T.FLOATS, floats: [...value.value] };
   }
   if (Array.isArray(value)) return { name, type: T.INTS, ints: [...value] };
+  if (value instanceof Subgraph) return { name, type: T.GRAPH, g: value.graph };
   return { name, type: T.TENSOR, t: value as onnxProto.onnx.ITensorProto };
 }

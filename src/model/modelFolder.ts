@@ -8,10 +8,10 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readModelConfig, toConfigJson, type ModelConfig } from './config';
-import { fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
+import { FUSED_ATTENTIONS, fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
 import type { GraphBuilder } from './graphBuilder';
 import { randomWeights } from './init';
-import { fusedPrecisionFor } from './llamaFused';
+import { fusedPrecisionFor, type FusedGraphOptions } from './llamaFused';
 import { writeOnnxModel } from './onnxWriter';
 import { precisionFor } from './precision';
 import { architectureFor } from './registry';
@@ -26,7 +26,7 @@ export interface MakeModelOptions {
   readonly outDir: string;
   readonly flavour: ModelFlavour;
   readonly variants: readonly OnnxVariant[];
-  /** Variants to write a fused graph of as well (`onnx/<variant>_fused.onnx`). */
+  /** Variants to write the fused graphs of as well, with each attention (`onnx/<variant>_fused.onnx`, `…_fused_matmul.onnx`). */
   readonly fusedVariants?: readonly FusedVariant[];
   readonly tokenizerDir: string;
   /** Storage type of model.safetensors (default BF16, as the released checkpoints). */
@@ -72,7 +72,7 @@ export function makeModelFolder(options: MakeModelOptions): WrittenFile[] {
   const safetensorsPath = join(outDir, 'model.safetensors');
   const written = [timed(safetensorsPath, () => writeSafetensors(safetensorsPath, randomWeights(config, options.seed), weightsDtype))];
   for (const variant of options.variants) written.push(...writeOnnxVariant(outDir, variant));
-  for (const variant of options.fusedVariants ?? []) written.push(...writeFusedOnnxVariant(outDir, variant));
+  for (const variant of options.fusedVariants ?? []) for (const attention of FUSED_ATTENTIONS) written.push(...writeFusedOnnxVariant(outDir, variant, { attention }));
   return written;
 }
 
@@ -81,14 +81,14 @@ export function writeOnnxVariant(modelDir: string, variant: OnnxVariant): Writte
   return writeGraph(modelDir, join(modelDir, 'onnx', VARIANT_FILE[variant]), (arch, config, weights) => arch.buildInferenceGraph(config, weights, precisionFor(variant)));
 }
 
-/** Builds `onnx/<variant>_fused.onnx`, the contrib-op graph (model/llamaFused.ts), of the folder `modelDir`. */
-export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant): WrittenFile[] {
-  return writeFusedGraph(modelDir, variant, join(modelDir, 'onnx', fusedVariantFile(variant)));
+/** Builds `onnx/<variant>_fused[_matmul].onnx`, the contrib-op graph (model/llamaFused.ts), of the folder `modelDir`. */
+export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant, options: FusedGraphOptions = {}): WrittenFile[] {
+  return writeFusedGraph(modelDir, variant, join(modelDir, 'onnx', fusedVariantFile(variant, options.attention)), options);
 }
 
 /** Builds the fused graph of `variant` from the folder's config.json and model.safetensors into `path`. */
-export function writeFusedGraph(modelDir: string, variant: FusedVariant, path: string): WrittenFile[] {
-  return writeGraph(modelDir, path, (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, fusedPrecisionFor(variant)));
+export function writeFusedGraph(modelDir: string, variant: FusedVariant, path: string, options: FusedGraphOptions = {}): WrittenFile[] {
+  return writeGraph(modelDir, path, (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, fusedPrecisionFor(variant), options));
 }
 
 function writeGraph(

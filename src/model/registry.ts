@@ -7,7 +7,7 @@ import type { ModelConfig } from './config';
 import type { ModelType } from './configTypes';
 import type { GraphBuilder } from './graphBuilder';
 import { buildLlamaGraph, llamaWeightShapes } from './llama';
-import { buildLlamaFusedGraph } from './llamaFused';
+import { buildLlamaFusedGraph, type FusedGraphOptions } from './llamaFused';
 import type { Precision } from './precision';
 import type { WeightSource } from './weights';
 
@@ -18,7 +18,7 @@ export interface Architecture {
   /** The inference graph (hub I/O convention) over `weights`. */
   buildInferenceGraph(config: ModelConfig, weights: WeightSource, precision: Precision): GraphBuilder;
   /** The same model on ONNX Runtime contrib ops (fast CPU kernels, per-step KV rows as an output); see llamaFused.ts. */
-  buildFusedInferenceGraph(config: ModelConfig, weights: WeightSource, precision: Precision): GraphBuilder;
+  buildFusedInferenceGraph(config: ModelConfig, weights: WeightSource, precision: Precision, options?: FusedGraphOptions): GraphBuilder;
 }
 
 const ARCHITECTURES: Record<ModelType, Architecture> = {

@@ -23,7 +23,8 @@ Options:
   --base             base model files: bos/eos <|endoftext|> (default)
   --instruct         instruct model files: ChatML template, bos <|im_start|>, eos <|im_end|>
   --dtypes LIST      comma-separated ONNX variants of ${ONNX_VARIANTS.join(', ')} (default fp32,fp16,q4)
-  --fused            also write the fused graph (onnx/<variant>_fused.onnx) of each of those in ${FUSED_VARIANTS.join(', ')}
+  --fused            also write the fused graphs (onnx/<variant>_fused.onnx, GroupQueryAttention; <variant>_fused_matmul.onnx,
+                     MatMul attention over engine-owned caches) of each of those in ${FUSED_VARIANTS.join(', ')}
   --vocab N          override the vocabulary size (token ids from the real tokenizer may then be out of range)
   --tokenizer DIR    SmolLM2 tokenizer files (default $${TOKENIZER_DIR_ENV} or ../shared/smollm2-tokenizer)`;
 

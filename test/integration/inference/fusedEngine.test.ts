@@ -1,5 +1,6 @@
 /**
- * @file The engine on fused graphs (in-place KV cache, logits of the last position only): fp32
+ * @file The engine on fused graphs of both attentions (in-place KV cache, logits of the last
+ * position only; the CPU picks matmul attention when the folder has it, GQA otherwise): fp32
  * greedy output equals transformers.js on the plain graph token for token (and transformers.js
  * runs the fused file itself with the same output), prefix reuse and
  * cancellation keep the cache exact, concurrent requests on one slot do not share buffers, a
@@ -10,6 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FUSED_ATTENTIONS, fusedVariantFile } from '../../../src/model/configTypes';
 import { writeFusedOnnxVariant } from '../../../src/model/modelFolder';
 import { Engine } from '../../../src/inference/engine';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
@@ -17,15 +19,20 @@ import { transformersGreedy } from '../../support/transformersGenerate';
 
 const PROMPT = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n';
 
-describe('engine on a fused tiny model', () => {
+for (const attention of FUSED_ATTENTIONS) describe(`engine on a fused tiny model (${attention} attention)`, () => {
   let model: TempModel;
   let fused: Engine;
   let plain: Engine;
 
   before(async () => {
     model = makeTempModel({ variants: ['fp32', 'q4'] });
-    writeFusedOnnxVariant(model.dir, 'fp32');
-    writeFusedOnnxVariant(model.dir, 'q4');
+    // transformers.js runs the GQA file; the CPU engine prefers matmul when it is there.
+    const attentions = attention === 'gqa' ? (['gqa'] as const) : FUSED_ATTENTIONS;
+    // gqaBelowPositions 0: every single token past the prompt takes the matmul path.
+    for (const a of attentions) {
+      writeFusedOnnxVariant(model.dir, 'fp32', { attention: a, gqaBelowPositions: 0 });
+      writeFusedOnnxVariant(model.dir, 'q4', { attention: a, gqaBelowPositions: 0 });
+    }
     fused = await Engine.load({ modelDir: model.dir, dtype: 'fp32', device: 'cpu', threads: 1 });
     plain = await Engine.load({ modelDir: model.dir, dtype: 'fp32', device: 'cpu', threads: 1, graph: 'plain' });
   });
@@ -75,7 +82,7 @@ describe('engine on a fused tiny model', () => {
       const b = await plainQ4.complete(request);
       let same = 0;
       while (same < Math.min(a.tokens.length, b.tokens.length) && a.tokens[same] === b.tokens[same]) same++;
-      console.log(`fused q4 vs plain q4: first ${same} of ${Math.min(a.tokens.length, b.tokens.length)} greedy tokens equal`);
+      console.log(`fused q4 (${attention}) vs plain q4: first ${same} of ${Math.min(a.tokens.length, b.tokens.length)} greedy tokens equal`);
       assert.ok(a.tokens.length > 0);
     } finally {
       await fusedQ4.dispose();
@@ -134,7 +141,9 @@ describe('engine on a fused tiny model', () => {
 
   it('loads the second time from the optimised-graph cache with the same output', async () => {
     const cacheDir = join(model.dir, 'onnx', '.optimized');
-    assert.ok(readdirSync(cacheDir).some((f) => f.startsWith('model_fused-') && f.endsWith('.onnx.done')), 'no committed cache entry');
+    // The optimised copy is named after the file that ran.
+    const ran = fusedVariantFile('fp32', attention).replace(/\.onnx$/, '-');
+    assert.ok(readdirSync(cacheDir).some((f) => f.startsWith(ran) && f.endsWith('.onnx.done')), `no committed cache entry of ${ran}`);
     const again = await Engine.load({ modelDir: model.dir, dtype: 'fp32', device: 'cpu', threads: 1 });
     try {
       const request = { slot: 'load', prompt: PROMPT, maxNewTokens: 8, stopTokenIds: [], reuseCache: false };

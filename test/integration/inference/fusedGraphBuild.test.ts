@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine, type EngineOptions } from '../../../src/inference/engine';
-import { fusedGraphCachePath } from '../../../src/inference/fusedGraphCache';
+import { cachedFusedGraph, fusedGraphCachePath } from '../../../src/inference/fusedGraphCache';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 import { transformersGreedy } from '../../support/transformersGenerate';
 
@@ -52,7 +52,7 @@ describe('fused graph built on first load', () => {
     await withEngine(options(), async (engine) => {
       assert.equal(engine.graph.kind, 'fused');
       assert.match(engine.graph.note ?? '', /^built the fused graph in \d+\.\d s$/);
-      const planned = fusedGraphCachePath(model.dir, 'fp32', cacheDir);
+      const planned = fusedGraphCachePath(model.dir, 'fp32', 'matmul', cacheDir);
       assert.ok('path' in planned && existsSync(planned.path));
       const ours = await engine.complete({ slot: 'a', prompt: PROMPT, maxNewTokens: 16, stopTokenIds: [] });
       assert.ok(ours.tokens.length >= 8, `only ${ours.tokens.length} tokens before EOS`);
@@ -63,7 +63,7 @@ describe('fused graph built on first load', () => {
   });
 
   it('reuses the built graph on the next load, and rebuilds when the weights change', async () => {
-    const planned = fusedGraphCachePath(model.dir, 'fp32', cacheDir);
+    const planned = fusedGraphCachePath(model.dir, 'fp32', 'matmul', cacheDir);
     assert.ok('path' in planned);
     const builtAt = statSync(planned.path).mtimeMs;
     await withEngine(options(), async (engine) => {
@@ -74,11 +74,15 @@ describe('fused graph built on first load', () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(join(model.dir, 'model.safetensors'), later, later);
     await withEngine(options(), async (engine) => assert.match(engine.graph.note ?? '', /^built the fused graph/));
-    const replanned = fusedGraphCachePath(model.dir, 'fp32', cacheDir);
+    const replanned = fusedGraphCachePath(model.dir, 'fp32', 'matmul', cacheDir);
     assert.ok('path' in replanned && replanned.path !== planned.path && existsSync(replanned.path));
     // The stale build is gone, with ONNX Runtime's optimised copy that was kept beside it.
     assert.ok(!existsSync(dirname(planned.path)), 'the stale build was removed');
     assert.ok(readdirSync(dirname(replanned.path)).some((n) => n.endsWith('.done')), 'the optimised copy lives in the build folder');
+    // The GQA graph (what WebGPU runs) is a build of its own; building it keeps the CPU's.
+    const gqa = cachedFusedGraph(model.dir, 'fp32', 'gqa', cacheDir);
+    assert.ok(gqa.path?.endsWith('model_fused.onnx') && existsSync(gqa.path), 'the GQA graph was built');
+    assert.ok(existsSync(replanned.path), 'the matmul build stays');
   });
 
   it('runs the plain graph when building is off, for dtypes without a fused graph, and without float weights', async () => {

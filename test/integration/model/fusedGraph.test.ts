@@ -1,18 +1,20 @@
 /**
- * @file The fused graph (model/llamaFused.ts) against the plain one on the same weights: fp32
- * logits and KV must agree within 1e-4 for a prompt in one pass (`present.*` and the new rows in
- * `new_key_values`), token by token through preallocated buffers longer than the sequence that
- * the caller appends `new_key_values` to (as fusedSession.ts does), after truncating that cache
- * for prefix reuse, and with exact-length past tensors (how transformers.js feeds it). q4 runs int8 activations and a 4-bit lm_head, so its distance to
- * the plain q4 graph is printed and bounded relative to the logit range.
+ * @file The fused graphs (model/llamaFused.ts, both attentions) against the plain one on the same
+ * weights: fp32 logits and KV must agree within 1e-4 for a prompt in one pass (`present.*` where
+ * the graph has them, and the new rows in `new_key_values`), in chunks and token by token through
+ * preallocated buffers longer than the sequence that the caller appends `new_key_values` to (as
+ * fusedSession.ts does), after truncating that cache for prefix reuse, and (GQA) with
+ * exact-length past tensors (how transformers.js feeds it). q4 runs int8 activations and a 4-bit
+ * lm_head, so its distance to the plain q4 graph is printed and bounded relative to the logit
+ * range.
  */
 import '../../../src/shared/telemetry';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { fusedVariantFile, VARIANT_FILE, type FusedVariant } from '../../../src/model/configTypes';
-import { writeFusedOnnxVariant } from '../../../src/model/modelFolder';
+import { FUSED_ATTENTIONS, fusedVariantFile, VARIANT_FILE, type FusedAttention, type FusedVariant } from '../../../src/model/configTypes';
+import { writeFusedGraph, writeFusedOnnxVariant } from '../../../src/model/modelFolder';
 import { maxAbsDiff, openOrtModel, runOrt } from '../../support/ortModel';
 import { makeTempModel, tinyConfig, type TempModel } from '../../support/tinyModel';
 import type { ModelConfig } from '../../../src/model/config';
@@ -33,7 +35,7 @@ async function plainRun(dir: string, variant: FusedVariant) {
   }
 }
 
-/** Steps a fused session over one sequence, keeping its cache in buffers of `capacity` positions. */
+/** Steps a fused session over one sequence, keeping its cache in buffers `[1, heads, capacity, d]`. */
 class FusedRunner {
   length = 0;
   readonly cache: Tensor[];
@@ -41,10 +43,15 @@ class FusedRunner {
     readonly session: InferenceSession,
     readonly config: ModelConfig,
     readonly capacity: number,
+    attention: FusedAttention,
   ) {
     const { numKeyValueHeads: h, headDim: d } = config;
-    // NaN in unused positions proves they are never read.
-    this.cache = Array.from({ length: 2 * config.numHiddenLayers }, () => new ort.Tensor('float32', new Float32Array(h * capacity * d).fill(NaN), [1, h, capacity, d]));
+    // GQA reads only valid positions, so NaN in the others proves it. Matmul attention scores
+    // every position of a single token's step and masks the stale ones; finite garbage there
+    // must not change a logit.
+    const unused = (): Float32Array =>
+      attention === 'gqa' ? new Float32Array(h * capacity * d).fill(NaN) : Float32Array.from({ length: h * capacity * d }, (_, i) => Math.sin(i) * 3);
+    this.cache = Array.from({ length: 2 * config.numHiddenLayers }, () => new ort.Tensor('float32', unused(), [1, h, capacity, d]));
   }
 
   /** Runs `ids` after the cached positions; returns logits of the last `keep` positions (0: all). */
@@ -96,7 +103,8 @@ describe('fused graph versus the plain graph', () => {
   before(() => {
     const make = (name: string, config: ModelConfig, seed: number, variants: FusedVariant[]) => {
       const model = makeTempModel({ config, seed, variants });
-      for (const v of variants) writeFusedOnnxVariant(model.dir, v);
+      // gqaBelowPositions 0: every single token takes the matmul path, however short the sequence.
+      for (const v of variants) for (const attention of FUSED_ATTENTIONS) writeFusedOnnxVariant(model.dir, v, { attention, gqaBelowPositions: 0 });
       models.set(name, model);
     };
     make('gqa', tinyConfig({ vocabSize: VOCAB }), 1, ['fp32', 'q4']);
@@ -107,11 +115,11 @@ describe('fused graph versus the plain graph', () => {
     for (const m of models.values()) m.dispose();
   });
 
-  for (const name of ['gqa', 'mha', 'untied']) {
-    it(`fp32 logits and KV equal the plain graph's within 1e-4 for a prompt in one pass (${name})`, async () => {
+  for (const [name, attention] of ['gqa', 'mha', 'untied'].flatMap((n) => FUSED_ATTENTIONS.map((a) => [n, a] as const))) {
+    it(`fp32 logits and KV equal the plain graph's within 1e-4 for a prompt in one pass (${name} model, ${attention} attention)`, async () => {
       const model = models.get(name)!;
       const plain = await plainRun(model.dir, 'fp32');
-      const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('fp32')));
+      const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('fp32', attention)));
       try {
         const feeds: Record<string, Tensor> = {
           input_ids: new ort.Tensor('int64', BigInt64Array.from(PROMPT, BigInt), [1, PROMPT.length]),
@@ -125,9 +133,12 @@ describe('fused graph versus the plain graph', () => {
         const out = await session.run(feeds);
         const diff = maxAbsDiff(out.logits.data as Float32Array, plain.logits);
         assert.ok(diff < TOLERANCE, `logits max abs diff ${diff}`);
+        assert.equal(session.outputNames.includes('present.0.key'), attention === 'gqa');
         for (let i = 0; i < model.config.numHiddenLayers; i++) {
-          assert.ok(maxAbsDiff(out[`present.${i}.key`].data as Float32Array, plain.present[i].key) < TOLERANCE, `present.${i}.key`);
-          assert.ok(maxAbsDiff(out[`present.${i}.value`].data as Float32Array, plain.present[i].value) < TOLERANCE, `present.${i}.value`);
+          if (attention === 'gqa') {
+            assert.ok(maxAbsDiff(out[`present.${i}.key`].data as Float32Array, plain.present[i].key) < TOLERANCE, `present.${i}.key`);
+            assert.ok(maxAbsDiff(out[`present.${i}.value`].data as Float32Array, plain.present[i].value) < TOLERANCE, `present.${i}.value`);
+          }
           (['key', 'value'] as const).forEach((kind, j) => {
             const rows = bnsh(newRows(out.new_key_values, 2 * i + j), PROMPT.length, h, d);
             assert.ok(maxAbsDiff(rows, plain.present[i][kind]) < TOLERANCE, `new_key_values[${2 * i + j}] (${kind} of layer ${i})`);
@@ -139,28 +150,34 @@ describe('fused graph versus the plain graph', () => {
     });
   }
 
-  it('fp32 in chunks and token by token through caller-kept buffers equals one pass, also after truncation', async () => {
-    const model = models.get('gqa')!;
-    const plain = await plainRun(model.dir, 'fp32');
-    const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('fp32')));
-    try {
-      const runner = new FusedRunner(session, model.config, 32);
-      const check = (logits: Float32Array, position: number, what: string) => {
-        const diff = maxAbsDiff(logits, row(plain.logits, position));
-        assert.ok(diff < TOLERANCE, `${what} at position ${position}: max abs diff ${diff}`);
-      };
-      // A first chunk, a later chunk (a "subsequent prompt" with past), then single tokens.
-      check(await runner.step(PROMPT.slice(0, 4), 1), 3, 'first chunk');
-      const chunk = await runner.step(PROMPT.slice(4, 8), 0);
-      for (let p = 4; p < 8; p++) check(chunk.subarray((p - 4) * VOCAB, (p - 3) * VOCAB), p, 'second chunk, all rows');
-      for (let p = 8; p < PROMPT.length; p++) check(await runner.step([PROMPT[p]], 1), p, 'decode');
-      // Prefix reuse: keep 5 positions, overwrite the rest in place.
-      runner.length = 5;
-      for (let p = 5; p < PROMPT.length; p++) check(await runner.step([PROMPT[p]], 1), p, 'after truncation');
-    } finally {
-      await session.release();
-    }
-  });
+  for (const [name, attention] of ['gqa', 'mha'].flatMap((n) => FUSED_ATTENTIONS.map((a) => [n, a] as const))) {
+    it(`fp32 in chunks and token by token through caller-kept buffers equals one pass, also after truncation (${name} model, ${attention} attention)`, async () => {
+      const model = models.get(name)!;
+      const plain = await plainRun(model.dir, 'fp32');
+      const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('fp32', attention)));
+      try {
+        const runner = new FusedRunner(session, model.config, 32, attention);
+        const check = (logits: Float32Array, position: number, what: string) => {
+          const diff = maxAbsDiff(logits, row(plain.logits, position));
+          assert.ok(diff < TOLERANCE, `${what} at position ${position}: max abs diff ${diff}`);
+        };
+        // A first chunk, a later chunk (a "subsequent prompt" with past), then single tokens.
+        check(await runner.step(PROMPT.slice(0, 4), 1), 3, 'first chunk');
+        const chunk = await runner.step(PROMPT.slice(4, 8), 0);
+        for (let p = 4; p < 8; p++) check(chunk.subarray((p - 4) * VOCAB, (p - 3) * VOCAB), p, 'second chunk, all rows');
+        for (let p = 8; p < PROMPT.length; p++) check(await runner.step([PROMPT[p]], 1), p, 'decode');
+        // Prefix reuse: keep 5 positions, overwrite the rest in place.
+        runner.length = 5;
+        for (let p = 5; p < PROMPT.length; p++) check(await runner.step([PROMPT[p]], 1), p, 'after truncation');
+        // A chunk after truncation, into positions that still hold the old keys and values.
+        runner.length = 3;
+        const again = await runner.step(PROMPT.slice(3, 9), 0);
+        for (let p = 3; p < 9; p++) check(again.subarray((p - 3) * VOCAB, (p - 2) * VOCAB), p, 'chunk after truncation');
+      } finally {
+        await session.release();
+      }
+    });
+  }
 
   it('fp32 with exact-length past tensors (as transformers.js feeds them) equals one pass', async () => {
     const model = models.get('gqa')!;
@@ -195,21 +212,43 @@ describe('fused graph versus the plain graph', () => {
     }
   });
 
-  it('q4 (int8 activations, 4-bit lm_head) stays close to the plain q4 graph', async () => {
+  it('fp32 matmul graph with the default switch: single tokens below and past 256 positions equal one pass', async () => {
     const model = models.get('gqa')!;
-    const plainQ4 = await plainRun(model.dir, 'q4');
-    const fp32 = await plainRun(model.dir, 'fp32');
-    const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('q4')));
+    const long = Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % VOCAB);
+    const plainModel = await openOrtModel(join(model.dir, 'onnx', VARIANT_FILE.fp32));
+    const plain = await runOrt(plainModel, [long], [long.map(() => 1)], [long.map((_, i) => i)]).finally(() => plainModel.session.release());
+    const path = join(model.dir, 'onnx', 'model_fused_matmul_default.onnx');
+    writeFusedGraph(model.dir, 'fp32', path, { attention: 'matmul' });
+    const session = await ort.InferenceSession.create(path);
     try {
-      const logits = await new FusedRunner(session, model.config, 16).step(PROMPT, 0);
-      const scale = Math.max(...fp32.logits.map(Math.abs));
-      const vsPlain = maxAbsDiff(logits, plainQ4.logits);
-      const plainVsFp32 = maxAbsDiff(plainQ4.logits, fp32.logits);
-      console.log(`fused q4 vs plain q4: max abs ${vsPlain.toExponential(3)}; plain q4 vs fp32: ${plainVsFp32.toExponential(3)}; fp32 max abs logit ${scale.toFixed(3)}`);
-      // The extra error (activation and lm_head quantization) is smaller than q4's own.
-      assert.ok(vsPlain < plainVsFp32, `fused q4 drifts ${vsPlain} from plain q4, more than q4 from fp32 (${plainVsFp32})`);
+      const runner = new FusedRunner(session, model.config, 320, 'matmul');
+      await runner.step(long.slice(0, 240), 1);
+      for (let p = 240; p < long.length; p++) {
+        const diff = maxAbsDiff(await runner.step([long[p]], 1), row(plain.logits, p));
+        assert.ok(diff < TOLERANCE, `position ${p}: max abs diff ${diff}`);
+      }
     } finally {
       await session.release();
     }
   });
+
+  for (const attention of FUSED_ATTENTIONS) {
+    it(`q4 (int8 activations, 4-bit lm_head) stays close to the plain q4 graph (${attention} attention)`, async () => {
+      const model = models.get('gqa')!;
+      const plainQ4 = await plainRun(model.dir, 'q4');
+      const fp32 = await plainRun(model.dir, 'fp32');
+      const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('q4', attention)));
+      try {
+        const logits = await new FusedRunner(session, model.config, 16, attention).step(PROMPT, 0);
+        const scale = Math.max(...fp32.logits.map(Math.abs));
+        const vsPlain = maxAbsDiff(logits, plainQ4.logits);
+        const plainVsFp32 = maxAbsDiff(plainQ4.logits, fp32.logits);
+        console.log(`fused q4 (${attention}) vs plain q4: max abs ${vsPlain.toExponential(3)}; plain q4 vs fp32: ${plainVsFp32.toExponential(3)}; fp32 max abs logit ${scale.toFixed(3)}`);
+        // The extra error (activation and lm_head quantization) is smaller than q4's own.
+        assert.ok(vsPlain < plainVsFp32, `fused q4 drifts ${vsPlain} from plain q4, more than q4 from fp32 (${plainVsFp32})`);
+      } finally {
+        await session.release();
+      }
+    });
+  }
 });

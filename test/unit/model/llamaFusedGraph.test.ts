@@ -1,6 +1,6 @@
 /**
  * @file The structure of the fused graph without running it: contrib ops in place of the plain
- * attention and norms, packed projections with the weights of their parts, the q4 lm_head,
+ * attention and norms (or MatMul attention over engine-layout caches), packed projections with the weights of their parts, the q4 lm_head,
  * the I/O transformers.js needs, and the rotary caches' values.
  */
 import assert from 'node:assert/strict';
@@ -43,6 +43,30 @@ describe('fused Llama graph', () => {
     for (const plain of ['Softmax', 'Transpose', 'ReduceMean', 'Pow']) assert.equal(counts.get(plain), undefined, plain);
     // The lm_head output shape and the new positions' rows; the cache itself never is.
     assert.equal(counts.get('Concat'), 2);
+  });
+
+  it('with matmul attention: per layer, If one token (matmul), else if a few (matmul, causal), else GQA; no present outputs', () => {
+    const g = buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp32'), { attention: 'matmul' });
+    const counts = opCounts(g);
+    assert.equal(counts.get('If'), config.numHiddenLayers);
+    assert.equal(counts.get('GroupQueryAttention'), undefined, 'GQA lives only in a branch');
+    const ops = (graph: { node?: { opType?: string | null }[] | null }) => graph.node!.map((n) => n.opType);
+    const branch = (node: (typeof g.nodeList)[number], name: string) => node.attribute!.find((a) => a.name === name)!.g!;
+    const top = g.nodeList.find((n) => n.opType === 'If')!;
+    const one = ops(branch(top, 'then_branch'));
+    assert.equal(one.filter((t) => t === 'FusedMatMul').length, 2, 'scores over the cache and over the new key');
+    assert.equal(one.filter((t) => t === 'Transpose').length, 0, 'one token needs no transposes');
+    const inner = branch(top, 'else_branch').node!.find((n) => n.opType === 'If')!;
+    const few = ops(branch(inner, 'then_branch'));
+    assert.ok(few.includes('FusedMatMul') && few.includes('Softmax') && few.includes('Transpose'));
+    assert.deepEqual(ops(branch(inner, 'else_branch')), ['GroupQueryAttention']);
+    const model = g.modelSkeleton();
+    assert.deepEqual(model.graph!.output!.map((o) => o.name).sort(), ['logits', 'new_key_values']);
+    // The same cache layout as GQA's, so one engine buffer serves both branches.
+    const key = model.graph!.input!.find((i) => i.name === 'past_key_values.0.key')!;
+    const dims = key.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    assert.deepEqual(dims, ['batch_size', config.numKeyValueHeads, 'past_sequence_length', config.headDim]);
+    assert.equal(fusedVariantFile('q4', 'matmul'), 'model_q4_fused_matmul.onnx');
   });
 
   it('declares the inputs and outputs transformers.js feeds and reads', () => {
