@@ -3,7 +3,7 @@
  * it owns (reused across requests per slot), samples, detokenises incrementally and applies
  * stop rules. One forward step runs at a time; requests on different slots interleave.
  */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FUSED_ATTENTIONS, type FusedAttention } from '../model/configTypes';
 import type { Device, Dtype } from '../settingsSchema';
 import { IncrementalDetokenizer } from './generation/detokenizer';
@@ -49,6 +49,8 @@ export interface EngineOptions {
 /** Which graph an engine runs, and anything worth telling about how it got it. */
 export interface EngineGraph {
   readonly kind: 'plain' | 'fused';
+  /** The ONNX file it runs (its name says which fused attention: `model_q4_fused_matmul.onnx`). */
+  readonly file: string;
   /** Why a fused graph is not used, or how long building it took. */
   readonly note?: string;
   /** Whether KV caches live in GPU memory (the fused graph on WebGPU). */
@@ -181,7 +183,8 @@ export class Engine {
     const session = fused.path
       ? await FusedLmSession.open(fused.path, sessionOptions, context, layerCount(options.modelDir))
       : await CausalLmSession.open(onnxPath(options.modelDir, options.dtype), sessionOptions);
-    const engineGraph = { kind: fused.path ? 'fused' : 'plain', note: fused.note, kvOnDevice: session instanceof DeviceKvSession } as const;
+    const file = basename(fused.path ?? onnxPath(options.modelDir, options.dtype));
+    const engineGraph = { kind: fused.path ? 'fused' : 'plain', file, note: fused.note, kvOnDevice: session instanceof DeviceKvSession } as const;
     return new Engine(session, tokenizer, eos, options, engineGraph, context);
   }
 

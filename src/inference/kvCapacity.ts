@@ -2,7 +2,8 @@
  * @file How large a preallocated KV cache is (fusedSession.ts). ONNX Runtime 1.30's CPU
  * GroupQueryAttention does work in proportion to the cache buffer's capacity, not only to the
  * valid length (measured on 135M q4 at 512 valid positions: decode about 2-4x slower with a
- * 2048-position buffer than with 768), so capacity is kept tight: the positions needed rounded
+ * 2048-position buffer than with 768), and the CPU graph's MatMul attention scores every position
+ * of the buffer (masking the stale ones), so capacity is kept tight: the positions needed rounded
  * up to a small block. Growing copies the cache, which at one copy per block of decoded tokens
  * costs far less than carrying slack.
  */

@@ -111,7 +111,7 @@ export class ModelService implements vscode.Disposable {
         buildFusedGraph: this.settings.get('fusedGraph'),
       });
       const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : '';
-      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph${where}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
+      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph ${result.graph.file}${where}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
       if (result.graph.note) this.log.info(`${role}: ${result.graph.note}`);
       for (const reason of result.fallbacks) this.log.info(`${role}: execution provider not used: ${reason}`);
       if (device !== 'auto' && device !== result.provider && !this.warnedFallback) {

@@ -183,7 +183,8 @@ describe('SmolCode inline completion in code-server', { timeout: timeouts.suite 
   it('loaded the generated model from the local folder, as a fused graph built on the first load, on the CPU (SmolCode log)', async () => {
     assert.ok(session && model);
     // The folder has model.safetensors, so the first load builds the fused graph (smolcode.fusedGraph).
-    const line = `completion: loaded ${model.dir} (fp32, fused graph) on cpu`;
+    // On the CPU the built graph is the one with matmul attention.
+    const line = `completion: loaded ${model.dir} (fp32, fused graph model_fused_matmul.onnx) on cpu`;
     // Output channels are flushed to disk a little after they are written.
     const deadline = Date.now() + timeouts.ui;
     let log = session.smolCodeLog();

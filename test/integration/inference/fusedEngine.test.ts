@@ -44,6 +44,7 @@ for (const attention of FUSED_ATTENTIONS) describe(`engine on a fused tiny model
   });
 
   it('greedy output equals transformers.js generate on the plain graph token for token (fp32)', async () => {
+    assert.equal(fused.graph.file, fusedVariantFile('fp32', attention));
     const ids = fused.promptIds(PROMPT);
     const expected = await transformersGreedy(model.dir, 'fp32', ids, 24);
     const ours = await fused.complete({ slot: 'greedy', prompt: PROMPT, maxNewTokens: 24, stopTokenIds: [], reuseCache: false });

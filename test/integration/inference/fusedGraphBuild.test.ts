@@ -86,7 +86,7 @@ describe('fused graph built on first load', () => {
   });
 
   it('runs the plain graph when building is off, for dtypes without a fused graph, and without float weights', async () => {
-    await withEngine(options({ buildFusedGraph: false }), async (engine) => assert.deepEqual(engine.graph, { kind: 'plain', note: undefined, kvOnDevice: false }));
+    await withEngine(options({ buildFusedGraph: false }), async (engine) => assert.deepEqual(engine.graph, { kind: 'plain', file: 'model.onnx', note: undefined, kvOnDevice: false }));
     await withEngine(options({ dtype: 'fp16' }), async (engine) => {
       assert.equal(engine.graph.kind, 'plain');
       assert.match(engine.graph.note ?? '', /no fused graph for fp16/);
