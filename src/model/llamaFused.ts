@@ -30,9 +30,9 @@
  *     past into its present output on every step unless present and past share one buffer, and
  *     sharing needs `present.*` fetched, which the binding copies again; the matmul path reads the
  *     cache once and writes only the new rows (135M q4, one step at 1500 positions on 2 cores:
- *     8.9 ms against GQA's 12.0). GQA stays the prompt path because its kernel skips stale
- *     positions and the causal half: a 256-token chunk after 1280 positions took 250 ms with it
- *     and 310 ms on MatMuls.
+ *     8.0 to 8.5 ms against GQA's 10.9). GQA stays the prompt path because its kernel skips stale
+ *     positions and the causal half: a 256-token chunk after 1280 positions took about 255 ms
+ *     with it and 309 to 324 ms on MatMuls.
  *
  * I/O: `input_ids`, `attention_mask` (GQA's `seqlens_k` and `total_sequence_length`, and the
  * rotary position offset, are derived from it in the graph), `num_logits_to_keep`,
@@ -132,10 +132,11 @@ export interface FusedGraphOptions {
   /** How attention is computed (default `gqa`; see the file header). */
   readonly attention?: FusedAttention;
   /**
-   * matmul graphs: single tokens take GroupQueryAttention while the sequence (cache plus token)
-   * is shorter than this. Default 256: 135M q4 on 2 cores, one step, GQA against the matmul
-   * path, 4.0 against 4.6 ms at 64 positions, 6.7 against 5.7 at 512, 11.2 against 8.5 at 1500;
-   * the difference crosses zero near 250. Tests set 0 to run the matmul path on every token.
+   * matmul graphs: steps of a few tokens take GroupQueryAttention while the sequence (cache
+   * plus new tokens) is shorter than this. Default 256: 135M q4 on 2 cores, one token, GQA
+   * against the matmul path, 4.0 against 4.6 ms at 64 positions, 6.7 against 5.7 at 512, 11.2
+   * against 8.5 at 1500; the difference crosses zero near 250. Tests set 0 to run the matmul
+   * path on every step it can take.
    */
   readonly gqaBelowPositions?: number;
 }
@@ -280,8 +281,7 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
           const chunk = () => g.node('If', [few], { then_branch: branch('few_tokens', matmul(false)), else_branch: branch('prompt', gqa) })[0];
           return g.node('If', [single], { then_branch: branch('one_token', matmul(true)), else_branch: branch('chunk', chunk) })[0];
         };
-        const attn = attention();
-        return precision.linear(op, attn, w, `${p}.self_attn.o_proj.weight`);
+        return precision.linear(op, attention(), w, `${p}.self_attn.o_proj.weight`);
       });
       if (!matmulAttention) {
         const presentDims = ['batch_size', nKv, 'present_sequence_length', D];
