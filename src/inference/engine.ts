@@ -180,11 +180,11 @@ export class Engine {
     // A built graph's optimised copy lives beside it, so removing a stale build removes both.
     const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
     const context = contextLength(options.modelDir);
+    const path = fused.path ?? onnxPath(options.modelDir, options.dtype);
     const session = fused.path
-      ? await FusedLmSession.open(fused.path, sessionOptions, context, layerCount(options.modelDir))
-      : await CausalLmSession.open(onnxPath(options.modelDir, options.dtype), sessionOptions);
-    const file = basename(fused.path ?? onnxPath(options.modelDir, options.dtype));
-    const engineGraph = { kind: fused.path ? 'fused' : 'plain', file, note: fused.note, kvOnDevice: session instanceof DeviceKvSession } as const;
+      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir))
+      : await CausalLmSession.open(path, sessionOptions);
+    const engineGraph = { kind: fused.path ? 'fused' : 'plain', file: basename(path), note: fused.note, kvOnDevice: session instanceof DeviceKvSession } as const;
     return new Engine(session, tokenizer, eos, options, engineGraph, context);
   }
 

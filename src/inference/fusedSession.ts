@@ -94,7 +94,7 @@ export class FusedLmSession {
     const { session, provider, fallbacks } = await createSession(runtime, modelPath, { ...options, deviceOutputs });
     try {
       const layout = readLayout(session);
-      if (provider === 'webgpu' && layout.hasPresent) return new DeviceKvSession(runtime, session, layout, provider, fallbacks);
+      if (provider === 'webgpu' && layout.hasPresent) return new DeviceKvSession(runtime, session, layout, maxPositions, provider, fallbacks);
       return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks);
     } catch (error) {
       await session.release();
