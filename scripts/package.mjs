@@ -26,6 +26,10 @@ for (const target of requested) {
 const targets = requested.length > 0 ? available.filter((p) => requested.includes(p.target)) : available;
 
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+if (!existsSync('dist/tokenizer/tokenizer.json')) {
+  console.error('package: dist/tokenizer/ is missing; the VSIX ships SmolLM2\'s tokenizer. Put it in ../shared/smollm2-tokenizer or set SMOLCODE_TOKENIZER_DIR, then rerun.');
+  process.exit(2);
+}
 
 mkdirSync('build', { recursive: true });
 const baseIgnore = readFileSync('.vscodeignore', 'utf8');

@@ -1,24 +1,24 @@
 /**
  * @file Random SmolLM2-shaped model folders for the benchmark, generated once and kept in a
- * cache (`~/.cache/smolcode-bench/models/<shape>-seed<N>`). A stamp file records the version of
+ * cache (`~/.cache/smolcode/bench/models/<shape>-seed<N>`, under XDG_CACHE_HOME when set). A stamp file records the version of
  * the generator (a hash of the generator's sources) that wrote the folder; a folder from
  * another version, or without a wanted ONNX variant, is rebuilt.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FusedVariant, type OnnxVariant, type ShapeName } from '../../src/model/configTypes';
 import { makeModelFolder, type WrittenFile } from '../../src/model/modelFolder';
 import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
+import { cacheRoot } from '../cacheRoot';
 
 const GENERATOR_SOURCES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'model');
 const STAMP = 'bench-model.json';
 
 /** Default cache folder of generated models. */
-export const DEFAULT_MODEL_CACHE = join(homedir(), '.cache', 'smolcode-bench', 'models');
+export const DEFAULT_MODEL_CACHE = cacheRoot('bench', 'models');
 
 /** A model folder ready for the benchmark. */
 export interface BenchModel {

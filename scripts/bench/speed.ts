@@ -17,7 +17,7 @@ import '../../src/shared/telemetry';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ import { makeModelFolder, writeFusedOnnxVariant, writeOnnxVariant } from '../../
 import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
 import { loadSubject, RUNTIMES, type Runtime, type Subject } from './speedSubjects';
+import { cacheRoot } from '../cacheRoot';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DECODE_TOKENS = 64;
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
       runtimes: { type: 'string', default: RUNTIMES.join(',') },
       rounds: { type: 'string', default: '3' },
       threads: { type: 'string', default: String(availableParallelism()) },
-      models: { type: 'string', default: join(homedir(), '.cache', 'smolcode-bench', 'speed-models') },
+      models: { type: 'string', default: cacheRoot('bench', 'speed-models') },
       json: { type: 'string' },
     },
   });

@@ -4,7 +4,7 @@
 # the Debian libraries its native modules build against, and Debian's chromium.
 #
 # Idempotent and cached: the result lives in
-#   ${SMOLCODE_E2E_CACHE:-$HOME/.cache/smolcode-e2e}/code-server-<v>-node-<v>-<arch>/
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/smolcode/e2e/code-server-<v>-node-<v>-<arch>/
 # and a "prepared" marker is written only after everything succeeded, so an interrupted run is
 # redone from scratch and a version bump gets its own directory. Works as root under CI
 # (no stdin, no sudo needed) and as a user with sudo.
@@ -16,17 +16,25 @@ set -euo pipefail
 # Pinned so the e2e environment is reproducible; bumping either re-prepares the cache.
 CODE_SERVER_VERSION="${SMOLCODE_E2E_CODE_SERVER_VERSION:-4.139.1}"
 NODE_VERSION="${SMOLCODE_E2E_NODE_VERSION:-24.21.0}"
-CACHE_ROOT="${SMOLCODE_E2E_CACHE:-$HOME/.cache/smolcode-e2e}"
+CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/smolcode/e2e"
+RERUN="bash scripts/e2e/prepare-code-server.sh"
+# shellcheck source=scripts/e2e/child-npm.sh
+source "$(dirname "${BASH_SOURCE[0]}")/child-npm.sh"
 
 # chromium: the browser playwright-core drives; chromium-common also brings SwiftShader, the
-# software Vulkan adapter the WebGPU integration test runs on. The -dev packages and build-essential/python3
+# software Vulkan adapter the WebGPU integration test runs on, and libvulkan1 the Vulkan loader
+# Dawn opens it through (without it: "Failed to get a WebGPU adapter"). The -dev packages and build-essential/python3
 # build code-server's native modules (kerberos, node-pty, spdlog, sqlite3, ...), see
 # https://github.com/coder/code-server/blob/main/docs/npm.md. Fonts keep screenshots legible.
-APT_PACKAGES=(chromium chromium-common build-essential python3 pkg-config libkrb5-dev libxkbfile-dev
+APT_PACKAGES=(chromium chromium-common libvulkan1 build-essential python3 pkg-config libkrb5-dev libxkbfile-dev
   libsecret-1-dev libx11-dev fonts-dejavu-core fonts-liberation ca-certificates)
 
 log() { printf '[prepare-code-server] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+die() { log "ERROR: $*"; log "fix the cause, then rerun: $RERUN"; exit 1; }
+
+# The step under way, named in the error if a command fails under `set -e`.
+step=""
+trap 'rc=$?; if ((rc != 0)) && [[ -n $step ]]; then log "ERROR: step \"$step\" failed (exit $rc); rerun: $RERUN"; fi' EXIT
 
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) NODE_PLATFORM=linux-x64 ;;
@@ -51,9 +59,11 @@ install_apt_packages() {
     sudo=(sudo -n)
   fi
   log "installing Debian packages: ${missing[*]}"
+  step="apt-get install ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >&2
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" </dev/null >&2
+  step=""
 }
 
 # Installs into $1 (a fresh directory) and writes the marker last.
@@ -65,14 +75,18 @@ prepare_dir() {
   # `node@24` on npm is only a shim whose postinstall runs `npm install node-<platform>@<v>`;
   # installing that package directly gets the same official build (binary plus headers) without
   # a nested install script.
+  local system_node_dir
+  system_node_dir=$(dirname "$(PATH=$(child_npm_path) command -v node)")
+  step="npm install node-$NODE_PLATFORM@$NODE_VERSION"
   log "installing node-$NODE_PLATFORM@$NODE_VERSION"
-  (cd "$dir/node" && npm install --no-save --no-audit --no-fund --loglevel=error \
+  (cd "$dir/node" && child_npm "$system_node_dir" install --no-save --no-audit --no-fund --loglevel=error \
     "node-$NODE_PLATFORM@$NODE_VERSION" </dev/null >&2)
   [[ $("$node_dir/bin/node" --version) == "v$NODE_VERSION" ]] || die "node $NODE_VERSION did not install"
 
   # npm 11 skips dependencies' install scripts unless package.json allows them (allowScripts).
   # code-server's postinstall runs `npm install` in lib/vscode (whose own package.json allows
-  # its native modules) and must run under Node 24: npm is started by the `node` first on PATH.
+  # its native modules) and must run under Node 24: child_npm starts npm with Node 24 first on
+  # PATH and none of the calling npm's variables (child-npm.sh says why).
   # nodedir points node-gyp at Node 24's headers: a user/global .npmrc `nodedir` (this image sets
   # /usr, Node 20) would otherwise build modules for the wrong ABI, and nodejs.org is unreachable.
   cat >"$dir/cs/package.json" <<JSON
@@ -83,10 +97,15 @@ prepare_dir() {
   "allowScripts": { "code-server@$CODE_SERVER_VERSION": true, "argon2": true }
 }
 JSON
+  step="check the Node.js that code-server's install scripts will see"
+  verify_child_npm "$node_dir/bin" "$dir/cs" || die "code-server's postinstall would not run under Node $NODE_VERSION (above)"
+
+  step="npm install code-server@$CODE_SERVER_VERSION"
   log "installing code-server@$CODE_SERVER_VERSION and building its native modules (a few minutes)"
-  (cd "$dir/cs" && PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" \
-    npm_config_update_notifier=false npm install --omit=dev --no-audit --no-fund \
+  local -a CHILD_NPM_ENV=("npm_config_nodedir=$node_dir" npm_config_update_notifier=false)
+  (cd "$dir/cs" && child_npm "$node_dir/bin" install --omit=dev --no-audit --no-fund \
     --loglevel=error </dev/null >&2)
+  step="check code-server"
 
   local cs_bin="$dir/cs/node_modules/code-server/out/node/entry.js"
   [[ -f $cs_bin ]] || die "code-server did not install ($cs_bin missing)"
@@ -96,6 +115,7 @@ JSON
   XDG_CONFIG_HOME="$dir/xdg-config" "$node_dir/bin/node" "$cs_bin" --version >&2 ||
     die "code-server does not start"
   printf 'code-server %s\nnode %s\n' "$CODE_SERVER_VERSION" "$NODE_VERSION" >"$dir/prepared"
+  step=""
 }
 
 main() {

@@ -8,6 +8,7 @@ import type { EngineOptions } from '../inference/engine';
 import { DEVICES, DTYPES } from '../settingsSchema';
 import { choiceFlag, intFlag } from './args';
 import { UsageError } from './command';
+import { TOKENIZER_DEFAULT_USAGE } from '../model/tokenizerFiles';
 
 export const ENGINE_FLAGS = {
   model: { type: 'string' },
@@ -16,7 +17,8 @@ export const ENGINE_FLAGS = {
   threads: { type: 'string' },
 } as const;
 
-export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face layout (e.g. from smolcode make-model)
+export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face layout (e.g. from smolcode make-model); its
+                   tokenizer files, else ${TOKENIZER_DEFAULT_USAGE}
   --dtype D        ${DTYPES.join('|')} (default q4, falling back to fp32 when absent)
   --device D       ${DEVICES.join('|')} (default auto)
   --threads N      CPU threads (default 0: one per physical core)`;

@@ -103,11 +103,15 @@ export function makeOptimizer(name: OptimizerName, weightDecay?: number): Optimi
   }
 }
 
-/** Scales `grads` in place so their global L2 norm is at most `maxNorm`; returns the norm before clipping. */
+/**
+ * Scales `grads` in place so their global L2 norm is at most `maxNorm`; returns the norm before
+ * clipping. `maxNorm` 0 turns clipping off, as max_grad_norm=0 does in Hugging Face's Trainer.
+ */
 export function clipGradNorm(grads: Map<string, Float32Array>, maxNorm: number): number {
   let sumSq = 0;
   for (const g of grads.values()) for (let i = 0; i < g.length; i++) sumSq += g[i] * g[i];
   const norm = Math.sqrt(sumSq);
+  if (!(maxNorm > 0)) return norm;
   // torch: clip_coef = max_norm / (total_norm + 1e-6), applied only when below 1.
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) for (const g of grads.values()) for (let i = 0; i < g.length; i++) g[i] *= coef;

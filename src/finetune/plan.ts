@@ -2,7 +2,8 @@
  * @file Fine-tuning options and the defaults sized from the dataset, in the spirit of the
  * self-hosted fine-tuners (Axolotl, Unsloth, TRL's SFT recipes):
  * - LoRA rank 8, alpha 16 (scale 2), on all seven Linear modules; AdamW, lr 2e-4 (SGD: 1e-2),
- *   weight decay 0.01 (SGD 0), gradient clipping at global norm 1.0;
+ *   weight decay 0.01 (SGD 0), gradient clipping at global norm 1.0 (0 turns it off), all three
+ *   named and defined as in TRL/transformers (weight_decay, max_grad_norm, warmup_ratio);
  * - sequence length 512 tokens (capped by the model's context); micro-batch 1 sequence and
  *   gradient accumulation up to 8, so the effective batch is min(8, samples) sequences;
  * - epochs: 3 below 1,000 samples, 2 below 10,000, else 1; steps = ceil(epochs · samples /
@@ -74,6 +75,15 @@ export function defaultSeqLen(maxPositions: number): number {
   return Math.min(512, maxPositions);
 }
 
+/** `value` (else `fallback`) when it lies in [min, max) or [min, max]; a RangeError naming `name` otherwise. */
+function inRange(value: number | undefined, name: string, fallback: number, min: number, max: number, maxExclusive = false): number {
+  if (value === undefined) return fallback;
+  if (!(value >= min && (maxExclusive ? value < max : value <= max))) {
+    throw new RangeError(`${name} must be from ${min} to ${maxExclusive ? 'under ' : ''}${max}, got ${value}`);
+  }
+  return value;
+}
+
 function positiveInt(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
@@ -90,7 +100,7 @@ export function resolvePlan(options: FinetuneOptions, samples: number, seqLen: n
   if (!(epochs > 0)) throw new RangeError(`epochs must be positive, got ${epochs}`);
   const steps = positiveInt(options.steps, 'steps', Math.max(1, Math.ceil((epochs * samples) / effective)));
   const optimizer = options.optimizer ?? 'adamw';
-  const warmupRatio = options.warmupRatio ?? 0.05;
+  const warmupRatio = inRange(options.warmupRatio, 'warmupRatio', 0.05, 0, 1, true);
   const warmupSteps = Math.floor(steps * warmupRatio) || (steps >= 20 && warmupRatio > 0 ? 1 : 0);
   const evalEvery = positiveInt(options.evalEvery, 'evalEvery', Math.max(1, Math.round(steps / 10)));
   const rank = positiveInt(options.rank, 'rank', 8);
@@ -109,8 +119,8 @@ export function resolvePlan(options: FinetuneOptions, samples: number, seqLen: n
       useRslora: options.useRslora ?? false,
     },
     optimizer,
-    weightDecay: options.weightDecay ?? (optimizer === 'adamw' ? 0.01 : 0),
-    maxGradNorm: options.maxGradNorm ?? 1,
+    weightDecay: inRange(options.weightDecay, 'weightDecay', optimizer === 'adamw' ? 0.01 : 0, 0, 1),
+    maxGradNorm: inRange(options.maxGradNorm, 'maxGradNorm', 1, 0, Number.MAX_VALUE),
     shuffle: options.shuffle ?? true,
     seed: options.seed ?? 42,
     evalEvery,

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dtype } from '../settingsSchema';
 import { fusedVariantFile, isFusedVariant, type FusedAttention } from '../model/configTypes';
+import { shippedTokenizerDir } from '../model/tokenizerFiles';
 import { ONNX_FILE } from './modelStore/catalog';
 
 /** Path of the ONNX file for `dtype`, or an error listing the dtypes the folder has. */
@@ -52,9 +53,12 @@ export function eosTokenIds(modelDir: string): number[] {
   return ids(readJson(join(modelDir, 'config.json'))?.eos_token_id);
 }
 
-/** The folder holding tokenizer.json for a model: the model folder, else the fallback. */
-export function tokenizerDir(modelDir: string, fallback?: string): string {
-  for (const dir of [modelDir, fallback]) {
+/**
+ * The folder holding tokenizer.json for a model: the model folder, else the fallback, else the
+ * SmolLM2 tokenizer shipped with SmolCode (every SmolLM2 size shares it).
+ */
+export function tokenizerDir(modelDir: string, fallback?: string, shipped = shippedTokenizerDir()): string {
+  for (const dir of [modelDir, fallback, shipped]) {
     if (dir && existsSync(join(dir, 'tokenizer.json')) && existsSync(join(dir, 'tokenizer_config.json'))) return dir;
   }
   throw new Error(

@@ -1,11 +1,13 @@
 /**
  * @file Finds the real SmolLM2 tokenizer files and copies the ones a generated model folder
- * needs. The files are data shared between checkouts (`../shared/smollm2-tokenizer` beside the
- * repository) and never copied into the repository; `SMOLCODE_TOKENIZER_DIR` or `--tokenizer`
- * point elsewhere.
+ * needs. Every SmolLM2 size shares one tokenizer (Apache-2.0), so the build copies it beside the
+ * bundles (`dist/tokenizer/`) and the VSIX and the CLI ship it: no command needs hidden setup.
+ * In the repository the files are data shared between checkouts (`../shared/smollm2-tokenizer`
+ * beside it) and never copied in; `SMOLCODE_TOKENIZER_DIR` or `--tokenizer` point elsewhere.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ModelFlavour } from './configTypes';
 
 /** Environment variable that overrides the tokenizer directory. */
@@ -41,11 +43,42 @@ function projectRoot(start: string): string {
   }
 }
 
-/** The tokenizer directory: `explicit`, else `$SMOLCODE_TOKENIZER_DIR`, else `../shared/smollm2-tokenizer` beside the project root. */
+/** Folder of the running module: a bundle in dist/ (ESM through import.meta, CommonJS through __dirname), or a source file under tsx. */
+function moduleDir(): string | undefined {
+  const url = (import.meta as { url?: unknown }).url;
+  if (typeof url === 'string') return dirname(fileURLToPath(url));
+  return typeof __dirname === 'string' ? __dirname : undefined;
+}
+
+/** Name of the folder beside the bundles that holds the shipped tokenizer (dist/tokenizer). */
+export const SHIPPED_TOKENIZER_FOLDER = 'tokenizer';
+
+/**
+ * SmolLM2's tokenizer as shipped with SmolCode: `tokenizer/` beside the running bundle; running
+ * from source, the build's `dist/tokenizer/` or `../shared/smollm2-tokenizer` beside the project.
+ * Undefined when none of them holds tokenizer.json.
+ */
+export function shippedTokenizerDir(from = moduleDir()): string | undefined {
+  if (from === undefined) return undefined;
+  const root = projectRoot(from);
+  return [join(from, SHIPPED_TOKENIZER_FOLDER), join(root, 'dist', SHIPPED_TOKENIZER_FOLDER), resolve(root, '..', 'shared', 'smollm2-tokenizer')].find(
+    (dir) => existsSync(join(dir, 'tokenizer.json')),
+  );
+}
+
+/** The tokenizer to use when a command or model folder names none: `$SMOLCODE_TOKENIZER_DIR`, else the shipped one. */
+export function defaultTokenizerDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const chosen = env[TOKENIZER_DIR_ENV]?.trim();
+  return chosen ? resolve(chosen) : shippedTokenizerDir();
+}
+
+/** How `--help` states the default of `--tokenizer`. */
+export const TOKENIZER_DEFAULT_USAGE = `$${TOKENIZER_DIR_ENV}, else the SmolLM2 tokenizer shipped with SmolCode`;
+
+/** The tokenizer directory: `explicit`, else `defaultTokenizerDir()`; the shipped folder's expected path when there is none, so the error names it. */
 export function resolveTokenizerDir(explicit?: string, cwd = process.cwd()): string {
-  const chosen = explicit ?? process.env[TOKENIZER_DIR_ENV];
-  if (chosen) return resolve(cwd, chosen);
-  return resolve(projectRoot(cwd), '..', 'shared', 'smollm2-tokenizer');
+  if (explicit) return resolve(cwd, explicit);
+  return defaultTokenizerDir() ?? join(moduleDir() ?? cwd, SHIPPED_TOKENIZER_FOLDER);
 }
 
 /** Throws naming the directory and every missing file unless `dir` has all files of `flavour`. */

@@ -8,6 +8,7 @@ import { parseLanguageNames } from '../../finetune/dataset/languages';
 import { openModelScorer } from '../../finetune/dataset/modelScorer';
 import { buildDataset } from '../../finetune/dataset/pipeline';
 import { loadSampleTokenizer } from '../../finetune/dataset/samples/sampleTokenizer';
+import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
 import { parseMixture } from '../../finetune/dataset/types';
 import { intFlag, parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
@@ -29,7 +30,7 @@ Options:
   --languages L,...  languages to keep (default: all 15 of Stack-Edu)
   --mixture JSON     sampling rates, e.g. '{"fillInMiddle":0}' (default
                      {"code":1,"docToCode":1,"signatureToBody":0.5,"prefixToRest":0.25,"fillInMiddle":0.25})
-  --tokenizer DIR    SmolLM2 Instruct tokenizer files (default $SMOLCODE_TOKENIZER_DIR)
+  --tokenizer DIR    SmolLM2 Instruct tokenizer files (default ${TOKENIZER_DEFAULT_USAGE})
   --perplexity-model DIR
                      drop files whose perplexity under this base model (its onnx/model.onnx)
                      is an outlier (modified z-score > 3.5), as Refact does`;
@@ -70,8 +71,7 @@ export const datasetCommand: CliCommand = {
     if (values.workspace === undefined) throw new UsageError('--workspace DIR is required');
     if (values.out === undefined) throw new UsageError('--out DIR is required');
     if (!existsSync(values.workspace)) throw new UsageError(`--workspace ${values.workspace}: no such folder`);
-    const tokenizerDir = values.tokenizer ?? process.env.SMOLCODE_TOKENIZER_DIR;
-    if (tokenizerDir === undefined) throw new UsageError('--tokenizer DIR is required when SMOLCODE_TOKENIZER_DIR is not set');
+    const tokenizerDir = resolveTokenizerDir(values.tokenizer);
     let languages;
     try {
       languages = values.languages === undefined ? undefined : parseLanguageNames(values.languages.split(','));
@@ -88,7 +88,7 @@ export const datasetCommand: CliCommand = {
       languages,
       mixture: mixtureFlag(values.mixture),
     };
-    const tokenizer = await loadSampleTokenizer(resolve(tokenizerDir));
+    const tokenizer = await loadSampleTokenizer(tokenizerDir);
     const perplexityModel = values['perplexity-model'];
     if (perplexityModel !== undefined && !existsSync(resolve(perplexityModel, 'onnx', 'model.onnx'))) {
       throw new UsageError(`--perplexity-model ${perplexityModel}: no onnx/model.onnx (the filter runs the fp32 graph)`);

@@ -32,6 +32,11 @@ Options:
   --rslora             scale by alpha/sqrt(rank) instead of alpha/rank
   --targets LIST       comma-separated of ${LORA_TARGETS.join(',')} (default all)
   --optimizer NAME     ${OPTIMIZERS.join(' | ')} (default adamw)
+  --weight-decay X     decoupled weight decay (default 0.01 for adamw, 0 for sgd)
+  --warmup-ratio X     share of the steps with a linear learning-rate warmup, from 0 to under 1
+                       (default 0.05, at least 1 step from 20 steps on), then cosine decay to 0
+  --max-grad-norm X    clip the gradients' global L2 norm to X, as Hugging Face's Trainer does
+                       (default 1.0; 0 disables clipping)
   --no-shuffle         keep the data order
   --seed N             seed of LoRA init and data order (default 42)
   --init-adapter DIR   start from an existing PEFT adapter (its rank, alpha and targets)
@@ -43,6 +48,15 @@ function numberFlag(value: string | undefined, flag: string): number | undefined
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a positive number, got "${value}"`);
+  return n;
+}
+
+/** A number in [min, max) (max excluded when `maxExclusive`), or undefined when the flag is absent. */
+function rangeFlag(value: string | undefined, flag: string, min: number, max: number, maxExclusive = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  const inRange = value.trim() !== '' && n >= min && (maxExclusive ? n < max : n <= max);
+  if (!inRange) throw new UsageError(`--${flag} must be a number from ${min} to ${maxExclusive ? 'under ' : ''}${max}, got "${value}"`);
   return n;
 }
 
@@ -71,7 +85,8 @@ function printEvent(event: FinetuneEvent): void {
       const p = event.plan;
       console.log(
         `training ${p.steps} steps (${p.epochs.toFixed(2)} epochs) on ${event.trainSamples} sequences, ${event.valSamples} for validation; ` +
-          `batch ${p.batchSize} x ${p.gradAccum}, seq ${p.seqLen}, r=${p.lora.rank}, alpha=${p.lora.alpha}, ${p.optimizer} lr ${p.lr}, ${event.provider}` +
+          `batch ${p.batchSize} x ${p.gradAccum}, seq ${p.seqLen}, r=${p.lora.rank}, alpha=${p.lora.alpha}, ${p.optimizer} lr ${p.lr}, ` +
+          `weight decay ${p.weightDecay}, warmup ${p.warmupSteps} steps, max grad norm ${p.maxGradNorm > 0 ? p.maxGradNorm : 'off'}, ${event.provider}` +
           (event.resumedAtStep > 0 ? `; resumed at step ${event.resumedAtStep}` : ''),
       );
       return;
@@ -111,6 +126,9 @@ export const finetuneCommand: CliCommand = {
       rslora: { type: 'boolean' },
       targets: { type: 'string' },
       optimizer: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      'warmup-ratio': { type: 'string' },
+      'max-grad-norm': { type: 'string' },
       'no-shuffle': { type: 'boolean' },
       seed: { type: 'string' },
       'init-adapter': { type: 'string' },
@@ -142,6 +160,9 @@ export const finetuneCommand: CliCommand = {
           useRslora: values.rslora,
           targets: parseTargets(values.targets),
           optimizer: choiceFlag(values.optimizer, 'optimizer', OPTIMIZERS, 'adamw'),
+          weightDecay: rangeFlag(values['weight-decay'], 'weight-decay', 0, 1),
+          warmupRatio: rangeFlag(values['warmup-ratio'], 'warmup-ratio', 0, 1, true),
+          maxGradNorm: rangeFlag(values['max-grad-norm'], 'max-grad-norm', 0, Number.MAX_VALUE),
           shuffle: !values['no-shuffle'],
           seed: values.seed === undefined ? undefined : intFlag(values.seed, 'seed', 0),
           initAdapter: values['init-adapter'] ? resolve(values['init-adapter']) : undefined,

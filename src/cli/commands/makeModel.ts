@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { FUSED_VARIANTS, isFusedVariant, ONNX_VARIANTS, SHAPE_NAMES, type ModelFlavour, type OnnxVariant } from '../../model/configTypes';
 import { makeModelFolder } from '../../model/modelFolder';
 import { SHAPES } from '../../model/shapes';
-import { resolveTokenizerDir, TOKENIZER_DIR_ENV } from '../../model/tokenizerFiles';
+import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
 import { choiceFlag, intFlag, parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
 
@@ -26,7 +26,7 @@ Options:
   --fused            also write the fused graphs (onnx/<variant>_fused.onnx, GroupQueryAttention; <variant>_fused_matmul.onnx,
                      MatMul attention over engine-owned caches) of each of those in ${FUSED_VARIANTS.join(', ')}
   --vocab N          override the vocabulary size (token ids from the real tokenizer may then be out of range)
-  --tokenizer DIR    SmolLM2 tokenizer files (default $${TOKENIZER_DIR_ENV} or ../shared/smollm2-tokenizer)`;
+  --tokenizer DIR    SmolLM2 tokenizer files (default ${TOKENIZER_DEFAULT_USAGE})`;
 
 function parseVariants(value: string | undefined): OnnxVariant[] {
   if (value === undefined) return ['fp32', 'fp16', 'q4'];

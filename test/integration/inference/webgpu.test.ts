@@ -5,13 +5,14 @@
  * /usr/lib/chromium/vk_swiftshader_icd.json), which the test selects through VK_ICD_FILENAMES
  * when that is unset. Mesa's lavapipe 22.x (`mesa-vulkan-drivers` on Debian 12) is rejected by
  * Dawn ("shaderUniform*ArrayDynamicIndexing required"). With no adapter at all the tests skip
- * and say so.
+ * and say so, and fail under CI, where `npm run test:prepare` installs both (support/provided.ts).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../../src/inference/engine';
 import { writeFusedOnnxVariant } from '../../../src/model/modelFolder';
+import { provided } from '../../support/provided';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
@@ -32,7 +33,7 @@ describe('engine on the WebGPU provider', () => {
     writeFusedOnnxVariant(model.dir, 'fp32');
     const probe = await Engine.load({ modelDir: model.dir, dtype: 'fp32', device: 'webgpu', threads: 1, graph: 'plain', optimizedModelDir: '' });
     if (probe.provider.name !== 'webgpu') {
-      skipReason = `no WebGPU adapter (${probe.provider.fallbacks.join('; ')}); install chromium-common for SwiftShader or run on a GPU`;
+      skipReason = `no WebGPU adapter (${probe.provider.fallbacks.join('; ')}); it needs Debian's libvulkan1 and chromium-common (SwiftShader) or a GPU`;
     }
     await probe.dispose();
   });
@@ -40,7 +41,7 @@ describe('engine on the WebGPU provider', () => {
 
   for (const graph of ['plain', 'fused'] as const) {
     it(`gives the CPU provider's greedy tokens (${graph} graph)`, async (t) => {
-      if (skipReason) return t.skip(skipReason);
+      if (!provided(t, skipReason)) return;
       const options = { modelDir: model.dir, dtype: 'fp32', threads: 1, graph, optimizedModelDir: '' } as const;
       const gpu = await Engine.load({ ...options, device: 'webgpu' });
       const cpu = await Engine.load({ ...options, device: 'cpu' });

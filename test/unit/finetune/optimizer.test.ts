@@ -55,6 +55,12 @@ describe('optimizers', () => {
     assert.equal(small.get('a')![0], Math.fround(0.1));
   });
 
+  it('max norm 0 turns clipping off and still reports the norm', () => {
+    const grads = new Map([['a', Float32Array.of(3)], ['b', Float32Array.of(4)]]);
+    assert.equal(clipGradNorm(grads, 0), 5);
+    assert.deepEqual([grads.get('a')![0], grads.get('b')![0]], [3, 4]);
+  });
+
   it('cosine schedule: linear warmup from 0, peak, half at the midpoint, 0 at the end', () => {
     assert.equal(cosineWithWarmup(0, 100, 10, 1), 0);
     assert.equal(cosineWithWarmup(5, 100, 10, 1), 0.5);
@@ -93,5 +99,15 @@ describe('LoRA init and plan defaults', () => {
     assert.equal(resolvePlan({ modelDir: '', dataPath: '', outDir: '' }, 3, 512).gradAccum, 3);
     assert.equal(resolvePlan({ modelDir: '', dataPath: '', outDir: '' }, 20000, 512).steps, 2500);
     assert.throws(() => resolvePlan({ modelDir: '', dataPath: '', outDir: '', steps: 1, epochs: 1 }, 10, 512), /steps or epochs, not both/);
+  });
+
+  it("takes TRL's weight decay, warmup ratio and max grad norm, and refuses values out of range", () => {
+    const base = { modelDir: '', dataPath: '', outDir: '' };
+    const p = resolvePlan({ ...base, steps: 100, weightDecay: 0.1, warmupRatio: 0.2, maxGradNorm: 0 }, 200, 512);
+    assert.deepEqual([p.weightDecay, p.warmupSteps, p.maxGradNorm], [0.1, 20, 0]);
+    assert.equal(resolvePlan({ ...base, steps: 100, warmupRatio: 0 }, 200, 512).warmupSteps, 0);
+    assert.throws(() => resolvePlan({ ...base, warmupRatio: 1 }, 10, 512), /warmupRatio must be from 0 to under 1, got 1/);
+    assert.throws(() => resolvePlan({ ...base, maxGradNorm: -1 }, 10, 512), /maxGradNorm must be from 0/);
+    assert.throws(() => resolvePlan({ ...base, weightDecay: Number.NaN }, 10, 512), /weightDecay must be from 0 to 1, got NaN/);
   });
 });

@@ -5,6 +5,8 @@
  * open assistant turn; training needs the closed conversation.
  */
 import '../../../shared/telemetry';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ChatMessage } from '../../../inference/tokenizer';
 
 /** Encoding and chat rendering with the model's own template. */
@@ -19,6 +21,8 @@ export interface SampleTokenizer {
 
 /** Loads the tokenizer in `dir`; throws when it has no chat template. */
 export async function loadSampleTokenizer(dir: string): Promise<SampleTokenizer> {
+  const missing = ['tokenizer.json', 'tokenizer_config.json'].filter((name) => !existsSync(join(dir, name)));
+  if (missing.length > 0) throw new Error(`no SmolLM2 tokenizer in ${dir}: ${missing.join(' and ')} missing`);
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   const tokenizer = await AutoTokenizer.from_pretrained(dir);

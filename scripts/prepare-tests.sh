@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm run test:prepare`: what the integration and e2e tests need beyond `npm ci`, each step
+# idempotent and cached under ${XDG_CACHE_HOME:-$HOME/.cache}/smolcode/:
+#   1. Debian's chromium (with SwiftShader and the Vulkan loader for the WebGPU test) and
+#      code-server on Node 24, for the e2e tests (scripts/e2e/prepare-code-server.sh);
+#   2. the Python toolchain the tests compare against (scripts/python/prepare.sh).
+# A failed step is named with the command that reruns it alone.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() {
+  local name=$1 start=$SECONDS
+  shift
+  echo "test:prepare: $name ..." >&2
+  if ! "$@" >/dev/null; then
+    echo "test:prepare: FAILED: $name; rerun it alone with \`$*\`, or all with \`npm run test:prepare\`" >&2
+    exit 1
+  fi
+  echo "test:prepare: $name ready ($((SECONDS - start)) s)" >&2
+}
+
+step "code-server, Node 24 and chromium for the e2e tests" bash scripts/e2e/prepare-code-server.sh
+step "Python toolchain (torch, transformers, PEFT, TRL, gguf)" bash scripts/python/prepare.sh
