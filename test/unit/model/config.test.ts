@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ModelConfigError, parseModelConfig, readModelConfig, toConfigJson } from '../../../src/model/config';
 import { parameterCount, SHAPES } from '../../../src/model/shapes';
-import { resolveTokenizerDir } from '../../../src/model/tokenizerFiles';
+import { TOKENIZER_DIR } from '../../support/tokenizer';
 
-const REAL_135M = JSON.parse(readFileSync(join(resolveTokenizerDir(), 'config.SmolLM2-135M.json'), 'utf8')) as Record<string, unknown>;
+const REAL_135M = JSON.parse(readFileSync(join(TOKENIZER_DIR, 'config.SmolLM2-135M.json'), 'utf8')) as Record<string, unknown>;
 const dir = mkdtempSync(join(tmpdir(), 'smolcode-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
