@@ -24,7 +24,19 @@ export default tseslint.config(
     },
   },
   {
+    // One module reads the environment, so every variable SmolCode honours is found there.
+    files: ['src/**/*.ts'],
+    ignores: ['src/env.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read and write the environment through src/env.ts' }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
 );

@@ -14,14 +14,14 @@
  * The parent prints markdown tables to stdout, progress to stderr, and writes every sample as
  * JSON. Not a test: nothing here asserts on timings.
  */
-import '../src/shared/telemetry';
+import '../src/runtime/telemetry';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fusedVariantFile, isFusedVariant, VARIANT_FILE, type FusedVariant, type OnnxVariant, type ShapeName } from '../src/model/configTypes';
-import { loadTokenizer } from '../src/inference/tokenizer';
+import { loadTokenizer } from '../src/runtime/tokenizer';
 import { runScript } from './bench/child';
 import { medians, mergeResults, RUNTIME_LABEL, type RuntimeName, type WorkerResult } from './bench/metrics';
 import { ensureModel, generatorVersion, onnxBytes, type BenchModel } from './bench/models';

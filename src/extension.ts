@@ -2,26 +2,27 @@
  * @file SmolCode's activation: builds the parts, wires them together and hands every
  * disposable to VS Code. No feature logic lives here.
  */
-import './shared/telemetry';
+import './runtime/telemetry';
 import * as vscode from 'vscode';
-import { modelServiceBackend } from './chat/chatBackend';
-import { registerChat } from './chat/chatFeature';
-import { CHAT_VIEW_ID } from './chat/chatViewProvider';
-import { selectDevice, selectModel, toggleInlineCompletions } from './commands/settingsCommands';
-import { Settings } from './config';
-import { adaptersRoot, adapterSettingKey, resolveAdapterModel, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/adapterCommands';
-import { registerDatasetCommand } from './finetune/datasetCommand';
-import { registerFinetuneCommands } from './finetune/finetuneCommand';
-import { CompletionService } from './inference/completion/service';
-import { templateNamed } from './inference/completion/template/promptTemplate';
-import { ensureModelWithProgress } from './inference/downloadUi';
-import { EditorHistory } from './inference/editorHistory';
+import { modelServiceBackend } from './chat/ui/modelServiceBackend';
+import { registerChat } from './chat/ui/chatFeature';
+import { CHAT_VIEW_ID } from './chat/ui/chatViewProvider';
+import { selectDevice, selectModel, toggleInlineCompletions } from './host/settingsCommands';
+import { Settings } from './host/settings';
+import { adaptersRoot, adapterSettingKey, resolveAdapterModel, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/ui/adapterCommands';
+import { registerDatasetCommand } from './finetune/ui/datasetCommand';
+import { registerFinetuneCommands } from './finetune/ui/finetuneCommand';
+import { CompletionService } from './completion/service';
+import { templateNamed } from './completion/template/promptTemplate';
+import { ensureModelWithProgress } from './modelStore/ui/downloadUi';
+import { EditorHistory } from './completion/ui/editorHistory';
 import { isFusedVariant } from './model/configTypes';
-import { describeRequest, InlineProvider } from './inference/inlineProvider';
-import { MODEL_SETTINGS, ModelService } from './inference/modelService';
-import { isAbortError } from './inference/modelStore/errors';
-import { WorkerClient } from './inference/workerClient';
-import { StatusBar, StatusModel } from './statusBar';
+import { describeRequest, InlineProvider } from './completion/ui/inlineProvider';
+import { ModelService } from './host/modelService';
+import { MODEL_SETTINGS } from './host/settingsSchema';
+import { isAbortError } from './modelStore/errors';
+import { WorkerClient } from './worker/client';
+import { StatusBar, StatusModel } from './host/statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SmolCode', { log: true });

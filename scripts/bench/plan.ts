@@ -8,8 +8,8 @@ import { cpuSnapshot, othersShare } from './contention';
 import { type MetricKey, type RuntimeName, type Samples, type WorkerResult } from './metrics';
 import type { BenchPrompts } from './prompts';
 import type { BenchRuntime, GenerationTiming, LoadedModel } from './runtimes/runtime';
-import type { Dtype } from '../../src/settingsSchema';
 import type { BenchGraph } from './options';
+import type { Dtype } from '../../src/model/configTypes';
 
 /** What one worker measures. */
 export interface PlanOptions {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { TextTokenizer } from '../../src/inference/tokenizer';
+import type { TextTokenizer } from '../../src/runtime/tokenizer';
 
 /** Prompt text and its exact token ids. */
 export interface BenchPrompt {

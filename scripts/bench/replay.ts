@@ -12,27 +12,28 @@
  *
  * Progress goes to stderr; the result is written as JSON to --result (else printed).
  */
-import '../../src/shared/telemetry';
+import '../../src/runtime/telemetry';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { prefixWindow } from '../../src/inference/completion/context/budget';
-import type { ModelRunStats, RunModel } from '../../src/inference/completion/pipeline';
-import { CompletionService, type Counters, type Outcome, type RequestLog } from '../../src/inference/completion/service';
-import { repositoryTemplate } from '../../src/inference/completion/template/promptTemplate';
-import type { CompletionInput } from '../../src/inference/completion/types';
-import { Engine } from '../../src/inference/engine';
-import { DTYPES, type Dtype, type SettingTypes } from '../../src/settingsSchema';
+import { prefixWindow } from '../../src/completion/context/budget';
+import type { ModelRunStats, RunModel } from '../../src/completion/pipeline';
+import { CompletionService, type Counters, type Outcome, type RequestLog } from '../../src/completion/service';
+import { repositoryTemplate } from '../../src/completion/template/promptTemplate';
+import type { CompletionInput } from '../../src/completion/types';
+import { Engine } from '../../src/runtime/engine';
+import { type SettingTypes } from '../../src/host/settingsSchema';
 import { cpuSnapshot, othersShare } from './contention';
 import { quantile } from './metrics';
 import { loadReplaySource, typingSchedule, type ReplaySource } from './replayScript';
+import { DTYPES, type Dtype } from '../../src/model/configTypes';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The engine slot the extension's completions use. */
 const SLOT = 'completion';
-/** Characters after the cursor the adapter sends (`SUFFIX_CHARS` in src/inference/inlineProvider.ts). */
+/** Characters after the cursor the adapter sends (`SUFFIX_CHARS` in src/completion/ui/inlineProvider.ts). */
 const SUFFIX_CHARS = 4000;
 
 /** The completion settings the replay uses: the extension's defaults. */

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom } from '../../src/shared/random';
+import { seededRandom } from '../../src/graph/random';
 
 /** The file and the function typed into it (located by its first line, not by offset). */
 const SOURCE = {

@@ -13,7 +13,7 @@
  *   node --import tsx scripts/bench/speed.ts [--shape 135M] [--dtypes q4,fp32] [--rounds 3]
  *     [--runtimes plain,fused,fused-gqa,transformers,transformers-fused] [--threads N] [--models DIR] [--json FILE]
  */
-import '../../src/shared/telemetry';
+import '../../src/runtime/telemetry';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +21,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadOrt } from '../../src/inference/session';
-import { loadTokenizer } from '../../src/inference/tokenizer';
+import { loadOrt } from '../../src/runtime/session';
+import { loadTokenizer } from '../../src/runtime/tokenizer';
 import type { ModelConfig } from '../../src/model/config';
 import { FUSED_ATTENTIONS, fusedVariantFile, SHAPE_NAMES, VARIANT_FILE, type FusedVariant, type ShapeName } from '../../src/model/configTypes';
 import { makeModelFolder, writeFusedOnnxVariant, writeOnnxVariant } from '../../src/model/modelFolder';
@@ -114,7 +114,7 @@ function ensureModel(modelsDir: string, shape: ShapeName, dtypes: readonly Fused
 /** Prompt token ids: this repository's engine sources, repeated as needed. */
 async function promptIds(modelDir: string, length: number): Promise<number[]> {
   const tokenizer = await loadTokenizer(modelDir);
-  const text = ['src/inference/engine.ts', 'src/inference/session.ts', 'src/model/llama.ts'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+  const text = ['src/runtime/engine.ts', 'src/runtime/session.ts', 'src/model/llama.ts'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
   const ids = tokenizer.encode(text);
   while (ids.length < length) ids.push(...ids);
   return ids.slice(0, length);

@@ -6,8 +6,8 @@
  * so its time includes tokenising, and a count may shift by one; the measured counts are
  * reported).
  */
-import '../../src/shared/telemetry';
-import { Engine } from '../../src/inference/engine';
+import '../../src/runtime/telemetry';
+import { Engine } from '../../src/runtime/engine';
 import { fusedVariantFile, type FusedVariant } from '../../src/model/configTypes';
 
 /** Runtimes measured by speed.ts. */

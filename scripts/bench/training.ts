@@ -14,16 +14,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeBatch } from '../../src/finetune/data';
 import { LoraGraphSession } from '../../src/finetune/graphSession';
-import { initLoraWeights, LORA_TARGETS, loraModules, type LoraConfig } from '../../src/finetune/lora';
-import { buildTrainingGraph } from '../../src/finetune/trainingGraph';
-import { Engine } from '../../src/inference/engine';
+import { initLoraWeights, LORA_TARGETS, loraModules, type LoraConfig } from '../../src/model/lora';
+import { buildTrainingGraph } from '../../src/model/trainingGraph';
+import { Engine } from '../../src/runtime/engine';
 import { readModelConfig } from '../../src/model/config';
 import { SHAPE_NAMES, type ShapeName } from '../../src/model/configTypes';
-import { SafetensorsFile } from '../../src/model/safetensors';
+import { SafetensorsFile } from '../../src/graph/safetensors';
 import { safetensorsSource } from '../../src/model/weights';
-import type { Device } from '../../src/settingsSchema';
 import { cpuSnapshot, othersShare } from './contention';
 import { DEFAULT_MODEL_CACHE, ensureModel } from './models';
+import type { Device } from '../../src/runtime/providers';
 
 const { values } = parseArgs({
   options: {

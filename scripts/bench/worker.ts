@@ -4,10 +4,9 @@
  * --model DIR --dtype D [--graph plain|fused] --threads N --runs N [--first-run N] --decode-tokens N --prompts FILE --result FILE`.
  * The result is written as JSON to --result; progress goes to stderr.
  */
-import '../../src/shared/telemetry';
+import '../../src/runtime/telemetry';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Dtype } from '../../src/settingsSchema';
 import { RUNTIMES, type RuntimeName } from './metrics';
 import { GRAPHS, type BenchGraph } from './options';
 import { runPlan } from './plan';
@@ -15,6 +14,7 @@ import type { BenchPrompts } from './prompts';
 import { oursRuntime } from './runtimes/ours';
 import type { BenchRuntime } from './runtimes/runtime';
 import { transformersRuntime } from './runtimes/transformers';
+import type { Dtype } from '../../src/model/configTypes';
 
 const RUNTIME: Record<RuntimeName, BenchRuntime> = { ours: oursRuntime, transformers: transformersRuntime };
 

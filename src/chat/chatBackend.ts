@@ -1,10 +1,9 @@
 /**
- * @file What the chat needs from a model, as a narrow interface, and its implementation over
- * `ModelService`'s chat slot (so chat never evicts the completion cache).
+ * @file What the chat needs from a model, as a narrow interface: the controller depends on this,
+ * and `ui/modelServiceBackend.ts` implements it over the worker.
  */
-import type { FinishReason } from '../inference/engine';
-import type { ModelService } from '../inference/modelService';
-import type { ChatMessage } from '../inference/tokenizer';
+import type { FinishReason } from '../runtime/engine';
+import type { ChatMessage } from '../runtime/tokenizer';
 
 /** How a reply ended, and its text. */
 export interface ChatReply {
@@ -19,27 +18,4 @@ export interface ChatBackend {
   countTokens(texts: readonly string[]): Promise<number[]>;
   /** The chat model's window in tokens (loads the model if needed). */
   contextLength(): Promise<number>;
-}
-
-/**
- * SmolLM2-Instruct's model card suggests low-temperature nucleus sampling for chat; a mild
- * repetition penalty keeps the small models from looping.
- */
-const CHAT_SAMPLING = { temperature: 0.2, topP: 0.9, repetitionPenalty: 1.1 } as const;
-
-/** A `ChatBackend` over the engine's `chat` slot. */
-export function modelServiceBackend(models: Pick<ModelService, 'prepare' | 'generate' | 'countTokens'>): ChatBackend {
-  return {
-    async reply(messages, maxNewTokens, onText, signal) {
-      const stats = await models.generate(
-        'chat',
-        { slot: 'chat', prompt: { messages }, maxNewTokens, sampling: CHAT_SAMPLING },
-        onText,
-        signal,
-      );
-      return { text: stats.text, finishReason: stats.finishReason };
-    },
-    countTokens: (texts) => models.countTokens('chat', texts),
-    contextLength: async () => (await models.prepare('chat')).contextLength,
-  };
 }

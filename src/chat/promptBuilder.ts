@@ -3,7 +3,7 @@
  * earlier exchanges that fit, and the latest question with its context, trimmed to the
  * model's window by tokens (see trimming.ts for the policy).
  */
-import type { ChatMessage } from '../inference/tokenizer';
+import type { ChatMessage } from '../runtime/tokenizer';
 import type { ContextChip, TrimNotice } from '../shared/protocol';
 import type { StoredTurn } from './conversation';
 import { userMessage } from './contextAssembly';

@@ -4,11 +4,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { EngineOptions } from '../inference/engine';
-import { DEVICES, DTYPES } from '../settingsSchema';
+import type { EngineOptions } from '../runtime/engine';
 import { choiceFlag, intFlag } from './args';
 import { UsageError } from './command';
 import { TOKENIZER_DEFAULT_USAGE } from '../model/tokenizerFiles';
+import { DEVICES } from '../runtime/providers';
+import { DTYPES } from '../model/configTypes';
+import { tokenizerDirFromEnv } from '../env';
 
 export const ENGINE_FLAGS = {
   model: { type: 'string' },
@@ -45,6 +47,6 @@ export function engineOptions(values: EngineFlagValues): EngineOptions {
     dtype,
     device: choiceFlag(values.device, 'device', DEVICES, 'auto'),
     threads: intFlag(values.threads, 'threads', 0),
-    tokenizerFallbackDir: process.env.SMOLCODE_TOKENIZER_DIR,
+    tokenizerFallbackDir: tokenizerDirFromEnv(),
   };
 }

@@ -2,13 +2,14 @@
  * @file Entry point of the `smolcode` command-line tool: dispatches to the subcommand table and
  * turns errors into exit codes and plain messages.
  */
-import { disableTelemetry } from '../shared/telemetry';
+import { disableTelemetry } from '../runtime/telemetry';
 import { UsageError, type CliCommand } from './command';
 import { commands } from './commands/index';
+import { smolcodeVersion } from '../env';
 
 disableTelemetry();
 
-const VERSION = process.env.SMOLCODE_VERSION ?? 'dev';
+const VERSION = smolcodeVersion();
 
 function helpText(table: readonly CliCommand[]): string {
   const width = Math.max(0, ...table.map((c) => c.name.length));

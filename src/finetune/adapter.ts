@@ -10,8 +10,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config';
-import { SafetensorsFile, writeSafetensors } from '../model/safetensors';
-import { LORA_TARGETS, loraModules, type LoraConfig, type LoraTarget, type LoraWeights } from './lora';
+import { SafetensorsFile, writeSafetensors } from '../graph/safetensors';
+import { LORA_TARGETS, loraModules, type LoraConfig, type LoraTarget, type LoraWeights } from '../model/lora';
+import { FileError } from '../graph/fileError';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -24,11 +25,8 @@ export interface Adapter {
 }
 
 /** A malformed or unsupported adapter; the message names the file and the problem. */
-export class AdapterError extends Error {
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'AdapterError';
-  }
+export class AdapterError extends FileError {
+  override readonly name = 'AdapterError';
 }
 
 const TENSOR_NAME = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.([a-z_]+)\.lora_(A|B)(?:\.default)?\.weight$/;

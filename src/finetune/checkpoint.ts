@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { SafetensorsFile, writeSafetensors } from '../model/safetensors';
+import { SafetensorsFile, writeSafetensors } from '../graph/safetensors';
 import { writeFileAtomic } from './adapter';
 import type { TrainingPlan } from './plan';
 

@@ -10,8 +10,8 @@
  * so long code files are used whole rather than truncated.
  */
 import { readFileSync } from 'node:fs';
-import type { ChatMessage, TextTokenizer } from '../inference/tokenizer';
-import { IGNORE_INDEX } from './autodiff';
+import type { ChatMessage, TextTokenizer } from '../runtime/tokenizer';
+import { IGNORE_INDEX } from '../graph/autodiff/index';
 import type { MicroBatch } from './graphSession';
 
 /** One tokenized sample; `labels[t]` is the target at position t (-100: none), shifted inside the graph. */

@@ -1,14 +1,14 @@
 /**
  * @file Runs a LoRA training (or evaluation) graph: writes it to a temporary ONNX file, opens
- * it through inference/session.ts (the one module that touches ONNX Runtime), and feeds one
+ * it through runtime/session.ts (the one module that touches ONNX Runtime), and feeds one
  * micro-batch plus the current LoRA matrices per run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GraphSession, type GraphFeed, type SessionOptions } from '../inference/session';
-import { writeOnnxModel } from '../model/onnxWriter';
-import { gradName, type TrainingGraph } from './trainingGraph';
+import { GraphSession, type GraphFeed, type SessionOptions } from '../runtime/session';
+import { writeOnnxModel } from '../graph/onnxWriter';
+import { gradName, type TrainingGraph } from '../model/trainingGraph';
 
 /** One micro-batch, row-major [batchSize, seqLen]; label -100 is ignored. */
 export interface MicroBatch {

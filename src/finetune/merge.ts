@@ -10,13 +10,13 @@ import { join, resolve } from 'node:path';
 import { readModelConfig } from '../model/config';
 import { ONNX_VARIANTS, VARIANT_FILE, type OnnxVariant } from '../model/configTypes';
 import type { WrittenFile } from '../model/modelFolder';
-import { writeOnnxModel } from '../model/onnxWriter';
+import { writeOnnxModel } from '../graph/onnxWriter';
 import { precisionFor } from '../model/precision';
 import { architectureFor } from '../model/registry';
-import { SafetensorsFile } from '../model/safetensors';
+import { SafetensorsFile } from '../graph/safetensors';
 import { safetensorsSource, type WeightSource } from '../model/weights';
 import { loadAdapter, type Adapter } from './adapter';
-import { loraModules, loraScale } from './lora';
+import { loraModules, loraScale } from '../model/lora';
 
 /** Files copied from the base model folder when present. */
 const COPIED_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];

@@ -12,9 +12,9 @@
  * - validation (when a validation file is given) about 10 times per run and before the first
  *   step, early stopping after 3 evaluations without improvement, a checkpoint at every evaluation.
  */
-import type { Device } from '../settingsSchema';
-import { LORA_TARGETS, type LoraConfig, type LoraTarget } from './lora';
+import { LORA_TARGETS, type LoraConfig, type LoraTarget } from '../model/lora';
 import type { OptimizerName } from './optimizer';
+import type { Device } from '../runtime/providers';
 
 /** What the caller (CLI, extension) asks for; everything but the paths is optional. */
 export interface FinetuneOptions {

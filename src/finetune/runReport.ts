@@ -5,8 +5,8 @@
  * Markdown preview) and `smolcode_run.json` for the adapter picker. Pure functions of the
  * run's numbers.
  */
-import type { Role } from '../shared/workerProtocol';
 import type { LossPoint } from './lossChart';
+import type { Role } from '../model/configTypes';
 
 export const REPORT_FILE = 'report.md';
 export const CHART_FILE = 'loss.svg';

@@ -10,21 +10,22 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tokenizerDir } from '../inference/modelFiles';
-import { loadTokenizer } from '../inference/tokenizer';
+import { tokenizerDir } from '../runtime/modelFiles';
+import { loadTokenizer } from '../runtime/tokenizer';
 import { readModelConfig, type ModelConfig } from '../model/config';
-import { SafetensorsFile } from '../model/safetensors';
+import { SafetensorsFile } from '../graph/safetensors';
 import { safetensorsSource } from '../model/weights';
 import { loadAdapter, saveAdapter } from './adapter';
 import { loadCheckpoint, planMismatches, saveCheckpoint, type TrainerState } from './checkpoint';
 import { makeBatch, readSamples, targetCount, type TokenizedSample } from './data';
 import { LoraGraphSession } from './graphSession';
-import { initLoraWeights, loraModules, type LoraWeights } from './lora';
+import { initLoraWeights, loraModules, type LoraWeights } from '../model/lora';
 import { clipGradNorm, makeOptimizer } from './optimizer';
 import { defaultSeqLen, resolvePlan, type FinetuneOptions, type TrainingPlan } from './plan';
-import { Rng } from './rng';
+import { Rng } from '../graph/rng';
 import { cosineWithWarmup } from './schedule';
-import { buildTrainingGraph } from './trainingGraph';
+import { buildTrainingGraph } from '../model/trainingGraph';
+import { tokenizerDirFromEnv } from '../env';
 
 /** Progress reported while training. */
 export type FinetuneEvent =
@@ -113,7 +114,7 @@ function copyWeights(weights: ReadonlyMap<string, Float32Array>): LoraWeights {
 /** Loads the model's config, float weights file and tokenizer-based data. */
 async function prepare(options: FinetuneOptions): Promise<{ config: ModelConfig; train: TokenizedSample[]; val: TokenizedSample[]; seqLen: number }> {
   const config = readModelConfig(join(options.modelDir, 'config.json'));
-  const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, process.env.SMOLCODE_TOKENIZER_DIR));
+  const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, tokenizerDirFromEnv()));
   const seqLen = options.seqLen ?? defaultSeqLen(config.maxPositionEmbeddings);
   if (!Number.isInteger(seqLen) || seqLen < 2 || seqLen > config.maxPositionEmbeddings) {
     throw new RangeError(`seqLen must be an integer in [2, ${config.maxPositionEmbeddings}], got ${seqLen}`);

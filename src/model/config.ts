@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { MODEL_TYPES, type ModelType } from './configTypes';
+import { FileError } from '../graph/fileError';
 
 /** A validated Llama-family model configuration, in camelCase. */
 export interface ModelConfig {
@@ -25,11 +26,8 @@ export interface ModelConfig {
 }
 
 /** A config that the model code cannot honour; the message names the file and the field. */
-export class ModelConfigError extends Error {
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'ModelConfigError';
-  }
+export class ModelConfigError extends FileError {
+  override readonly name = 'ModelConfigError';
 }
 
 /** Validates a parsed `config.json` object; `file` is only used in error messages. */

@@ -57,3 +57,10 @@ export type ModelFlavour = 'base' | 'instruct';
 export const MODEL_TYPES = ['llama'] as const;
 /** One supported `model_type`. */
 export type ModelType = (typeof MODEL_TYPES)[number];
+
+/** The ONNX variants a model folder can be loaded in (`smolcode.dtype`). */
+export const DTYPES = ['fp32', 'fp16', 'q4', 'q4f16', 'int8'] as const;
+export type Dtype = (typeof DTYPES)[number];
+
+/** Which engine a request is for; each role has its own model and cache slot. */
+export type Role = 'completion' | 'chat';

@@ -8,8 +8,8 @@
  */
 import type { ModelConfig } from './config';
 import { architectureFor } from './registry';
-import type { TensorToWrite } from './safetensors';
-import { seededRandom } from '../shared/random';
+import type { TensorToWrite } from '../graph/safetensors';
+import { seededRandom } from '../graph/random';
 
 /** 32-bit FNV-1a of a string, to derive per-tensor seeds. */
 function hashString(text: string, seed: number): number {

@@ -8,8 +8,8 @@
  * `past_key_values.{i}.key|value`; outputs `logits`, `present.{i}.key|value`.
  */
 import type { ModelConfig } from './config';
-import { DataType, GraphBuilder } from './graphBuilder';
-import { Ops } from './ops';
+import { DataType, GraphBuilder } from '../graph/graphBuilder';
+import { Ops } from '../graph/ops';
 import type { Precision } from './precision';
 import type { WeightSource } from './weights';
 

@@ -43,9 +43,9 @@
  */
 import type { ModelConfig } from './config';
 import type { FusedAttention, FusedVariant } from './configTypes';
-import { DataType, float, GraphBuilder } from './graphBuilder';
+import { DataType, float, GraphBuilder } from '../graph/graphBuilder';
 import { checkLlamaWeights, ropeInvFreq } from './llama';
-import { Ops } from './ops';
+import { Ops } from '../graph/ops';
 import { precisionFor, quantizedPrecision, type Precision } from './precision';
 import type { WeightSource } from './weights';
 
@@ -54,7 +54,7 @@ const MS = 'com.microsoft';
 /** matmul graphs run steps of up to this many new positions on the matmul path (see `attentionOverBuffers`). */
 const MATMUL_MAX_NEW = 16;
 
-/** Version of the fused graph's I/O and structure; graphs built by another version are rebuilt (inference/fusedGraphCache.ts). */
+/** Version of the fused graph's I/O and structure; graphs built by another version are rebuilt (runtime/fusedGraphCache.ts). */
 export const FUSED_GRAPH_VERSION = 4;
 
 /**

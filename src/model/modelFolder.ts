@@ -9,13 +9,13 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readModelConfig, toConfigJson, type ModelConfig } from './config';
 import { FUSED_ATTENTIONS, fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
-import type { GraphBuilder } from './graphBuilder';
+import type { GraphBuilder } from '../graph/graphBuilder';
 import { randomWeights } from './init';
 import { fusedPrecisionFor, type FusedGraphOptions } from './llamaFused';
-import { writeOnnxModel } from './onnxWriter';
+import { writeOnnxModel } from '../graph/onnxWriter';
 import { precisionFor } from './precision';
 import { architectureFor } from './registry';
-import { SafetensorsFile, writeSafetensors, type SafetensorsDtype } from './safetensors';
+import { SafetensorsFile, writeSafetensors, type SafetensorsDtype } from '../graph/safetensors';
 import { checkTokenizerDir, copyTokenizerFiles } from './tokenizerFiles';
 import { safetensorsSource, type WeightSource } from './weights';
 

@@ -6,10 +6,10 @@
  * same op with 8 bits) and keep embeddings, norms, KV cache and logits in float32.
  */
 import type { OnnxVariant } from './configTypes';
-import { DataType, type GraphBuilder } from './graphBuilder';
-import { toHalfArray } from './half';
-import type { Ops } from './ops';
-import { quantizeBlockwise, type QuantBits } from './quantize';
+import { DataType, type GraphBuilder } from '../graph/graphBuilder';
+import { toHalfArray } from '../graph/half';
+import type { Ops } from '../graph/ops';
+import { quantizeBlockwise, type QuantBits } from '../graph/quantize';
 import { transpose2d, type WeightSource } from './weights';
 
 /** Block size of MatMulNBits, as in the hub's q4 exports. */

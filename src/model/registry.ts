@@ -5,7 +5,7 @@
  */
 import type { ModelConfig } from './config';
 import type { ModelType } from './configTypes';
-import type { GraphBuilder } from './graphBuilder';
+import type { GraphBuilder } from '../graph/graphBuilder';
 import { buildLlamaGraph, llamaWeightShapes } from './llama';
 import { buildLlamaFusedGraph, type FusedGraphOptions } from './llamaFused';
 import type { Precision } from './precision';

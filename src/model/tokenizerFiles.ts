@@ -9,9 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelFlavour } from './configTypes';
+import { processEnv, tokenizerDirFromEnv, TOKENIZER_DIR_ENV, type Env } from '../env';
 
-/** Environment variable that overrides the tokenizer directory. */
-export const TOKENIZER_DIR_ENV = 'SMOLCODE_TOKENIZER_DIR';
 
 /** A tokenizer directory that lacks a needed file. */
 export class TokenizerFilesError extends Error {
@@ -67,8 +66,8 @@ export function shippedTokenizerDir(from = moduleDir()): string | undefined {
 }
 
 /** The tokenizer to use when a command or model folder names none: `$SMOLCODE_TOKENIZER_DIR`, else the shipped one. */
-export function defaultTokenizerDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  const chosen = env[TOKENIZER_DIR_ENV]?.trim();
+export function defaultTokenizerDir(env: Env = processEnv()): string | undefined {
+  const chosen = tokenizerDirFromEnv(env);
   return chosen ? resolve(chosen) : shippedTokenizerDir();
 }
 

@@ -3,7 +3,7 @@
  * Hugging Face layout and naming (`model.layers.0.self_attn.q_proj.weight`, `[out, in]`).
  * Sources read lazily, so a graph over a multi-GB checkpoint holds one tensor at a time.
  */
-import type { SafetensorsFile } from './safetensors';
+import type { SafetensorsFile } from '../graph/safetensors';
 
 /** Float32 tensors by HF name; `read` may be called more than once and must return the same values. */
 export interface WeightSource {

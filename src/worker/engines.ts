@@ -3,8 +3,9 @@
  * and device share one engine (their cache slots still differ), so a user with one local model
  * loads it once.
  */
-import { Engine, type EngineOptions } from '../inference/engine';
-import type { LoadResult, Role } from '../shared/workerProtocol';
+import { Engine, type EngineOptions } from '../runtime/engine';
+import type { LoadResult } from './protocol';
+import type { Role } from '../model/configTypes';
 
 function keyOf(options: EngineOptions): string {
   return JSON.stringify([options.modelDir, options.dtype, options.device, options.threads, options.tokenizerFallbackDir ?? '', options.buildFusedGraph ?? false]);

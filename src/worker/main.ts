@@ -3,7 +3,7 @@
  * over JSON-RPC on the IPC channel, so model work never blocks the editor; the CLI and tests
  * can also start it on stdio with `--stdio`.
  */
-import '../shared/telemetry';
+import '../runtime/telemetry';
 import {
   createMessageConnection,
   IPCMessageReader,
@@ -12,7 +12,7 @@ import {
   StreamMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import { describeRuntime } from '../inference/session';
+import { describeRuntime } from '../runtime/session';
 import { buildDataset } from '../finetune/dataset/pipeline';
 import { openModelScorer } from '../finetune/dataset/modelScorer';
 import { loadSampleTokenizer } from '../finetune/dataset/samples/sampleTokenizer';
@@ -29,9 +29,10 @@ import {
   loadRequest,
   runtimeInfoRequest,
   type MergeProgress,
-} from '../shared/workerProtocol';
+} from './protocol';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { Engines } from './engines';
+import { ortTelemetryDisabled } from '../env';
 
 function connect(): MessageConnection {
   if (process.argv.includes('--stdio')) {
@@ -54,7 +55,7 @@ connection.onRequest(runtimeInfoRequest, async () => {
     node: process.version,
     onnxruntime: runtime.version,
     providers: runtime.providers,
-    telemetryDisabled: process.env.ORT_DISABLE_TELEMETRY === '1',
+    telemetryDisabled: ortTelemetryDisabled(),
   };
 });
 

@@ -4,9 +4,9 @@
  * transformers.js). float16 models take and return float16 KV and logits; this helper converts
  * so tests always see float32.
  */
-import '../../src/shared/telemetry';
+import '../../src/runtime/telemetry';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { fromHalfArray, toHalfArray } from '../../src/model/half';
+import { fromHalfArray, toHalfArray } from '../../src/graph/half';
 import type { LayerCache } from './referenceForward';
 
 const ort = await import('onnxruntime-node');

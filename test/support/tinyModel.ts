@@ -11,8 +11,8 @@ import type { ModelFlavour, OnnxVariant } from '../../src/model/configTypes';
 import { llamaWeightShapes } from '../../src/model/llama';
 import { makeModelFolder } from '../../src/model/modelFolder';
 import { QUANT_BLOCK_SIZE } from '../../src/model/precision';
-import { dequantizeBlockwise, quantizeBlockwise, type QuantBits } from '../../src/model/quantize';
-import { SafetensorsFile } from '../../src/model/safetensors';
+import { dequantizeBlockwise, quantizeBlockwise, type QuantBits } from '../../src/graph/quantize';
+import { SafetensorsFile } from '../../src/graph/safetensors';
 import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
 

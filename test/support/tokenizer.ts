@@ -2,7 +2,7 @@
  * @file Loads SmolLM2's real tokenizer for tests from ../shared/smollm2-tokenizer (or
  * SMOLCODE_TOKENIZER_DIR), through transformers.js with remote models disabled.
  */
-import '../../src/shared/telemetry';
+import '../../src/runtime/telemetry';
 import { resolve } from 'node:path';
 
 /** Folder with the real SmolLM2 tokenizer files. */

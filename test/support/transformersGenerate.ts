@@ -2,7 +2,7 @@
  * @file Stock transformers.js greedy `generate` on a model folder, the reference our engine's
  * output is compared against (and the baseline of the benchmark).
  */
-import '../../src/shared/telemetry';
+import '../../src/runtime/telemetry';
 
 /** Greedy new token ids from transformers.js for `promptIds`. */
 export async function transformersGreedy(modelDir: string, dtype: 'fp32' | 'q4' | 'fp16', promptIds: readonly number[], maxNewTokens: number): Promise<number[]> {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CHAT_MODELS, COMPLETION_MODELS, DEVICES, DTYPES, SETTING_KEYS } from '../../src/settingsSchema';
+import { SETTING_KEYS } from '../../src/host/settingsSchema';
+import { CHAT_MODELS, COMPLETION_MODELS } from '../../src/modelStore/catalog';
+import { DEVICES } from '../../src/runtime/providers';
+import { DTYPES } from '../../src/model/configTypes';
 
 interface Manifest {
   activationEvents: string[];

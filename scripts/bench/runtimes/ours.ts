@@ -2,9 +2,9 @@
  * @file Our engine as a benchmark runtime: `Engine.load` and `Engine.complete` on one slot, with
  * the engine's own tokenisation of the prompt text (part of what a user waits for).
  */
-import '../../../src/shared/telemetry';
-import { Engine } from '../../../src/inference/engine';
-import { loadOrt } from '../../../src/inference/session';
+import '../../../src/runtime/telemetry';
+import { Engine } from '../../../src/runtime/engine';
+import { loadOrt } from '../../../src/runtime/session';
 import type { BenchPrompt } from '../prompts';
 import type { BenchRuntime, GenerationTiming, LoadedModel } from './runtime';
 

@@ -2,9 +2,9 @@
  * @file The one interface both runtimes implement for the benchmark, so that one measurement
  * plan (`plan.ts`) drives both and neither gets a different sequence of calls.
  */
-import type { Dtype } from '../../../src/settingsSchema';
 import type { BenchGraph } from '../options';
 import type { BenchPrompt } from '../prompts';
+import type { Dtype } from '../../../src/model/configTypes';
 
 /** Timing of one greedy generation. */
 export interface GenerationTiming {

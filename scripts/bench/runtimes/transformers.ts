@@ -5,7 +5,7 @@
  * every call runs the whole prompt. The time to the first token comes from a streamer, whose
  * second `put` is the first generated token.
  */
-import '../../../src/shared/telemetry';
+import '../../../src/runtime/telemetry';
 import type * as TransformersModule from '@huggingface/transformers';
 import { fusedVariantFile, type FusedVariant } from '../../../src/model/configTypes';
 import type { BenchRuntime, GenerationTiming, LoadedModel } from './runtime';

@@ -3,8 +3,8 @@
  * using the chat template from its tokenizer_config.json and the engine's cache across turns.
  */
 import { createInterface } from 'node:readline/promises';
-import { Engine } from '../../inference/engine';
-import type { ChatMessage } from '../../inference/tokenizer';
+import { Engine } from '../../runtime/engine';
+import type { ChatMessage } from '../../runtime/tokenizer';
 import { intFlag, parseFlags } from '../args';
 import type { CliCommand } from '../command';
 import { ENGINE_FLAGS, ENGINE_USAGE, engineOptions } from '../engineFlags';

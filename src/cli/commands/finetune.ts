@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LORA_TARGETS, type LoraTarget } from '../../finetune/lora';
+import { LORA_TARGETS, type LoraTarget } from '../../model/lora';
 import { OPTIMIZERS } from '../../finetune/optimizer';
 import { runFinetune, type FinetuneEvent } from '../../finetune/trainer';
-import { DEVICES } from '../../settingsSchema';
 import { choiceFlag, intFlag, parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { sigintSignal } from '../interrupt';
+import { DEVICES } from '../../runtime/providers';
 
 const USAGE = `Usage: smolcode finetune --model DIR --data FILE.jsonl --out ADAPTER_DIR [options]
 

@@ -1,7 +1,7 @@
 /**
  * @file `smolcode generate`: continues a prompt with a model folder, streaming to stdout.
  */
-import { Engine } from '../../inference/engine';
+import { Engine } from '../../runtime/engine';
 import { intFlag, parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { ENGINE_FLAGS, ENGINE_USAGE, engineOptions } from '../engineFlags';

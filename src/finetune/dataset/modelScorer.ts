@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { readModelConfig } from '../../model/config';
-import { GraphSession } from '../../inference/session';
+import { GraphSession } from '../../runtime/session';
 import type { PerplexityScorer } from './perplexity';
 
 export interface ModelScorerOptions {

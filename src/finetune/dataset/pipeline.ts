@@ -7,8 +7,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { SPECIAL_TOKENS } from '../../inference/completion/template/promptTemplate';
-import type { ChatMessage } from '../../inference/tokenizer';
+import { SPECIAL_TOKENS } from '../../model/specialTokens';
+import type { ChatMessage } from '../../runtime/tokenizer';
 import { listCandidates } from './collect';
 import { DuplicateIndex, sha256 } from './dedup';
 import { decodeUtf8, DEFAULT_LIMITS, type FilterLimits } from './filters';

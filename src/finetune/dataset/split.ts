@@ -4,14 +4,14 @@
  * file's samples and split do not change when other files are added or removed.
  */
 import { createHash } from 'node:crypto';
-import { seededRandom } from '../../shared/random';
+import { seededRandom } from '../../graph/random';
 
 /** A 32-bit value from a seed and a key. */
 function hash32(seed: number, key: string): number {
   return createHash('sha256').update(`${seed}\0${key}`).digest().readUInt32LE(0);
 }
 
-/** Uniform floats in [0, 1) (mulberry32, see shared/random.ts). */
+/** Uniform floats in [0, 1) (mulberry32, see graph/random.ts). */
 export type Random = () => number;
 
 /** A generator of numbers in [0, 1) determined by `seed` and `key`. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runPipeline, type ModelCall } from '../../../src/inference/completion/pipeline';
-import { repositoryTemplate } from '../../../src/inference/completion/template/promptTemplate';
-import type { CompletionInput } from '../../../src/inference/completion/types';
+import { runPipeline, type ModelCall } from '../../../src/completion/pipeline';
+import { repositoryTemplate } from '../../../src/completion/template/promptTemplate';
+import type { CompletionInput } from '../../../src/completion/types';
 import { postprocessCases, promptCases } from './cases';
 
 const CURSOR = '█';

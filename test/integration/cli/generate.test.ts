@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { Engine } from '../../../src/inference/engine';
+import { Engine } from '../../../src/runtime/engine';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 function cli(args: readonly string[], input?: string) {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type ModelRunStats, type RunModel } from '../../../src/inference/completion/pipeline';
-import { CompletionService, type RequestLog } from '../../../src/inference/completion/service';
-import { repositoryTemplate } from '../../../src/inference/completion/template/promptTemplate';
-import type { CompletionInput } from '../../../src/inference/completion/types';
-import { Engine } from '../../../src/inference/engine';
+import { type ModelRunStats, type RunModel } from '../../../src/completion/pipeline';
+import { CompletionService, type RequestLog } from '../../../src/completion/service';
+import { repositoryTemplate } from '../../../src/completion/template/promptTemplate';
+import type { CompletionInput } from '../../../src/completion/types';
+import { Engine } from '../../../src/runtime/engine';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 const FILE = 'def area(radius):\n    return 3.14159 * radius * radius\n\n\ndef perimeter(radius):\n    ';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ChatMessage } from '../../../src/inference/tokenizer';
+import type { ChatMessage } from '../../../src/runtime/tokenizer';
 import { buildDataset, OUTPUT_FILES } from '../../../src/finetune/dataset/pipeline';
 import { loadSampleTokenizer } from '../../../src/finetune/dataset/samples/sampleTokenizer';
 import { IGNORE_INDEX, tokenizeChat } from '../../../src/finetune/dataset/samples/tokenize';

@@ -13,12 +13,12 @@ import { mergeCommand } from '../../../src/cli/commands/merge';
 import { saveAdapter } from '../../../src/finetune/adapter';
 import { makeBatch } from '../../../src/finetune/data';
 import { LoraGraphSession } from '../../../src/finetune/graphSession';
-import { loraModules, type LoraConfig } from '../../../src/finetune/lora';
-import { Rng } from '../../../src/finetune/rng';
-import { buildTrainingGraph } from '../../../src/finetune/trainingGraph';
-import { Engine } from '../../../src/inference/engine';
-import { CausalLmSession } from '../../../src/inference/session';
-import { SafetensorsFile } from '../../../src/model/safetensors';
+import { loraModules, type LoraConfig } from '../../../src/model/lora';
+import { Rng } from '../../../src/graph/rng';
+import { buildTrainingGraph } from '../../../src/model/trainingGraph';
+import { Engine } from '../../../src/runtime/engine';
+import { CausalLmSession } from '../../../src/runtime/session';
+import { SafetensorsFile } from '../../../src/graph/safetensors';
 import { safetensorsSource } from '../../../src/model/weights';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 

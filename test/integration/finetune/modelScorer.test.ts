@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { meanNegativeLogLikelihood, openModelScorer } from '../../../src/finetune/dataset/modelScorer';
 import { perplexityOutliers } from '../../../src/finetune/dataset/perplexity';
-import { loadTokenizer, type TextTokenizer } from '../../../src/inference/tokenizer';
-import { CausalLmSession } from '../../../src/inference/session';
+import { loadTokenizer, type TextTokenizer } from '../../../src/runtime/tokenizer';
+import { CausalLmSession } from '../../../src/runtime/session';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 import { join } from 'node:path';
 

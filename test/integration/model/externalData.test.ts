@@ -3,17 +3,17 @@
  * fp32) load in onnxruntime-node and give the same logits as the inline file. The tiny model
  * is written with external data forced, since real 2 GB files are too slow for the suite.
  */
-import '../../../src/shared/telemetry';
+import '../../../src/runtime/telemetry';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { readModelConfig } from '../../../src/model/config';
-import { writeOnnxModel } from '../../../src/model/onnxWriter';
+import { writeOnnxModel } from '../../../src/graph/onnxWriter';
 import { precisionFor } from '../../../src/model/precision';
 import { architectureFor } from '../../../src/model/registry';
-import { SafetensorsFile } from '../../../src/model/safetensors';
+import { SafetensorsFile } from '../../../src/graph/safetensors';
 import { safetensorsSource } from '../../../src/model/weights';
 import { maxAbsDiff, openOrtModel, runOrt } from '../../support/ortModel';
 import { makeTempModel, tinyConfig, type TempModel } from '../../support/tinyModel';

@@ -8,7 +8,7 @@
  * lm_head, so its distance to the plain q4 graph is printed and bounded relative to the logit
  * range.
  */
-import '../../../src/shared/telemetry';
+import '../../../src/runtime/telemetry';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';

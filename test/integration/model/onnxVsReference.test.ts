@@ -4,7 +4,7 @@
  * untied embeddings, a left-padded batch, and a prompt fed whole versus token by token
  * through the KV cache.
  */
-import '../../../src/shared/telemetry';
+import '../../../src/runtime/telemetry';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ModelConfig } from '../../../src/model/config';

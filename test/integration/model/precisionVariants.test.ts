@@ -6,16 +6,16 @@
  * are the quantization error itself (int8 also quantizes activations); they are printed and
  * given a bound relative to the fp32 logits (4-bit error on random weights is large).
  */
-import '../../../src/shared/telemetry';
+import '../../../src/runtime/telemetry';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readModelConfig } from '../../../src/model/config';
 import { VARIANT_FILE, type OnnxVariant } from '../../../src/model/configTypes';
 import { buildLlamaGraph } from '../../../src/model/llama';
-import { writeOnnxModel } from '../../../src/model/onnxWriter';
+import { writeOnnxModel } from '../../../src/graph/onnxWriter';
 import { quantizedPrecision } from '../../../src/model/precision';
-import { SafetensorsFile } from '../../../src/model/safetensors';
+import { SafetensorsFile } from '../../../src/graph/safetensors';
 import { safetensorsSource } from '../../../src/model/weights';
 import { maxAbsDiff, openOrtModel, runOrt } from '../../support/ortModel';
 import { referenceForward } from '../../support/referenceForward';

@@ -3,7 +3,7 @@
  * 134,515,008 parameters of SmolLM2-135M (tied embeddings stored once), and the folder loads
  * and generates in both onnxruntime-node and transformers.js. Takes about 15 s.
  */
-import '../../../src/shared/telemetry';
+import '../../../src/runtime/telemetry';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

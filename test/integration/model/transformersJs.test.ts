@@ -4,7 +4,7 @@
  * loop over onnxruntime-node token for token. The tiny model keeps the real 49152-token
  * vocabulary so every id the real tokenizer produces is in range.
  */
-import '../../../src/shared/telemetry';
+import '../../../src/runtime/telemetry';
 import assert from 'node:assert/strict';
 import { basename, dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';

@@ -8,10 +8,11 @@ import { describe, it } from 'node:test';
 /** Variables libonnxruntime reads to detect a CI machine (found in the library's strings). */
 const CI_VARIABLES = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION'];
 
-/** Runs `code` in a fresh node with HOME in a temp dir and no ORT_DISABLE_TELEMETRY inherited. */
+/** Runs `code` in a fresh node with HOME (and XDG_CACHE_HOME) in a temp dir and no ORT_DISABLE_TELEMETRY inherited. */
 function runWithFreshHome(args: readonly string[]): { home: string; status: number | null; output: string } {
   const home = mkdtempSync(join(tmpdir(), 'smolcode-home-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+  // ORT writes under $XDG_CACHE_HOME when that is set (a cold CI run sets it): keep both in home.
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache') };
   delete env.ORT_DISABLE_TELEMETRY;
   // ONNX Runtime skips telemetry by itself on CI machines (it looks for these variables), which
   // would hide both the control's writes and ours: remove them so the check means something.
@@ -41,7 +42,7 @@ describe('ONNX Runtime telemetry', () => {
       '--import',
       'tsx',
       '-e',
-      `import('./src/inference/session.ts').then(async ({ loadOrt }) => { const ort = await loadOrt(); ${loadAndCreate} });`,
+      `import('./src/runtime/session.ts').then(async ({ loadOrt }) => { const ort = await loadOrt(); ${loadAndCreate} });`,
     ]);
     try {
       assert.match(run.output, /loaded 1\.30\.0/);

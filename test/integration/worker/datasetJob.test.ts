@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OUTPUT_FILES } from '../../../src/finetune/dataset/pipeline';
-import { WorkerClient } from '../../../src/inference/workerClient';
-import { datasetBuildRequest, type DatasetProgress } from '../../../src/shared/workerProtocol';
+import { WorkerClient } from '../../../src/worker/client';
+import { datasetBuildRequest, type DatasetProgress } from '../../../src/worker/protocol';
 import { EXPECTED_KEPT, writeFixture } from '../../fixtures/dataset-repo/index';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
 

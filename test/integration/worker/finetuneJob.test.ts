@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../../src/finetune/adapter';
 import { CHECKPOINT_FILE } from '../../../src/finetune/checkpoint';
 import type { FinetuneEvent } from '../../../src/finetune/trainer';
-import { WorkerClient } from '../../../src/inference/workerClient';
-import { adapterMergeRequest, finetuneRunRequest, type MergeProgress } from '../../../src/shared/workerProtocol';
+import { WorkerClient } from '../../../src/worker/client';
+import { adapterMergeRequest, finetuneRunRequest, type MergeProgress } from '../../../src/worker/protocol';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 /** A few small TypeScript snippets, one JSONL line each. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { runtimeInfoRequest } from '../../../src/shared/workerProtocol';
+import { runtimeInfoRequest } from '../../../src/worker/protocol';
 
 describe('model worker process', () => {
   const env = { ...process.env };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkerClient, WorkerExitedError } from '../../../src/inference/workerClient';
+import { WorkerClient, WorkerExitedError } from '../../../src/worker/client';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 const PROMPT = 'import os\n\ndef list_files(path):\n';

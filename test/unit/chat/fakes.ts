@@ -6,7 +6,7 @@ import type { ChatBackend, ChatReply } from '../../../src/chat/chatBackend';
 import type { ContextSource } from '../../../src/chat/chatController';
 import type { ContextItem } from '../../../src/chat/contextAssembly';
 import type { MementoLike } from '../../../src/chat/conversationStore';
-import type { ChatMessage } from '../../../src/inference/tokenizer';
+import type { ChatMessage } from '../../../src/runtime/tokenizer';
 import type { ContextChip } from '../../../src/shared/protocol';
 
 /** An in-memory `vscode.Memento`; values go through JSON like VS Code's storage. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CompletionCache } from '../../../src/inference/completion/cache';
+import { CompletionCache } from '../../../src/completion/cache';
 
 describe('completion cache', () => {
   it('answers an exact prefix', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { estimateTokens, prefixWindow } from '../../../src/inference/completion/context/budget';
-import { selectSnippets } from '../../../src/inference/completion/context/snippets';
-import { jaccard, wordSet } from '../../../src/inference/completion/context/similarity';
+import { estimateTokens, prefixWindow } from '../../../src/completion/context/budget';
+import { selectSnippets } from '../../../src/completion/context/snippets';
+import { jaccard, wordSet } from '../../../src/completion/context/similarity';
 
 describe('completion context', () => {
   it('measures similarity over identifier words', () => {

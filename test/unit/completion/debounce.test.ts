@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AdaptiveDebounce } from '../../../src/inference/completion/debounce';
+import { AdaptiveDebounce } from '../../../src/completion/debounce';
 
 describe('adaptive debounce', () => {
   it('starts at the minimum', () => {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterConfigJson, loadAdapter, saveAdapter, type Adapter } from '../../../src/finetune/adapter';
-import { initLoraWeights, loraModules, type LoraConfig } from '../../../src/finetune/lora';
-import { writeSafetensors } from '../../../src/model/safetensors';
+import { initLoraWeights, loraModules, type LoraConfig } from '../../../src/model/lora';
+import { writeSafetensors } from '../../../src/graph/safetensors';
 import { tinyConfig } from '../../support/tinyModel';
 
 const config = tinyConfig({ vocabSize: 128 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { makeBatch, parseSampleLine, windows } from '../../../src/finetune/data';
-import { loadTokenizer, type TextTokenizer } from '../../../src/inference/tokenizer';
+import { loadTokenizer, type TextTokenizer } from '../../../src/runtime/tokenizer';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
 
 describe('fine-tuning data lines', () => {

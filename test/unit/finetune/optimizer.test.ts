@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { adamW, clipGradNorm, sgd } from '../../../src/finetune/optimizer';
 import { cosineWithWarmup } from '../../../src/finetune/schedule';
-import { initLoraWeights, loraModules, loraScale } from '../../../src/finetune/lora';
+import { initLoraWeights, loraModules, loraScale } from '../../../src/model/lora';
 import { resolvePlan } from '../../../src/finetune/plan';
 import { tinyConfig } from '../../support/tinyModel';
 

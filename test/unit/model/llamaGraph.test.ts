@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type onnxProto from 'onnx-proto';
 import type { ModelConfig } from '../../../src/model/config';
-import { DataType } from '../../../src/model/graphBuilder';
+import { DataType } from '../../../src/graph/graphBuilder';
 import { buildLlamaGraph, llamaWeightShapes, ropeInvFreq } from '../../../src/model/llama';
 import { precisionFor } from '../../../src/model/precision';
 import { SHAPES } from '../../../src/model/shapes';

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import { seededNormal } from '../../../src/model/init';
 import { makeModelFolder } from '../../../src/model/modelFolder';
-import { SafetensorsFile } from '../../../src/model/safetensors';
+import { SafetensorsFile } from '../../../src/graph/safetensors';
 import { SHAPES } from '../../../src/model/shapes';
 import { checkTokenizerDir, resolveTokenizerDir, TokenizerFilesError } from '../../../src/model/tokenizerFiles';
 

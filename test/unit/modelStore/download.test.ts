@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ensureModel, storeDir, type StoreProgress } from '../../../src/inference/modelStore/modelStore';
+import { ensureModel, storeDir, type StoreProgress } from '../../../src/modelStore/modelStore';
 import { startHub, startProxy, type FakeHub } from '../../support/hubServer';
 import { GRAPH, graphGets, ONNX, publishModel, REPO, sha256, SMALL, removeTempDirs, storeOptions } from './fixtures';
 

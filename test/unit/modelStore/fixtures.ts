@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoreOptions } from '../../../src/inference/modelStore/modelStore';
+import type { StoreOptions } from '../../../src/modelStore/modelStore';
 import type { FakeHub } from '../../support/hubServer';
 
 export const REPO = 'HuggingFaceTB/SmolLM2-135M';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { catalogEntry, modelFiles, onnxFile } from '../../../src/inference/modelStore/catalog';
-import { bypassesProxy, resolveEndpoint, resolveProxy, resolveToken } from '../../../src/inference/modelStore/hubConfig';
-import { metaFromHeaders, resolveUrl } from '../../../src/inference/modelStore/hubRequest';
+import { catalogEntry, modelFiles, onnxFile } from '../../../src/modelStore/catalog';
+import { bypassesProxy, resolveEndpoint, resolveProxy, resolveToken } from '../../../src/modelStore/hubConfig';
+import { metaFromHeaders, resolveUrl } from '../../../src/modelStore/hubRequest';
 
 const SHA256 = 'a'.repeat(64);
 const SHA1 = 'b'.repeat(40);

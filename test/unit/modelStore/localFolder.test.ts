@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ensureModel, findCachedModel, storeDir } from '../../../src/inference/modelStore/modelStore';
-import { resolveTokenizerPath } from '../../../src/inference/modelStore/localFolder';
+import { ensureModel, findCachedModel, storeDir } from '../../../src/modelStore/modelStore';
+import { resolveTokenizerPath } from '../../../src/modelStore/localFolder';
 import { startHub, type FakeHub } from '../../support/hubServer';
 import { ONNX, publishModel, REPO, SMALL, removeTempDirs, storeOptions, tempDir } from './fixtures';
 

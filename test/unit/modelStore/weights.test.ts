@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ensureModel, findCachedModel, type StoreProgress } from '../../../src/inference/modelStore/modelStore';
+import { ensureModel, findCachedModel, type StoreProgress } from '../../../src/modelStore/modelStore';
 import { startHub, type FakeHub } from '../../support/hubServer';
 import { GRAPH, ONNX, publishModel, REPO, removeTempDirs, sha256, SMALL, storeOptions, tempDir } from './fixtures';
 

@@ -5,7 +5,7 @@
  * prefix -> rest of the function, and fill-in-the-middle phrased as an instruction (SmolLM2
  * has no FIM tokens, so the chat model learns the task in words instead).
  */
-import type { ChatMessage } from '../../../inference/tokenizer';
+import type { ChatMessage } from '../../../runtime/tokenizer';
 import type { Language } from '../languages';
 import type { Random } from '../split';
 import type { Mixture, SampleKind } from '../types';

@@ -1,13 +1,13 @@
 /**
  * @file The tokenizer operations the sample builders need, and its loader from a folder with
  * SmolLM2's tokenizer.json and tokenizer_config.json (the Instruct config, for its ChatML
- * template). Kept apart from `inference/tokenizer.ts`, whose chat prompt always ends with an
+ * template). Kept apart from `runtime/tokenizer.ts`, whose chat prompt always ends with an
  * open assistant turn; training needs the closed conversation.
  */
-import '../../../shared/telemetry';
+import '../../../runtime/telemetry';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatMessage } from '../../../inference/tokenizer';
+import type { ChatMessage } from '../../../runtime/tokenizer';
 
 /** Encoding and chat rendering with the model's own template. */
 export interface SampleTokenizer {

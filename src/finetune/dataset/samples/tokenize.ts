@@ -7,7 +7,7 @@
  * else (system and user turns, the `<|im_start|>assistant\n` header, the newline after) does
  * not. Every sample is checked to encode to exactly the ids of the whole rendered conversation.
  */
-import type { ChatMessage } from '../../../inference/tokenizer';
+import type { ChatMessage } from '../../../runtime/tokenizer';
 import type { SampleTokenizer } from './sampleTokenizer';
 
 /** The label of a token that carries no loss. */

@@ -1,0 +1,61 @@
+/**
+ * @file The fine-tuning options "Fine-tune on This Workspace" passes to the trainer, from the
+ * `smolcode.finetune.*` settings (0 means "sized from the data" where plan.ts documents a
+ * rule), and the name of each run's adapter folder. Pure, so the mapping is unit-tested.
+ */
+import { LORA_TARGETS, type LoraTarget } from '../../model/lora';
+import type { FinetuneOptions } from '../plan';
+import type { Device } from '../../runtime/providers';
+import type { Role } from '../../model/configTypes';
+
+/** The `smolcode.finetune.*` values, plus the runtime settings the trainer shares with inference. */
+export interface FinetuneSettingValues {
+  readonly steps: number;
+  readonly rank: number;
+  readonly alpha: number;
+  readonly learningRate: number;
+  readonly seqLen: number;
+  readonly targets: readonly string[];
+  readonly device: Device;
+  readonly threads: number;
+}
+
+/** Where one run reads and writes. */
+export interface FinetunePaths {
+  readonly modelDir: string;
+  readonly dataPath: string;
+  readonly valPath?: string;
+  readonly outDir: string;
+}
+
+/** The LoRA targets of the setting, in the model's order; throws naming bad entries and the allowed set. */
+export function parseTargets(values: readonly string[]): LoraTarget[] {
+  const bad = values.filter((v) => !(LORA_TARGETS as readonly string[]).includes(v));
+  if (bad.length > 0 || values.length === 0) {
+    throw new RangeError(`smolcode.finetune.targets must list some of ${LORA_TARGETS.join(', ')}; got ${JSON.stringify(values)}`);
+  }
+  return LORA_TARGETS.filter((t) => values.includes(t));
+}
+
+/** The trainer's options; settings at 0 are left out so that plan.ts sizes them. */
+export function finetuneOptionsFrom(values: FinetuneSettingValues, paths: FinetunePaths): FinetuneOptions {
+  return {
+    ...paths,
+    steps: values.steps > 0 ? values.steps : undefined,
+    rank: values.rank,
+    alpha: values.alpha > 0 ? values.alpha : undefined,
+    lr: values.learningRate,
+    seqLen: values.seqLen,
+    targets: parseTargets(values.targets),
+    device: values.device,
+    threads: values.threads,
+  };
+}
+
+/** `<folder>-<role>-<yyyymmdd-hhmmss>` (local time), with the folder name reduced to safe characters. */
+export function adapterFolderName(folder: string, role: Role, date: Date): string {
+  const safe = folder.replace(/[^\w.-]+/g, '_').replace(/^[.]+/, '') || 'workspace';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+  return `${safe}-${role}-${stamp}`;
+}

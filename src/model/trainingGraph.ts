@@ -1,0 +1,204 @@
+/**
+ * @file The LoRA training graph of SmolLM2 (Llama): the forward of model/llama.ts written with
+ * the differentiable ops, on a fixed micro-batch [B, S], with the cross-entropy loss and, when
+ * asked, the backward pass. Inputs `input_ids`, `attention_mask`, `labels` ([B, S] int64; label
+ * -100 is ignored) and every LoRA matrix under its PEFT name; outputs `loss` (mean over the
+ * micro-batch's predicted tokens) and `grad.<PEFT name>` for each matrix. Labels are shifted as
+ * Hugging Face's ForCausalLMLoss does: position t's logits predict labels[t + 1], the last
+ * position predicts nothing. Frozen weights are initializers and get no gradient.
+ *
+ * Positions are 0..S-1 (right padding; HF's default position_ids) so rotary cos/sin are
+ * constants. Shapes (legend: B batch, S sequence, N = B·S rows, H hidden, nH/nKv heads,
+ * g = nH/nKv, D head dim, V vocabulary).
+ */
+import type { ModelConfig } from './config';
+import { DataType, GraphBuilder } from '../graph/graphBuilder';
+import { checkLlamaWeights, ropeInvFreq } from './llama';
+import type { WeightSource } from './weights';
+import { functions, IGNORE_INDEX, Tape, type Functions, type Tensor } from '../graph/autodiff/index';
+import { loraLinear, loraModules, loraScale, type LoraConfig, type LoraModule, type LoraPair } from './lora';
+
+/** float32's most negative finite value: HF's additive mask value. */
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+/** What to build. */
+export interface TrainingGraphOptions {
+  readonly batchSize: number;
+  readonly seqLen: number;
+  readonly lora: LoraConfig;
+  /** Emit the backward pass and `grad.*` outputs (false: a loss-only evaluation graph). */
+  readonly gradients: boolean;
+  /** Also output `logits` [B·S, V] (for comparing with the inference graph). */
+  readonly logits?: boolean;
+  /** float64 for gradient checks; float32 (default) for training. */
+  readonly dtype?: 'float' | 'double';
+}
+
+/** The built graph and the LoRA modules whose matrices it takes as inputs. */
+export interface TrainingGraph {
+  readonly graph: GraphBuilder;
+  readonly modules: readonly LoraModule[];
+}
+
+/** Output name of the gradient of LoRA matrix `name`. */
+export function gradName(name: string): string {
+  return `grad.${name}`;
+}
+
+/** Builds the graph; see the file header. */
+export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, options: TrainingGraphOptions): TrainingGraph {
+  checkLlamaWeights(config, weights);
+  const { batchSize: B, seqLen: S } = options;
+  const { hiddenSize: H, numAttentionHeads: nH, numKeyValueHeads: nKv } = config;
+  const N = B * S;
+  const double = options.dtype === 'double';
+  const ft = double ? DataType.double : DataType.float;
+  const g = new GraphBuilder(options.gradients ? 'smollm2_lora_train' : 'smollm2_lora_eval');
+  const t = new Tape(g, ft);
+  const f = functions(t);
+  const op = t.op;
+
+  const frozen = (name: string): Tensor => {
+    const shape = weights.shape(name);
+    const bytes = () => {
+      const values = weights.read(name);
+      const typed = double ? Float64Array.from(values) : values;
+      return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+    };
+    return t.leaf(g.initializer(name, ft, shape, bytes), shape);
+  };
+  const constant = (shape: number[], values: Float64Array): string =>
+    g.constant(ft, shape, double ? values : Float32Array.from(values));
+
+  const inputIds = t.leaf(g.input('input_ids', DataType.int64, [B, S]), [B, S]);
+  const attentionMask = g.input('attention_mask', DataType.int64, [B, S]);
+  const labels = g.input('labels', DataType.int64, [B, S]);
+  const modules = loraModules(config, options.lora);
+  const scale = loraScale(options.lora);
+  const pairs = new Map<string, LoraPair>();
+  for (const m of modules) {
+    const a = t.leaf(g.input(m.a, ft, m.aShape), m.aShape, options.gradients);
+    const b = t.leaf(g.input(m.b, ft, m.bShape), m.bShape, options.gradients);
+    pairs.set(m.module, { a, b, scale });
+  }
+
+  const embed = frozen('model.embed_tokens.weight');
+  let hidden = f.reshape(f.gather(embed, inputIds), [N, H]);
+  const rope = g.scope('rotary_emb', () => rotaryTables(config, S, constant));
+  const bias = g.scope('mask', () => t.leaf(attentionBias(t, attentionMask, S, nH / nKv), nH / nKv > 1 ? [B, 1, 1, S, S] : [B, 1, S, S]));
+  const rmsEps = t.leaf(t.scalar(config.rmsNormEps), []);
+  const rmsNorm = (x: Tensor, w: Tensor) => g.scope('norm', () => f.mul(f.div(x, f.sqrt(f.add(f.reduceMean(f.pow(x, 2), [-1]), rmsEps))), w));
+
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    const p = `model.layers.${i}`;
+    g.scope(`layers.${i}`, () => {
+      const proj = (x: Tensor, module: string) => loraLinear(f, x, frozen(`${p}.${module}.weight`), pairs.get(`${p}.${module}`));
+      const normed = rmsNorm(hidden, frozen(`${p}.input_layernorm.weight`));
+      const attn = g.scope('self_attn', () => attention(f, t, config, B, S, normed, proj, rope, bias));
+      hidden = f.add(hidden, attn);
+      const normed2 = rmsNorm(hidden, frozen(`${p}.post_attention_layernorm.weight`));
+      const mlp = g.scope('mlp', () => {
+        const gate = proj(normed2, 'mlp.gate_proj');
+        const up = proj(normed2, 'mlp.up_proj');
+        return proj(f.mul(f.mul(gate, f.sigmoid(gate)), up), 'mlp.down_proj');
+      });
+      hidden = f.add(hidden, mlp);
+    });
+  }
+  hidden = rmsNorm(hidden, frozen('model.norm.weight'));
+  const logits = g.scope('lm_head', () => f.linear(hidden, config.tieWordEmbeddings ? embed : frozen('lm_head.weight')));
+
+  // HF's shift: logits[:, t] predict labels[:, t + 1]; the last position gets IGNORE_INDEX.
+  const shifted = g.scope('labels', () => {
+    const next = op.slice(labels, [1], [S], [1]);
+    const pad = g.constant(DataType.int64, [B, 1], new BigInt64Array(B).fill(BigInt(IGNORE_INDEX)));
+    return op.reshape(op.concat([next, pad], 1), [N]);
+  });
+  const loss = g.scope('loss', () => f.crossEntropy(logits, t.leaf(shifted, [N])));
+  if (options.logits) {
+    g.node('Identity', [logits.name], {}, { outputNames: ['logits'] });
+    g.output('logits', ft, logits.shape);
+  }
+  g.node('Identity', [loss.name], {}, { outputNames: ['loss'] });
+  g.output('loss', ft, []);
+
+  if (options.gradients) {
+    t.backward(loss);
+    for (const m of modules) {
+      const pair = pairs.get(m.module)!;
+      for (const [tensor, name] of [
+        [pair.a, m.a],
+        [pair.b, m.b],
+      ] as const) {
+        const grad = t.grad(tensor);
+        if (grad === undefined) throw new Error(`internal error: no gradient reached ${name}`);
+        g.node('Identity', [grad], {}, { outputNames: [gradName(name)] });
+        g.output(gradName(name), ft, tensor.shape);
+      }
+    }
+  }
+  return { graph: g, modules };
+}
+
+interface Rope {
+  readonly cos: string;
+  readonly sin: string;
+}
+
+/** cos/sin of position·inv_freq for positions 0..S-1, both halves, as [1, 1, S, D] constants (float32 steps as HF). */
+function rotaryTables(c: ModelConfig, S: number, constant: (shape: number[], values: Float64Array) => string): Rope {
+  const D = c.headDim;
+  const invFreq = ropeInvFreq(D, c.ropeTheta);
+  const cos = new Float64Array(S * D);
+  const sin = new Float64Array(S * D);
+  for (let s = 0; s < S; s++) {
+    for (let j = 0; j < D; j++) {
+      const angle = Math.fround(s * invFreq[j % (D / 2)]);
+      cos[s * D + j] = Math.fround(Math.cos(angle));
+      sin[s * D + j] = Math.fround(Math.sin(angle));
+    }
+  }
+  return { cos: constant([1, 1, S, D], cos), sin: constant([1, 1, S, D], sin) };
+}
+
+/** The additive mask [B, 1, S, S] (or [B, 1, 1, S, S] for grouped attention): 0 where key j ≤ query i and attention_mask[b, j] = 1, else float32 min. */
+function attentionBias(t: Tape, attentionMask: string, S: number, groups: number): string {
+  const { op, g } = t;
+  const causal = new Uint8Array(S * S);
+  for (let i = 0; i < S; i++) for (let j = 0; j <= i; j++) causal[i * S + j] = 1;
+  const visible = op.and(g.constant(DataType.bool, [1, 1, S, S], causal), op.unsqueeze(op.cast(attentionMask, DataType.bool), [1, 2]));
+  const bias = op.where(visible, t.scalar(0), t.scalar(FLOAT32_MIN));
+  return groups > 1 ? op.unsqueeze(bias, [1]) : bias;
+}
+
+/** Grouped-query self-attention on rows [N, H]; returns o_proj's output [N, H]. */
+function attention(
+  f: Functions,
+  t: Tape,
+  c: ModelConfig,
+  B: number,
+  S: number,
+  x: Tensor,
+  proj: (x: Tensor, module: string) => Tensor,
+  rope: Rope,
+  bias: Tensor,
+): Tensor {
+  const { headDim: D, numAttentionHeads: nH, numKeyValueHeads: nKv } = c;
+  const groups = nH / nKv;
+  const heads = (y: Tensor, n: number) => f.transpose(f.reshape(y, [B, S, n, D]), [0, 2, 1, 3]); // [B, n, S, D]
+  const q = f.rope(heads(proj(x, 'self_attn.q_proj'), nH), rope.cos, rope.sin);
+  const k = f.rope(heads(proj(x, 'self_attn.k_proj'), nKv), rope.cos, rope.sin);
+  const v = heads(proj(x, 'self_attn.v_proj'), nKv);
+  // GQA as in model/llama.ts: query heads viewed as [B, nKv, g, S, D] meet their KV head by broadcasting.
+  const grouped = groups > 1;
+  const qg = grouped ? f.reshape(q, [B, nKv, groups, S, D]) : q;
+  const kg = grouped ? f.unsqueeze(k, [2]) : k;
+  const vg = grouped ? f.unsqueeze(v, [2]) : v;
+  const kT = f.transpose(kg, grouped ? [0, 1, 2, 4, 3] : [0, 1, 3, 2]);
+  const scores = f.mul(f.matMul(qg, kT), t.leaf(t.scalar(1 / Math.sqrt(D)), []));
+  const probs = f.softmax(f.add(scores, bias), -1);
+  const context = f.matMul(probs, vg);
+  const merged = grouped ? f.reshape(context, [B, nH, S, D]) : context;
+  const flat = f.reshape(f.transpose(merged, [0, 2, 1, 3]), [B * S, nH * D]);
+  return proj(flat, 'self_attn.o_proj');
+}

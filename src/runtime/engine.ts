@@ -1,0 +1,316 @@
+/**
+ * @file The generation engine: tokenises, runs the ONNX session step by step with a KV cache
+ * it owns (reused across requests per slot), samples, detokenises incrementally and applies
+ * stop rules. One forward step runs at a time; requests on different slots interleave.
+ */
+import { basename, dirname, join } from 'node:path';
+import { FUSED_ATTENTIONS, type FusedAttention, type Dtype } from '../model/configTypes';
+import { IncrementalDetokenizer } from './generation/detokenizer';
+import { Sampler, type SamplingOptions } from './generation/sampler';
+import { TextStopper } from './generation/stopping';
+import { FusedLmSession } from './fusedSession';
+import { KvSlots, reusableLength } from './kvSlots';
+import { DeviceKvSession } from './deviceKvSession';
+import { cachedFusedGraph } from './fusedGraphCache';
+import { contextLength, eosTokenIds, fusedOnnxPath, layerCount, onnxPath, tokenizerDir } from './modelFiles';
+import { cudaProviderInstalled, fusedAttentionFor, type Device } from './providers';
+import { CausalLmSession } from './session';
+import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
+
+export interface EngineOptions {
+  readonly modelDir: string;
+  readonly dtype: Dtype;
+  readonly device: Device;
+  readonly threads: number;
+  /** Used when the model folder has no tokenizer files. */
+  readonly tokenizerFallbackDir?: string;
+  /** Bound on cached KV bytes over all slots (default 512 MiB). */
+  readonly maxCacheBytes?: number;
+  /** Prompt tokens per forward pass while prefilling; bounds the logits buffer (default 256). */
+  readonly prefillChunk?: number;
+  /**
+   * Which graph to run: `fused` (`onnx/<dtype>_fused[_matmul].onnx`, contrib ops and an
+   * engine-owned KV cache; see `fusedAttentionFor`), `plain` (the hub-layout graph), or `auto`
+   * (default): fused when the folder has it (or, with `buildFusedGraph`, when it can be built).
+   */
+  readonly graph?: 'auto' | 'plain' | 'fused';
+  /** Folder for ONNX Runtime's optimised graphs, so later loads skip optimisation (default `<modelDir>/onnx/.optimized`; `''` disables). */
+  readonly optimizedModelDir?: string;
+  /**
+   * With graph `auto` or `fused`: when the folder ships no fused graph but has model.safetensors,
+   * build one into the optimised-graph folder on the first load (fusedGraphCache.ts).
+   */
+  readonly buildFusedGraph?: boolean;
+  /** The fused graph's attention; default `fusedAttentionFor(device)` (benchmarks compare both). */
+  readonly fusedAttention?: FusedAttention;
+}
+
+/** Which graph an engine runs, and anything worth telling about how it got it. */
+export interface EngineGraph {
+  readonly kind: 'plain' | 'fused';
+  /** The ONNX file it runs (its name says which fused attention: `model_q4_fused_matmul.onnx`). */
+  readonly file: string;
+  /** Why a fused graph is not used, or how long building it took. */
+  readonly note?: string;
+  /** Whether KV caches live in GPU memory (the fused graph on WebGPU). */
+  readonly kvOnDevice: boolean;
+}
+
+/**
+ * The fused graph to run for `options`: shipped in the folder (the preferred attention first),
+ * else built into `cacheDir` when allowed.
+ */
+function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: string): { path?: string; built?: boolean; note?: string } {
+  const preferred = options.fusedAttention ?? fusedAttentionFor(options.device, process.platform, cudaProviderInstalled());
+  for (const attention of [preferred, ...FUSED_ATTENTIONS.filter((a) => a !== preferred)]) {
+    const shipped = fusedOnnxPath(options.modelDir, options.dtype, attention);
+    if (shipped) return { path: shipped };
+  }
+  if (!options.buildFusedGraph || cacheDir === '') {
+    if (required) throw new Error(`${options.modelDir} has no fused graph for dtype "${options.dtype}" (make-model --fused writes one)`);
+    return {};
+  }
+  const built = cachedFusedGraph(options.modelDir, options.dtype, preferred, cacheDir);
+  if (built.path === undefined) {
+    if (required) throw new Error(built.reason);
+    return { note: `running the plain graph: ${built.reason}` };
+  }
+  return { path: built.path, built: true, note: built.builtMs === undefined ? undefined : `built the fused graph in ${(built.builtMs / 1000).toFixed(1)} s` };
+}
+
+/** A cache as the engine sees it: opaque, with a length. */
+interface Kv {
+  readonly length: number;
+}
+
+/**
+ * What the engine needs from a model session (`CausalLmSession` for plain graphs,
+ * `FusedLmSession` for fused ones). Methods, not function properties, so each session's own
+ * cache type fits.
+ */
+interface LmSession {
+  readonly provider: string;
+  readonly fallbacks: readonly string[];
+  /** true when `step` writes into the cache it is given, so a cache may serve one request at a time. */
+  readonly mutableKv?: boolean;
+  /** An empty cache; preallocating sessions size it for `capacity` positions. */
+  emptyKv(capacity?: number): Kv;
+  kvBytes(kv: Kv): number;
+  /** The first `length` positions; device-resident caches may need an async round trip. */
+  truncateKv(kv: Kv, length: number): Kv | Promise<Kv>;
+  /** Frees a cache's device memory (caches that hold some); the cache must not be used after. */
+  disposeKv?(kv: Kv): void;
+  /** Makes room for `length` positions up front (preallocated caches). */
+  reserveKv?(kv: Kv, length: number): Kv;
+  step(ids: readonly number[], kv: Kv): Promise<{ readonly logits: Float32Array; readonly kv: Kv }>;
+  dispose(): Promise<void>;
+}
+
+export type FinishReason = 'eos' | 'stop-string' | 'max-tokens' | 'time-budget' | 'cancelled';
+
+export interface GenerateRequest {
+  /** Cache slot: requests on the same slot share a KV cache. */
+  readonly slot: string;
+  readonly prompt: string | { readonly messages: readonly ChatMessage[] };
+  readonly maxNewTokens: number;
+  readonly sampling?: SamplingOptions;
+  readonly stopStrings?: readonly string[];
+  /** Extra stop ids besides the model's end-of-sequence ids. */
+  readonly stopTokenIds?: readonly number[];
+  /** After this many ms, generation ends at the next newline. */
+  readonly timeBudgetMs?: number;
+  /** false: ignore the slot's cache (for measuring). Default true. */
+  readonly reuseCache?: boolean;
+}
+
+export interface GenerateStats {
+  readonly text: string;
+  readonly tokens: readonly number[];
+  readonly promptTokens: number;
+  readonly reusedTokens: number;
+  readonly finishReason: FinishReason;
+  /** From the call to the first generated token's logits. */
+  readonly timeToFirstTokenMs: number;
+  readonly totalMs: number;
+}
+
+/** A small FIFO lock so forward steps of concurrent requests never overlap. */
+class StepLock {
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+export class Engine {
+  private readonly slots: KvSlots<Kv>;
+  private readonly lock = new StepLock();
+
+  private constructor(
+    private readonly session: LmSession,
+    readonly tokenizer: TextTokenizer,
+    private readonly eosIds: ReadonlySet<number>,
+    private readonly options: EngineOptions,
+    /** The graph this engine runs. */
+    readonly graph: EngineGraph,
+    /** The model's context window in tokens (config.json's max_position_embeddings). */
+    readonly contextLength: number,
+  ) {
+    this.slots = new KvSlots(options.maxCacheBytes ?? 512 * 2 ** 20, (kv) => session.disposeKv?.(kv));
+  }
+
+  /** Loads the model folder: tokenizer first (cheap, clear errors), then the ONNX session. */
+  static async load(options: EngineOptions): Promise<Engine> {
+    const graph = options.graph ?? 'auto';
+    const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, options.tokenizerFallbackDir));
+    const eos = new Set(eosTokenIds(options.modelDir));
+    if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
+    const optimizedModelDir = options.optimizedModelDir ?? join(options.modelDir, 'onnx', '.optimized');
+    const fused = graph === 'plain' ? {} : findFusedGraph(options, graph === 'fused', optimizedModelDir);
+    // A built graph's optimised copy lives beside it, so removing a stale build removes both.
+    const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
+    const context = contextLength(options.modelDir);
+    const path = fused.path ?? onnxPath(options.modelDir, options.dtype);
+    const session = fused.path
+      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir))
+      : await CausalLmSession.open(path, sessionOptions);
+    const engineGraph = { kind: fused.path ? 'fused' : 'plain', file: basename(path), note: fused.note, kvOnDevice: session instanceof DeviceKvSession } as const;
+    return new Engine(session, tokenizer, eos, options, engineGraph, context);
+  }
+
+  /** The execution provider in use and why others were not. */
+  get provider(): { readonly name: string; readonly fallbacks: readonly string[] } {
+    return { name: this.session.provider, fallbacks: this.session.fallbacks };
+  }
+
+  /** Token ids of a prompt as the engine will run it. */
+  promptIds(prompt: GenerateRequest['prompt']): number[] {
+    const text = typeof prompt === 'string' ? prompt : this.tokenizer.chatPrompt(prompt.messages);
+    return this.tokenizer.encode(text);
+  }
+
+  /**
+   * Streams the completion of `request` as text chunks; the return value carries the stats.
+   * `signal` is checked before every forward step; a cancelled request ends with reason
+   * `cancelled` and leaves the slot's cache valid for the next request.
+   */
+  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<string, GenerateStats> {
+    const start = performance.now();
+    if (!(Number.isInteger(request.maxNewTokens) && request.maxNewTokens >= 0)) {
+      throw new RangeError(`maxNewTokens must be an integer >= 0, got ${request.maxNewTokens}`);
+    }
+    const sampler = new Sampler(request.sampling);
+    const prompt = this.promptIds(request.prompt);
+    if (prompt.length === 0) throw new Error('the prompt is empty');
+    // A mutable cache is taken out of its slot (reusing its memory even when not its content),
+    // so a concurrent request on the same slot starts a cache of its own instead of sharing.
+    const entry = this.session.mutableKv ? this.slots.take(request.slot) : this.slots.get(request.slot);
+    const cached = request.reuseCache === false ? undefined : entry;
+    const reused = cached ? reusableLength(cached.tokens, prompt) : 0;
+    let kv: Kv;
+    if (this.session.mutableKv) {
+      const needed = Math.min(prompt.length + request.maxNewTokens, this.contextLength);
+      kv = entry ? await this.session.truncateKv(entry.kv, reused) : this.session.emptyKv(needed);
+      kv = this.session.reserveKv?.(kv, needed) ?? kv;
+    } else {
+      kv = cached && reused > 0 ? await this.session.truncateKv(cached.kv, reused) : this.session.emptyKv();
+    }
+    const history = prompt.slice(0, reused);
+    const stopIds = new Set([...this.eosIds, ...(request.stopTokenIds ?? [])]);
+    const detokenizer = new IncrementalDetokenizer((ids) => this.tokenizer.decode(ids));
+    const stopper = new TextStopper(
+      request.stopStrings ?? [],
+      () => request.timeBudgetMs !== undefined && performance.now() - start > request.timeBudgetMs,
+    );
+    const generated: number[] = [];
+    let text = '';
+    let firstTokenAt = 0;
+    let finishReason: FinishReason = 'max-tokens';
+    let pending = prompt.slice(reused);
+
+    const save = () => this.slots.set(request.slot, history, kv, this.session.kvBytes(kv));
+    try {
+      while (generated.length < request.maxNewTokens) {
+        if (signal?.aborted) {
+          finishReason = 'cancelled';
+          break;
+        }
+        let logits: Float32Array | undefined;
+        const chunk = this.options.prefillChunk ?? 256;
+        while (pending.length > 0) {
+          const ids = pending.slice(0, chunk);
+          const out = await this.lock.run(() => this.session.step(ids, kv));
+          kv = out.kv;
+          history.push(...ids);
+          pending = pending.slice(ids.length);
+          logits = out.logits;
+          if (pending.length > 0 && signal?.aborted) break;
+        }
+        if (!logits || signal?.aborted) {
+          finishReason = 'cancelled';
+          break;
+        }
+        const next = sampler.next(logits, history);
+        if (firstTokenAt === 0) firstTokenAt = performance.now();
+        if (stopIds.has(next)) {
+          finishReason = 'eos';
+          break;
+        }
+        generated.push(next);
+        const result = stopper.push(detokenizer.push(next));
+        if (result.text) {
+          text += result.text;
+          yield result.text;
+        }
+        if (result.stop) {
+          finishReason = result.reason ?? 'stop-string';
+          break;
+        }
+        pending = [next];
+      }
+      if (finishReason !== 'stop-string' && finishReason !== 'time-budget') {
+        const rest = stopper.push(detokenizer.flush());
+        const tail = rest.text + (rest.stop ? '' : stopper.flush());
+        if (tail) {
+          text += tail;
+          yield tail;
+        }
+      }
+    } finally {
+      save();
+    }
+    const end = performance.now();
+    return {
+      text,
+      tokens: generated,
+      promptTokens: prompt.length,
+      reusedTokens: reused,
+      finishReason,
+      timeToFirstTokenMs: (firstTokenAt || end) - start,
+      totalMs: end - start,
+    };
+  }
+
+  /** Runs `generate` to the end and returns its stats. */
+  async complete(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateStats> {
+    const stream = this.generate(request, signal);
+    for (;;) {
+      const step = await stream.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.slots.clear();
+    await this.session.dispose();
+  }
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { adapterFolderName, finetuneOptionsFrom, parseTargets } from '../../../../src/finetune/ui/finetuneSettings';
+
+const values = { steps: 0, rank: 8, alpha: 0, learningRate: 2e-4, seqLen: 512, targets: ['v_proj', 'q_proj'], device: 'cpu', threads: 0 } as const;
+const paths = { modelDir: '/m', dataPath: '/d/train.jsonl', outDir: '/o' };
+
+describe('fine-tuning options from the settings', () => {
+  it('leaves steps and alpha at 0 to the plan, and orders the targets as the model does', () => {
+    const options = finetuneOptionsFrom(values, paths);
+    assert.equal(options.steps, undefined);
+    assert.equal(options.alpha, undefined);
+    assert.deepEqual(options.targets, ['q_proj', 'v_proj']);
+    assert.equal(options.lr, 2e-4);
+    assert.equal(options.valPath, undefined);
+    assert.deepEqual(finetuneOptionsFrom({ ...values, steps: 3, alpha: 32 }, { ...paths, valPath: '/v' }), {
+      ...paths,
+      valPath: '/v',
+      steps: 3,
+      rank: 8,
+      alpha: 32,
+      lr: 2e-4,
+      seqLen: 512,
+      targets: ['q_proj', 'v_proj'],
+      device: 'cpu',
+      threads: 0,
+    });
+  });
+
+  it('rejects unknown or no targets, naming them and the allowed set', () => {
+    assert.throws(() => parseTargets(['q_proj', 'qkv']), { message: 'smolcode.finetune.targets must list some of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; got ["q_proj","qkv"]' });
+    assert.throws(() => parseTargets([]), RangeError);
+  });
+
+  it('names adapter folders after the workspace, role and local time', () => {
+    assert.equal(adapterFolderName('my project/x', 'chat', new Date(2025, 0, 2, 3, 4, 5)), 'my_project_x-chat-20250102-030405');
+    assert.equal(adapterFolderName('..', 'completion', new Date(2025, 11, 31, 23, 59, 59)), 'workspace-completion-20251231-235959');
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * @file The LoRA training graph on a tiny generated model: its loss equals the cross-entropy of
+ * the plain TypeScript reference forward (with the adapter merged into the weights), and its
+ * LoRA gradients equal central finite differences of the loss in float64 (1e-6 relative; see
+ * autodiff/gradCheck.ts) and the float32 graph's gradients within 1e-3 relative.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { LoraGraphSession, type MicroBatch } from '../../../src/finetune/graphSession';
+import { loraModules, loraScale, type LoraConfig, type LoraModule } from '../../../src/model/lora';
+import { Rng } from '../../../src/graph/rng';
+import { buildTrainingGraph } from '../../../src/model/trainingGraph';
+import { SafetensorsFile } from '../../../src/graph/safetensors';
+import { safetensorsSource } from '../../../src/model/weights';
+import { referenceForward } from '../../support/referenceForward';
+import { loadWeights, makeTempModel, tinyConfig, type TempModel } from '../../support/tinyModel';
+
+const LORA: LoraConfig = { rank: 2, alpha: 4, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], useRslora: false };
+const B = 2;
+const S = 6;
+// Row 2 is right-padded after 4 tokens; its padding and one prompt token are ignored (-100).
+const IDS = [
+  [5, 17, 99, 3, 64, 120],
+  [7, 7, 42, 1, 0, 0],
+];
+const MASK = [
+  [1, 1, 1, 1, 1, 1],
+  [1, 1, 1, 1, 0, 0],
+];
+const LABELS = [
+  [5, 17, 99, 3, 64, 120],
+  [-100, 7, 42, 1, -100, -100],
+];
+
+function batch(): MicroBatch {
+  const flat = (rows: number[][]) => BigInt64Array.from(rows.flat(), BigInt);
+  return { batchSize: B, seqLen: S, inputIds: flat(IDS), attentionMask: flat(MASK), labels: flat(LABELS) };
+}
+
+/** Random LoRA matrices (B nonzero too, so every gradient is exercised). */
+function randomLora(modules: readonly LoraModule[], seed: number): Map<string, Float64Array> {
+  const rng = new Rng(seed);
+  const out = new Map<string, Float64Array>();
+  for (const m of modules) {
+    out.set(m.a, Float64Array.from({ length: m.aShape[0] * m.aShape[1] }, () => (rng.next() * 2 - 1) * 0.3));
+    out.set(m.b, Float64Array.from({ length: m.bShape[0] * m.bShape[1] }, () => (rng.next() * 2 - 1) * 0.3));
+  }
+  return out;
+}
+
+/** HF's shifted, ignore-index mean cross-entropy of reference logits. */
+function referenceLoss(logits: Float32Array, vocab: number): number {
+  let sum = 0;
+  let count = 0;
+  for (let b = 0; b < B; b++) {
+    for (let s = 0; s < S - 1; s++) {
+      const label = LABELS[b][s + 1];
+      if (label === -100) continue;
+      const row = logits.subarray((b * S + s) * vocab, (b * S + s + 1) * vocab);
+      const max = Math.max(...row);
+      const logSum = Math.log(row.reduce((acc, v) => acc + Math.exp(v - max), 0)) + max;
+      sum += logSum - row[label];
+      count++;
+    }
+  }
+  return sum / count;
+}
+
+describe('LoRA training graph on a tiny model', () => {
+  let model: TempModel;
+  let file: SafetensorsFile;
+  const config = tinyConfig({ vocabSize: 128 });
+  const modules = loraModules(config, LORA);
+
+  before(() => {
+    model = makeTempModel({ config });
+    file = SafetensorsFile.open(join(model.dir, 'model.safetensors'));
+  });
+  after(() => {
+    file.close();
+    model.dispose();
+  });
+
+  it('its loss equals the reference cross-entropy with the adapter merged into the weights', async () => {
+    const lora = randomLora(modules, 3);
+    const base = loadWeights(model.dir);
+    const scale = loraScale(LORA);
+    const merged = (name: string): Float32Array => {
+      const m = modules.find((x) => `${x.module}.weight` === name);
+      if (!m) return base(name);
+      const [out, r] = m.bShape;
+      const inp = m.aShape[1];
+      const w = Float32Array.from(base(name));
+      const a = lora.get(m.a)!;
+      const bm = lora.get(m.b)!;
+      for (let o = 0; o < out; o++)
+        for (let i = 0; i < inp; i++) {
+          let s = 0;
+          for (let k = 0; k < r; k++) s += bm[o * r + k] * a[k * inp + i];
+          w[o * inp + i] += scale * s;
+        }
+      return w;
+    };
+    const positions = IDS.map((row) => row.map((_, i) => i));
+    const expected = referenceLoss(referenceForward(config, merged, { inputIds: IDS, attentionMask: MASK, positionIds: positions }).logits, config.vocabSize);
+    const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: LORA, gradients: false });
+    const session = await LoraGraphSession.open(graph, { device: 'cpu', threads: 1 });
+    try {
+      const { loss } = await session.run(batch(), lora);
+      assert.ok(Math.abs(loss - expected) < 1e-4, `loss ${loss} vs reference ${expected}`);
+    } finally {
+      await session.dispose();
+    }
+  });
+
+  it('its LoRA gradients match central finite differences in float64', async () => {
+    const lora = randomLora(modules, 5);
+    const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: LORA, gradients: true, dtype: 'double' });
+    const session = await LoraGraphSession.open(graph, { device: 'cpu', threads: 1, double: true });
+    try {
+      const { grads } = await session.run(batch(), lora);
+      const eps = 1e-6;
+      let maxError = 0;
+      let checked = 0;
+      const rng = new Rng(11);
+      for (const m of modules) {
+        for (const name of [m.a, m.b]) {
+          const values = lora.get(name)!;
+          for (let n = 0; n < 2; n++) {
+            const i = Math.floor(rng.next() * values.length);
+            const saved = values[i];
+            values[i] = saved + eps;
+            const plus = (await session.run(batch(), lora)).loss;
+            values[i] = saved - eps;
+            const minus = (await session.run(batch(), lora)).loss;
+            values[i] = saved;
+            const numeric = (plus - minus) / (2 * eps);
+            const analytic = grads.get(name)![i];
+            maxError = Math.max(maxError, Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric), Math.abs(analytic)));
+            checked++;
+          }
+        }
+      }
+      assert.ok(maxError < 1e-5, `max relative error ${maxError} over ${checked} elements`);
+    } finally {
+      await session.dispose();
+    }
+  });
+
+  it('the float32 graph gives the float64 loss and gradients within 1e-3 relative', async () => {
+    const lora = randomLora(modules, 7);
+    const open = async (double: boolean) =>
+      LoraGraphSession.open(
+        buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: LORA, gradients: true, dtype: double ? 'double' : 'float' }),
+        { device: 'cpu', threads: 1, double },
+      );
+    const [s32, s64] = [await open(false), await open(true)];
+    try {
+      const r32 = await s32.run(batch(), lora);
+      const r64 = await s64.run(batch(), lora);
+      assert.ok(Math.abs(r32.loss - r64.loss) < 1e-4 * Math.abs(r64.loss));
+      for (const [name, g64] of r64.grads) {
+        const g32 = r32.grads.get(name)!;
+        const scale = Math.max(...g64.map(Math.abs));
+        for (let i = 0; i < g64.length; i++) assert.ok(Math.abs(g32[i] - g64[i]) <= 1e-3 * scale + 1e-7, `${name}[${i}]: ${g32[i]} vs ${g64[i]}`);
+      }
+    } finally {
+      await s32.dispose();
+      await s64.dispose();
+    }
+  });
+});

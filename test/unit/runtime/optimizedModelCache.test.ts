@@ -1,0 +1,44 @@
+/**
+ * @file The optimised-graph cache plan: first a save plan, then (after commit) a cached entry
+ * loaded with optimisation off; keys change with the model file, runtime and provider.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { planOptimizedModel } from '../../../src/runtime/optimizedModelCache';
+
+describe('planOptimizedModel', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smolcode-optcache-'));
+  const model = join(dir, 'model_q4_fused.onnx');
+  writeFileSync(model, 'graph');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('saves on first use and loads the saved graph only after commit', () => {
+    const first = planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'cpu')!;
+    assert.equal(first.cached, false);
+    assert.equal(first.path, model);
+    assert.match(first.sessionOptions.optimizedModelFilePath!, /model_q4_fused-[0-9a-f]{16}\.onnx$/);
+    assert.equal(planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'cpu')!.cached, false, 'uncommitted entries do not count');
+    writeFileSync(first.sessionOptions.optimizedModelFilePath!, 'optimised');
+    first.commit();
+    const second = planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'cpu')!;
+    assert.equal(second.cached, true);
+    assert.equal(second.path, first.sessionOptions.optimizedModelFilePath);
+    assert.equal(second.sessionOptions.graphOptimizationLevel, 'disabled');
+  });
+
+  it('uses another entry for another runtime version, provider or model file', () => {
+    const key = (p: { sessionOptions: { optimizedModelFilePath?: string }; path: string }) => p.sessionOptions.optimizedModelFilePath ?? p.path;
+    const base = key(planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'cpu')!);
+    assert.notEqual(key(planOptimizedModel(model, join(dir, 'cache'), '1.31.0', 'cpu')!), base);
+    assert.notEqual(key(planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'webgpu')!), base);
+    utimesSync(model, new Date(), new Date(Date.now() + 5000));
+    assert.notEqual(key(planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'cpu')!), base);
+  });
+
+  it('gives no plan for a missing model file', () => {
+    assert.equal(planOptimizedModel(join(dir, 'absent.onnx'), join(dir, 'cache'), '1.30.0', 'cpu'), undefined);
+  });
+});
