@@ -59,6 +59,13 @@ module.exports = {
       to: { path: '^vscode$', dependencyTypes: ['core', 'npm', 'unknown', 'undetermined', 'npm-no-pkg'] },
     },
     {
+      name: 'architectures-through-the-registry',
+      comment: 'outside model/, graphs are built through model/registry.ts, never by importing an architecture file',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/model/' },
+      to: { path: '^src/model/(llama|llamaFused|llamaMath|trainingGraph)\\.ts$' },
+    },
+    {
       name: 'onnxruntime-only-in-the-session',
       comment: 'runtime/session.ts is the one module that loads onnxruntime-node (others may import its types)',
       severity: 'error',

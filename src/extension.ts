@@ -9,15 +9,15 @@ import { registerChat } from './chat/ui/chatFeature';
 import { CHAT_VIEW_ID } from './chat/ui/chatViewProvider';
 import { selectDevice, selectModel, toggleInlineCompletions } from './host/settingsCommands';
 import { Settings } from './host/settings';
-import { adaptersRoot, adapterSettingKey, resolveAdapterModel, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/ui/adapterCommands';
+import { adaptersRoot, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/ui/adapterCommands';
 import { registerDatasetCommand } from './finetune/ui/datasetCommand';
 import { registerFinetuneCommands } from './finetune/ui/finetuneCommand';
 import { CompletionService } from './completion/service';
 import { templateNamed } from './completion/template/promptTemplate';
-import { ensureModelWithProgress } from './modelStore/ui/downloadUi';
+import { roleModelResolver } from './modelStore/ui/roleModel';
 import { EditorHistory } from './completion/ui/editorHistory';
-import { isFusedVariant } from './model/configTypes';
 import { describeRequest, InlineProvider } from './completion/ui/inlineProvider';
+import { modelServiceRunner } from './completion/ui/modelServiceRunner';
 import { ModelService } from './host/modelService';
 import { MODEL_SETTINGS } from './host/settingsSchema';
 import { isAbortError } from './modelStore/errors';
@@ -41,16 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const models = new ModelService(
     client,
     settings,
-    async (role, signal) => {
-      const model = role === 'completion' ? settings.get('completion.model') : settings.get('chat.model');
-      const dtype = settings.get('dtype');
-      const base = (weights: boolean) => ensureModelWithProgress({ model, dtype, weights }, settings, context.globalStorageUri);
-      const adapter = settings.get(adapterSettingKey(role)).trim();
-      if (adapter) return resolveAdapterModel(role, adapter, dtype, { jobs, log, baseModel: base }, signal);
-      // The fused graph is built from the float weights; a local folder is used as it is.
-      const resolved = await base(settings.get('fusedGraph') && !settings.get('localModelPath').trim() && isFusedVariant(dtype));
-      return { dir: resolved.dir, tokenizerDir: resolved.tokenizerDir };
-    },
+    roleModelResolver({ settings, storageUri: context.globalStorageUri, jobs, log }),
     log,
     {
       onLoading: (role, what) => status.setLoading(`${what} for ${role}`),
@@ -72,13 +63,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 
   const completion = new CompletionService(
-    (call, onText, signal) =>
-      models
-        .generate('completion', { slot: 'completion', prompt: call.prompt, maxNewTokens: call.maxNewTokens, stopStrings: call.stopStrings, timeBudgetMs: call.timeBudgetMs }, onText, signal)
-        .catch((error: unknown) => {
-          if (isAbortError(error)) return undefined;
-          throw error;
-        }),
+    modelServiceRunner(models),
     () => ({
       template: templateNamed(settings.get('completion.template')),
       maxNewTokens: settings.get('completion.maxTokens'),

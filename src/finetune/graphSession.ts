@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphSession, type GraphFeed, type SessionOptions } from '../runtime/session';
 import { writeOnnxModel } from '../graph/onnxWriter';
-import { gradName, type TrainingGraph } from '../model/trainingGraph';
+import { gradName } from '../model/lora';
+import type { TrainingGraph } from '../model/registry';
 
 /** One micro-batch, row-major [batchSize, seqLen]; label -100 is ignored. */
 export interface MicroBatch {

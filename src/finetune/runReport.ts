@@ -8,6 +8,8 @@
 import type { LossPoint } from './lossChart';
 import type { Role } from '../model/configTypes';
 
+/** What a fine-tuning run writes beside the adapter: the summary as JSON, the report, the loss chart. */
+export const RUN_FILE = 'smolcode_run.json';
 export const REPORT_FILE = 'report.md';
 export const CHART_FILE = 'loss.svg';
 

@@ -10,54 +10,9 @@
 import type { ModelConfig } from './config';
 import { DataType, GraphBuilder } from '../graph/graphBuilder';
 import { Ops } from '../graph/ops';
+import { checkLlamaWeights, FLOAT32_MIN, ropeInvFreq } from './llamaMath';
 import type { Precision } from './precision';
 import type { WeightSource } from './weights';
-
-/** float32's most negative finite value, HF's additive mask value (torch.finfo(float32).min). */
-const FLOAT32_MIN = -3.4028234663852886e38;
-
-/** The HF tensor names of a Llama checkpoint, with their expected shapes. */
-export function llamaWeightShapes(c: ModelConfig): Map<string, number[]> {
-  const q = c.numAttentionHeads * c.headDim;
-  const kv = c.numKeyValueHeads * c.headDim;
-  const shapes = new Map<string, number[]>([['model.embed_tokens.weight', [c.vocabSize, c.hiddenSize]]]);
-  for (let i = 0; i < c.numHiddenLayers; i++) {
-    const p = `model.layers.${i}`;
-    shapes.set(`${p}.input_layernorm.weight`, [c.hiddenSize]);
-    shapes.set(`${p}.self_attn.q_proj.weight`, [q, c.hiddenSize]);
-    shapes.set(`${p}.self_attn.k_proj.weight`, [kv, c.hiddenSize]);
-    shapes.set(`${p}.self_attn.v_proj.weight`, [kv, c.hiddenSize]);
-    shapes.set(`${p}.self_attn.o_proj.weight`, [c.hiddenSize, q]);
-    shapes.set(`${p}.post_attention_layernorm.weight`, [c.hiddenSize]);
-    shapes.set(`${p}.mlp.gate_proj.weight`, [c.intermediateSize, c.hiddenSize]);
-    shapes.set(`${p}.mlp.up_proj.weight`, [c.intermediateSize, c.hiddenSize]);
-    shapes.set(`${p}.mlp.down_proj.weight`, [c.hiddenSize, c.intermediateSize]);
-  }
-  shapes.set('model.norm.weight', [c.hiddenSize]);
-  if (!c.tieWordEmbeddings) shapes.set('lm_head.weight', [c.vocabSize, c.hiddenSize]);
-  return shapes;
-}
-
-/** Throws naming the source and tensor when `weights` lacks a tensor or has the wrong shape. */
-export function checkLlamaWeights(c: ModelConfig, weights: WeightSource): void {
-  for (const [name, shape] of llamaWeightShapes(c)) {
-    if (!weights.has(name)) throw new Error(`${weights.label}: missing tensor "${name}" (expected shape [${shape}])`);
-    const actual = weights.shape(name);
-    if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
-      throw new Error(`${weights.label}: tensor "${name}" has shape [${actual}], config.json implies [${shape}]`);
-    }
-  }
-}
-
-/** HF's rotary inverse frequencies, computed in float32 steps as torch does: 1 / theta^(2i/d). */
-export function ropeInvFreq(headDim: number, theta: number): Float32Array {
-  const out = new Float32Array(headDim / 2);
-  for (let i = 0; i < out.length; i++) {
-    const exponent = Math.fround((2 * i) / headDim);
-    out[i] = Math.fround(1 / Math.fround(theta ** exponent));
-  }
-  return out;
-}
 
 /** Builds the inference graph of `config` over `weights` in `precision`. */
 export function buildLlamaGraph(config: ModelConfig, weights: WeightSource, precision: Precision): GraphBuilder {

@@ -44,7 +44,7 @@
 import type { ModelConfig } from './config';
 import type { FusedAttention, FusedVariant } from './configTypes';
 import { DataType, float, GraphBuilder } from '../graph/graphBuilder';
-import { checkLlamaWeights, ropeInvFreq } from './llama';
+import { checkLlamaWeights, rotaryTable } from './llamaMath';
 import { Ops } from '../graph/ops';
 import { precisionFor, quantizedPrecision, type Precision } from './precision';
 import type { WeightSource } from './weights';
@@ -108,18 +108,7 @@ export function packedLlamaWeights(c: ModelConfig, weights: WeightSource): Weigh
 
 /** GQA's rotary caches: cos and sin of `position · inv_freq`, `[maxPositions, headDim / 2]`, float32 as HF computes them. */
 export function rotaryCaches(c: ModelConfig): { cos: Float32Array; sin: Float32Array } {
-  const half = c.headDim / 2;
-  const invFreq = ropeInvFreq(c.headDim, c.ropeTheta);
-  const cos = new Float32Array(c.maxPositionEmbeddings * half);
-  const sin = new Float32Array(c.maxPositionEmbeddings * half);
-  for (let p = 0; p < c.maxPositionEmbeddings; p++) {
-    for (let i = 0; i < half; i++) {
-      const angle = Math.fround(p * invFreq[i]);
-      cos[p * half + i] = Math.cos(angle);
-      sin[p * half + i] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
+  return rotaryTable(c, c.maxPositionEmbeddings, 'half');
 }
 
 /** Options of `buildLlamaFusedGraph`. */

@@ -15,6 +15,16 @@ export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj'
 /** One LoRA target module. */
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
+/**
+ * `names` as LoRA targets in the model's order; throws a RangeError saying that `what` (a flag
+ * or a setting) must list some of the targets, naming what it got.
+ */
+export function parseLoraTargets(names: readonly string[], what: string): LoraTarget[] {
+  const bad = names.filter((v) => !(LORA_TARGETS as readonly string[]).includes(v));
+  if (bad.length > 0 || names.length === 0) throw new RangeError(`${what} must list some of ${LORA_TARGETS.join(', ')}; got ${JSON.stringify(names)}`);
+  return LORA_TARGETS.filter((t) => names.includes(t));
+}
+
 const MLP_TARGETS: ReadonlySet<LoraTarget> = new Set(['gate_proj', 'up_proj', 'down_proj']);
 
 /** The hyperparameters that shape an adapter. */
@@ -119,4 +129,9 @@ export function loraLinear(f: Functions, x: Tensor, w: Tensor, lora?: LoraPair):
   const base = f.linear(x, w);
   if (!lora) return base;
   return f.add(base, f.linear(f.linear(x, lora.a), lora.b, lora.scale));
+}
+
+/** Output name of the gradient of LoRA matrix `name` in the training graph. */
+export function gradName(name: string): string {
+  return `grad.${name}`;
 }

@@ -11,10 +11,9 @@ import { readModelConfig, toConfigJson, type ModelConfig } from './config';
 import { FUSED_ATTENTIONS, fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
 import type { GraphBuilder } from '../graph/graphBuilder';
 import { randomWeights } from './init';
-import { fusedPrecisionFor, type FusedGraphOptions } from './llamaFused';
 import { writeOnnxModel } from '../graph/onnxWriter';
 import { precisionFor } from './precision';
-import { architectureFor } from './registry';
+import { architectureFor, type FusedGraphOptions } from './registry';
 import { SafetensorsFile, writeSafetensors, type SafetensorsDtype } from '../graph/safetensors';
 import { checkTokenizerDir, copyTokenizerFiles } from './tokenizerFiles';
 import { safetensorsSource, type WeightSource } from './weights';
@@ -88,7 +87,7 @@ export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant, o
 
 /** Builds the fused graph of `variant` from the folder's config.json and model.safetensors into `path`. */
 export function writeFusedGraph(modelDir: string, variant: FusedVariant, path: string, options: FusedGraphOptions = {}): WrittenFile[] {
-  return writeGraph(modelDir, path, (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, fusedPrecisionFor(variant), options));
+  return writeGraph(modelDir, path, (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, arch.fusedPrecision(variant), options));
 }
 
 function writeGraph(

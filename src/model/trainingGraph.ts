@@ -13,13 +13,11 @@
  */
 import type { ModelConfig } from './config';
 import { DataType, GraphBuilder } from '../graph/graphBuilder';
-import { checkLlamaWeights, ropeInvFreq } from './llama';
+import { causalTable, checkLlamaWeights, FLOAT32_MIN, rotaryTable } from './llamaMath';
 import type { WeightSource } from './weights';
 import { functions, IGNORE_INDEX, Tape, type Functions, type Tensor } from '../graph/autodiff/index';
-import { loraLinear, loraModules, loraScale, type LoraConfig, type LoraModule, type LoraPair } from './lora';
+import { gradName, loraLinear, loraModules, loraScale, type LoraConfig, type LoraModule, type LoraPair } from './lora';
 
-/** float32's most negative finite value: HF's additive mask value. */
-const FLOAT32_MIN = -3.4028234663852886e38;
 
 /** What to build. */
 export interface TrainingGraphOptions {
@@ -40,10 +38,6 @@ export interface TrainingGraph {
   readonly modules: readonly LoraModule[];
 }
 
-/** Output name of the gradient of LoRA matrix `name`. */
-export function gradName(name: string): string {
-  return `grad.${name}`;
-}
 
 /** Builds the graph; see the file header. */
 export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, options: TrainingGraphOptions): TrainingGraph {
@@ -147,26 +141,14 @@ interface Rope {
 
 /** cos/sin of position·inv_freq for positions 0..S-1, both halves, as [1, 1, S, D] constants (float32 steps as HF). */
 function rotaryTables(c: ModelConfig, S: number, constant: (shape: number[], values: Float64Array) => string): Rope {
-  const D = c.headDim;
-  const invFreq = ropeInvFreq(D, c.ropeTheta);
-  const cos = new Float64Array(S * D);
-  const sin = new Float64Array(S * D);
-  for (let s = 0; s < S; s++) {
-    for (let j = 0; j < D; j++) {
-      const angle = Math.fround(s * invFreq[j % (D / 2)]);
-      cos[s * D + j] = Math.fround(Math.cos(angle));
-      sin[s * D + j] = Math.fround(Math.sin(angle));
-    }
-  }
-  return { cos: constant([1, 1, S, D], cos), sin: constant([1, 1, S, D], sin) };
+  const { cos, sin } = rotaryTable(c, S, 'full');
+  return { cos: constant([1, 1, S, c.headDim], Float64Array.from(cos)), sin: constant([1, 1, S, c.headDim], Float64Array.from(sin)) };
 }
 
 /** The additive mask [B, 1, S, S] (or [B, 1, 1, S, S] for grouped attention): 0 where key j ≤ query i and attention_mask[b, j] = 1, else float32 min. */
 function attentionBias(t: Tape, attentionMask: string, S: number, groups: number): string {
   const { op, g } = t;
-  const causal = new Uint8Array(S * S);
-  for (let i = 0; i < S; i++) for (let j = 0; j <= i; j++) causal[i * S + j] = 1;
-  const visible = op.and(g.constant(DataType.bool, [1, 1, S, S], causal), op.unsqueeze(op.cast(attentionMask, DataType.bool), [1, 2]));
+  const visible = op.and(g.constant(DataType.bool, [1, 1, S, S], causalTable(S)), op.unsqueeze(op.cast(attentionMask, DataType.bool), [1, 2]));
   const bias = op.where(visible, t.scalar(0), t.scalar(FLOAT32_MIN));
   return groups > 1 ? op.unsqueeze(bias, [1]) : bias;
 }

@@ -3,7 +3,7 @@
  * per dtype, and the small files every model folder needs. Listed once, here; the downloader
  * and the local-folder check both read this table.
  */
-import { DTYPES, type Dtype } from '../model/configTypes';
+import { DTYPES, isFusedVariant, type Dtype } from '../model/configTypes';
 
 /** The base models inline completion offers (`smolcode.completion.model`). */
 export const COMPLETION_MODELS = ['SmolLM2-135M', 'SmolLM2-360M', 'SmolLM2-1.7B'] as const;
@@ -87,4 +87,10 @@ export function onnxFile(dtype: string): string {
 export function modelFiles(dtype: string): HubFile[] {
   const graph = onnxFile(dtype);
   return [...SMALL_FILES, { path: graph, required: true }, { path: `${graph}_data`, required: false }];
+}
+
+/** Whether a role's download must include model.safetensors, from which the fused graph is built. */
+export function needsFloatWeights(choice: { readonly fusedGraph: boolean; readonly localModelPath: string; readonly dtype: Dtype }): boolean {
+  // A local folder is used as it is; only downloads fetch what the fused graph is built from.
+  return choice.fusedGraph && !choice.localModelPath.trim() && isFusedVariant(choice.dtype);
 }

@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FUSED_ATTENTIONS, fusedVariantFile, isFusedVariant, type FusedAttention, type FusedVariant, type Dtype } from '../model/configTypes';
-import { FUSED_GRAPH_VERSION } from '../model/llamaFused';
+import { readModelConfig } from '../model/config';
+import { architectureFor } from '../model/registry';
 import { writeFusedGraph } from '../model/modelFolder';
 /** The cached fused graph of a folder, or why there is none. */
 export type FusedGraphLookup =
@@ -31,9 +32,15 @@ export function fusedGraphCachePath(
   const weights = join(modelDir, 'model.safetensors');
   const config = join(modelDir, 'config.json');
   if (!existsSync(weights) || !existsSync(config)) return { reason: `${modelDir} has no model.safetensors to build a fused graph from` };
+  let version: number;
+  try {
+    version = architectureFor(readModelConfig(config)).fusedGraphVersion;
+  } catch (error) {
+    return { reason: `building the fused graph failed: ${(error as Error).message}` };
+  }
   const stat = statSync(weights);
   const key = createHash('sha256')
-    .update(`${FUSED_GRAPH_VERSION}\0${dtype}\0${attention}\0${stat.size}\0${stat.mtimeMs}\0`)
+    .update(`${version}\0${dtype}\0${attention}\0${stat.size}\0${stat.mtimeMs}\0`)
     .update(readFileSync(config))
     .digest('hex')
     .slice(0, 16);

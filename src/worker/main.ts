@@ -13,11 +13,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import { describeRuntime } from '../runtime/session';
-import { buildDataset } from '../finetune/dataset/pipeline';
-import { openModelScorer } from '../finetune/dataset/modelScorer';
-import { loadSampleTokenizer } from '../finetune/dataset/samples/sampleTokenizer';
-import { mergeAdapter } from '../finetune/merge';
-import { runFinetune } from '../finetune/trainer';
+import { inProcessStages } from '../finetune/stages';
 import {
   adapterMergeRequest,
   chunkNotification,
@@ -28,7 +24,6 @@ import {
   jobProgressNotification,
   loadRequest,
   runtimeInfoRequest,
-  type MergeProgress,
 } from './protocol';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { Engines } from './engines';
@@ -96,43 +91,13 @@ async function runJob<T>(id: number, token: CancellationToken, body: (signal: Ab
   }
 }
 
-/** Lets queued messages (a cancellation) through between synchronous pieces of work. */
-const yieldToMessages = () => new Promise((resolve) => setImmediate(resolve));
-
 connection.onRequest(datasetBuildRequest, ({ id, options, tokenizerDir, perplexityModelDir }, token) =>
-  runJob(id, token, async (signal, onProgress) => {
-    const tokenizer = await loadSampleTokenizer(tokenizerDir);
-    const scorer = perplexityModelDir === undefined ? undefined : await openModelScorer(perplexityModelDir, tokenizer.encode);
-    try {
-      return await buildDataset(options, { tokenizer, scorer, signal, onProgress });
-    } finally {
-      await scorer?.dispose();
-    }
-  }),
+  runJob(id, token, (signal, onProgress) => inProcessStages.buildDataset(options, tokenizerDir, perplexityModelDir, onProgress, signal)),
 );
 
-connection.onRequest(finetuneRunRequest, ({ id, options }, token) =>
-  runJob(id, token, async (signal, onProgress) => {
-    const result = await runFinetune(options, { signal, onProgress });
-    // The trainer ends a cancelled run normally (after its checkpoint); the request must fail.
-    if (result.status === 'cancelled') signal.throwIfAborted();
-    return result;
-  }),
-);
+connection.onRequest(finetuneRunRequest, ({ id, options }, token) => runJob(id, token, (signal, onProgress) => inProcessStages.train(options, onProgress, signal)));
 
-connection.onRequest(adapterMergeRequest, ({ id, options }, token) =>
-  runJob(id, token, async (signal, onProgress) => {
-    const written = [];
-    // One variant at a time, so that a cancel is seen between them (each is synchronous work).
-    for (const [index, variant] of options.variants.entries()) {
-      await yieldToMessages();
-      signal.throwIfAborted();
-      onProgress({ variant, index, total: options.variants.length } satisfies MergeProgress);
-      written.push(...mergeAdapter({ ...options, variants: [variant] }));
-    }
-    return written;
-  }),
-);
+connection.onRequest(adapterMergeRequest, ({ id, options }, token) => runJob(id, token, (signal, onProgress) => inProcessStages.merge(options, onProgress, signal)));
 
 connection.onClose(() => process.exit(0));
 connection.listen();

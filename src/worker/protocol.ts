@@ -5,11 +5,11 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { DatasetOptions } from '../finetune/dataset/pipeline';
 import type { DatasetReport } from '../finetune/dataset/report';
-import type { MergeOptions } from '../finetune/merge';
+import type { MergeStageOptions } from '../finetune/stages';
 import type { FinetuneOptions } from '../finetune/plan';
 import type { FinetuneResult } from '../finetune/trainer';
 import type { EngineGraph, EngineOptions, GenerateRequest, GenerateStats } from '../runtime/engine';
-import type { OnnxVariant, Role } from '../model/configTypes';
+import type { Role } from '../model/configTypes';
 import type { ExecutionProviderInfo } from '../runtime/session';
 import type { WrittenFile } from '../model/modelFolder';
 
@@ -77,13 +77,6 @@ export interface JobProgress<T = unknown> {
 
 export const jobProgressNotification = new NotificationType<JobProgress>('job/progress');
 
-/** What the dataset build reports while it runs. */
-export interface DatasetProgress {
-  readonly phase: 'scan' | 'perplexity' | 'samples';
-  readonly done: number;
-  readonly total?: number;
-  readonly path: string;
-}
 
 export interface DatasetBuildParams {
   readonly id: number;
@@ -110,17 +103,11 @@ export interface FinetuneRunParams {
  */
 export const finetuneRunRequest = new RequestType<FinetuneRunParams, FinetuneResult, void>('finetune/run');
 
-/** What merging reports: each ONNX variant as it starts. */
-export interface MergeProgress {
-  readonly variant: OnnxVariant;
-  readonly index: number;
-  readonly total: number;
-}
 
 export interface AdapterMergeParams {
   readonly id: number;
   /** The variants are required here: the caller knows which one it will load. */
-  readonly options: MergeOptions & { readonly variants: readonly OnnxVariant[] };
+  readonly options: MergeStageOptions;
 }
 
 /** Merges a PEFT adapter into its base model as an ONNX model folder; cancellable between variants. */

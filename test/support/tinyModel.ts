@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelConfig } from '../../src/model/config';
 import type { ModelFlavour, OnnxVariant } from '../../src/model/configTypes';
-import { llamaWeightShapes } from '../../src/model/llama';
+import { llamaWeightShapes } from '../../src/model/llamaMath';
 import { makeModelFolder } from '../../src/model/modelFolder';
 import { QUANT_BLOCK_SIZE } from '../../src/model/precision';
 import { dequantizeBlockwise, quantizeBlockwise, type QuantBits } from '../../src/graph/quantize';

@@ -1,27 +1,48 @@
 /**
  * @file `smolcode finetune`: trains a LoRA adapter on a JSONL file and writes it in PEFT's
- * format, printing one line per step and evaluation. Ctrl+C stops after the current step with
- * a checkpoint; `--resume` continues from it.
+ * format, printing one line per step and evaluation; or, with `--workspace`, runs the whole
+ * pipeline the editor's "Fine-tune on This Workspace" runs (finetune/run.ts, the same code):
+ * training set, training, merge and report. Ctrl+C stops after the current step with a
+ * checkpoint; `--resume` continues from it.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { LORA_TARGETS, type LoraTarget } from '../../model/lora';
+import { basename, join, resolve } from 'node:path';
+import { datasetSummary } from '../../finetune/dataset/report';
 import { OPTIMIZERS } from '../../finetune/optimizer';
+import { formatDuration } from '../../finetune/progressText';
+import { runFinetunePipeline } from '../../finetune/run';
+import { REPORT_FILE } from '../../finetune/runReport';
+import { inProcessStages, type DatasetProgress } from '../../finetune/stages';
 import { runFinetune, type FinetuneEvent } from '../../finetune/trainer';
+import { ONNX_VARIANTS } from '../../model/configTypes';
+import { LORA_TARGETS, parseLoraTargets, type LoraTarget } from '../../model/lora';
+import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
 import { choiceFlag, intFlag, parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { sigintSignal } from '../interrupt';
 import { DEVICES } from '../../runtime/providers';
 
 const USAGE = `Usage: smolcode finetune --model DIR --data FILE.jsonl --out ADAPTER_DIR [options]
+       smolcode finetune --model DIR --workspace DIR --out ADAPTER_DIR [--role R] [options]
 
 Trains a LoRA adapter on FILE.jsonl (lines {"text"}, {"messages"} or {"input_ids", "labels"})
 and writes adapter_config.json + adapter_model.safetensors (Hugging Face PEFT format) to
-ADAPTER_DIR. The model folder needs config.json, model.safetensors and tokenizer files.
-Defaults are sized from the data (see src/finetune/plan.ts).
+ADAPTER_DIR. The model folder needs config.json and model.safetensors; its tokenizer files,
+else ${TOKENIZER_DEFAULT_USAGE}. Defaults are sized from the data (see src/finetune/plan.ts).
+
+With --workspace, runs what the editor's "Fine-tune on This Workspace" runs: builds the
+training set from DIR into ADAPTER_DIR/dataset (the defaults of smolcode dataset), trains on the
+role's samples with the validation split, merges the adapter into ADAPTER_DIR/onnx, and writes
+report.md, loss.svg and smolcode_run.json there.
 
 Options:
   --val FILE.jsonl     validation data: loss before training and ~10 times during it, early stopping
+  --workspace DIR      build the training set from DIR and run the whole pipeline (not with --data or --val)
+  --role R             with --workspace: completion (code samples; default) or chat (conversations;
+                       train an Instruct model)
+  --merge-dtype D      with --workspace: the ONNX variant the adapter is merged into (default fp32)
+  --tokenizer DIR      with --workspace: the Instruct tokenizer that shapes chat samples
+                       (default ${TOKENIZER_DEFAULT_USAGE})
   --steps N | --epochs N   length of training (default: 3 epochs below 1000 samples, 2 below 10000, else 1)
   --lr X               peak learning rate (default 2e-4 for adamw, 1e-2 for sgd)
   --batch-size N       sequences per micro-batch (default 1)
@@ -69,14 +90,11 @@ function positiveIntFlag(value: string | undefined, flag: string): number | unde
 
 function parseTargets(value: string | undefined): LoraTarget[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = items.filter((s) => !(LORA_TARGETS as readonly string[]).includes(s));
-  if (bad.length > 0 || items.length === 0) throw new UsageError(`--targets must be a comma-separated list of ${LORA_TARGETS.join(', ')}; got "${value}"`);
-  return LORA_TARGETS.filter((t) => items.includes(t));
-}
-
-function formatSeconds(s: number): string {
-  return s >= 90 ? `${Math.floor(s / 60)}m${Math.round(s % 60).toString().padStart(2, '0')}s` : `${Math.round(s)}s`;
+  try {
+    return parseLoraTargets(value.split(',').map((t) => t.trim()).filter(Boolean), '--targets');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 function printEvent(event: FinetuneEvent): void {
@@ -94,7 +112,7 @@ function printEvent(event: FinetuneEvent): void {
     case 'step':
       console.log(
         `step ${event.step}/${event.totalSteps}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  ` +
-          `|g| ${event.gradNorm.toFixed(3)}  ${Math.round(event.tokensPerSecond)} tok/s  eta ${formatSeconds(event.etaSeconds)}`,
+          `|g| ${event.gradNorm.toFixed(3)}  ${Math.round(event.tokensPerSecond)} tok/s  eta ${formatDuration(event.etaSeconds)}`,
       );
       return;
     case 'eval':
@@ -105,15 +123,30 @@ function printEvent(event: FinetuneEvent): void {
   }
 }
 
+/** One line per dataset phase change or second, as `smolcode dataset` prints them. */
+function datasetPrinter(): (progress: DatasetProgress) => void {
+  let last = 0;
+  return ({ phase, done, total }) => {
+    const now = performance.now();
+    if (now - last < 1000) return;
+    last = now;
+    console.log(`[${phase}] ${done}${total === undefined ? '' : `/${total}`} files`);
+  };
+}
+
 export const finetuneCommand: CliCommand = {
   name: 'finetune',
-  summary: 'train a LoRA adapter (PEFT format) on a JSONL data file',
+  summary: 'train a LoRA adapter (PEFT format) on a JSONL data file, or run the whole pipeline on a folder',
   usage: USAGE,
   async run(args) {
     const { values } = parseFlags(args, {
       model: { type: 'string' },
       data: { type: 'string' },
       val: { type: 'string' },
+      workspace: { type: 'string' },
+      role: { type: 'string' },
+      'merge-dtype': { type: 'string' },
+      tokenizer: { type: 'string' },
       out: { type: 'string' },
       steps: { type: 'string' },
       epochs: { type: 'string' },
@@ -136,40 +169,72 @@ export const finetuneCommand: CliCommand = {
       device: { type: 'string' },
       threads: { type: 'string' },
     });
-    for (const flag of ['model', 'data', 'out'] as const) if (!values[flag]) throw new UsageError(`--${flag} is required`);
+    const workspace = values.workspace;
+    for (const flag of ['model', 'out'] as const) if (!values[flag]) throw new UsageError(`--${flag} is required`);
+    if (workspace === undefined && !values.data) throw new UsageError('--data FILE.jsonl or --workspace DIR is required');
+    if (workspace !== undefined && (values.data !== undefined || values.val !== undefined)) throw new UsageError('--workspace builds its own data: pass it without --data and --val');
+    if (workspace === undefined) {
+      for (const flag of ['role', 'merge-dtype', 'tokenizer'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --workspace`);
+    }
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('pass --steps or --epochs, not both');
     for (const flag of ['data', 'val'] as const) {
       if (values[flag] !== undefined && !existsSync(values[flag])) throw new UsageError(`--${flag} ${values[flag]}: no such file`);
     }
+    if (workspace !== undefined && !existsSync(workspace)) throw new UsageError(`--workspace ${workspace}: no such folder`);
+    const training = {
+      modelDir: resolve(values.model!),
+      outDir: resolve(values.out!),
+      steps: positiveIntFlag(values.steps, 'steps'),
+      epochs: numberFlag(values.epochs, 'epochs'),
+      lr: numberFlag(values.lr, 'lr'),
+      batchSize: positiveIntFlag(values['batch-size'], 'batch-size'),
+      gradAccum: positiveIntFlag(values['grad-accum'], 'grad-accum'),
+      seqLen: positiveIntFlag(values['seq-len'], 'seq-len'),
+      rank: positiveIntFlag(values.rank, 'rank'),
+      alpha: numberFlag(values.alpha, 'alpha'),
+      useRslora: values.rslora,
+      targets: parseTargets(values.targets),
+      optimizer: choiceFlag(values.optimizer, 'optimizer', OPTIMIZERS, 'adamw'),
+      weightDecay: rangeFlag(values['weight-decay'], 'weight-decay', 0, 1),
+      warmupRatio: rangeFlag(values['warmup-ratio'], 'warmup-ratio', 0, 1, true),
+      maxGradNorm: rangeFlag(values['max-grad-norm'], 'max-grad-norm', 0, Number.MAX_VALUE),
+      shuffle: !values['no-shuffle'],
+      seed: values.seed === undefined ? undefined : intFlag(values.seed, 'seed', 0),
+      initAdapter: values['init-adapter'] ? resolve(values['init-adapter']) : undefined,
+      resume: values.resume,
+      device: choiceFlag(values.device, 'device', DEVICES, 'cpu'),
+      threads: intFlag(values.threads, 'threads', 0),
+    };
     const interrupt = sigintSignal();
     try {
+      if (workspace !== undefined) {
+        const root = resolve(workspace);
+        const variant = choiceFlag(values['merge-dtype'], 'merge-dtype', ONNX_VARIANTS, 'fp32');
+        const printDataset = datasetPrinter();
+        const summary = await runFinetunePipeline(
+          {
+            role: choiceFlag(values.role, 'role', ['completion', 'chat'] as const, 'completion'),
+            workspace: { name: basename(root), dataset: { workspace: root, out: join(training.outDir, 'dataset') } },
+            baseModelName: training.modelDir,
+            chatTokenizerDir: resolveTokenizerDir(values.tokenizer),
+            training,
+            merge: { variant, dtype: variant },
+          },
+          inProcessStages,
+          (event) => {
+            if (event.type === 'dataset') printDataset(event.progress);
+            else if (event.type === 'dataset-built') console.log(`training set: ${datasetSummary(event.report)}`);
+            else if (event.type === 'training') printEvent(event.event);
+            else console.log(`merging the adapter into ${event.progress.variant}`);
+          },
+          interrupt.signal,
+        );
+        const val = summary.initialValLoss !== null ? `; validation loss ${summary.initialValLoss.toFixed(4)} -> ${summary.bestValLoss!.toFixed(4)}` : '';
+        console.log(`${summary.status} after ${summary.steps} steps${val}; report in ${join(training.outDir, REPORT_FILE)}`);
+        return 0;
+      }
       const result = await runFinetune(
-        {
-          modelDir: resolve(values.model!),
-          dataPath: resolve(values.data!),
-          valPath: values.val ? resolve(values.val) : undefined,
-          outDir: resolve(values.out!),
-          steps: positiveIntFlag(values.steps, 'steps'),
-          epochs: numberFlag(values.epochs, 'epochs'),
-          lr: numberFlag(values.lr, 'lr'),
-          batchSize: positiveIntFlag(values['batch-size'], 'batch-size'),
-          gradAccum: positiveIntFlag(values['grad-accum'], 'grad-accum'),
-          seqLen: positiveIntFlag(values['seq-len'], 'seq-len'),
-          rank: positiveIntFlag(values.rank, 'rank'),
-          alpha: numberFlag(values.alpha, 'alpha'),
-          useRslora: values.rslora,
-          targets: parseTargets(values.targets),
-          optimizer: choiceFlag(values.optimizer, 'optimizer', OPTIMIZERS, 'adamw'),
-          weightDecay: rangeFlag(values['weight-decay'], 'weight-decay', 0, 1),
-          warmupRatio: rangeFlag(values['warmup-ratio'], 'warmup-ratio', 0, 1, true),
-          maxGradNorm: rangeFlag(values['max-grad-norm'], 'max-grad-norm', 0, Number.MAX_VALUE),
-          shuffle: !values['no-shuffle'],
-          seed: values.seed === undefined ? undefined : intFlag(values.seed, 'seed', 0),
-          initAdapter: values['init-adapter'] ? resolve(values['init-adapter']) : undefined,
-          resume: values.resume,
-          device: choiceFlag(values.device, 'device', DEVICES, 'cpu'),
-          threads: intFlag(values.threads, 'threads', 0),
-        },
+        { ...training, dataPath: resolve(values.data!), valPath: values.val ? resolve(values.val) : undefined },
         { signal: interrupt.signal, onProgress: printEvent },
       );
       if (result.status === 'cancelled') {
@@ -179,6 +244,10 @@ export const finetuneCommand: CliCommand = {
       const val = result.initialValLoss !== null ? `; validation loss ${result.initialValLoss.toFixed(4)} -> ${result.bestValLoss!.toFixed(4)}` : '';
       console.log(`${result.status} after ${result.steps} steps${val}; adapter in ${result.outDir}`);
       return 0;
+    } catch (error) {
+      if (!interrupt.signal.aborted) throw error;
+      console.log('cancelled; the training checkpoint is kept: continue with --resume');
+      return 130;
     } finally {
       interrupt.dispose();
     }

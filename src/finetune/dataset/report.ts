@@ -107,3 +107,9 @@ export function reportMarkdown(report: DatasetReport): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** A one-line account of a dataset report, for messages and the log. */
+export function datasetSummary(report: DatasetReport): string {
+  const count = (split: keyof DatasetReport['splits']) => Object.values(report.splits[split].samples).reduce((a, b) => a + b, 0);
+  return `${report.files.kept} of ${report.files.seen} files kept; ${count('train')} training and ${count('validation')} validation samples`;
+}

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { ONNX_FILE } from '../../modelStore/catalog';
 import { ONNX_VARIANTS, type OnnxVariant, type Dtype, type Role } from '../../model/configTypes';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../adapter';
+import { RUN_FILE } from '../runReport';
 
-/** What a fine-tuning run of the extension writes beside the adapter (see `runReport.ts`). */
-export const RUN_FILE = 'smolcode_run.json';
 /** What the trainer writes beside the adapter. */
 export const TRAINING_LOG_FILE = 'training_log.json';
 

@@ -12,7 +12,8 @@ import { ensureModelWithProgress } from '../../modelStore/ui/downloadUi';
 import { isAbortError } from '../../modelStore/errors';
 import type { WorkerClient } from '../../worker/client';
 import { OUTPUT_FILES } from '../dataset/pipeline';
-import { datasetDir, datasetOptionsFromSettings, datasetSummary, perplexityModelDir, pickWorkspaceFolder, runDatasetJob, withCancellableProgress } from './jobUi';
+import { datasetDir, datasetOptionsFromSettings, perplexityModelDir, pickWorkspaceFolder, runDatasetJob, withCancellableProgress } from './jobUi';
+import { datasetSummary } from '../dataset/report';
 
 export const BUILD_DATASET_COMMAND = 'smolcode.buildDataset';
 

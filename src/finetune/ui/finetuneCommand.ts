@@ -7,23 +7,23 @@
  * report (Markdown with the loss curves) → an offer to use the adapter. Every job runs in the
  * jobs worker process; the trainer, merger and report know nothing of VS Code.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Settings } from '../../host/settings';
 import { ensureModelWithProgress } from '../../modelStore/ui/downloadUi';
 import { isAbortError } from '../../modelStore/errors';
 import type { WorkerClient } from '../../worker/client';
-import { adapterMergeRequest, finetuneRunRequest } from '../../worker/protocol';
 import { adapterSettingKey, adaptersRoot } from './adapterCommands';
-import { mergeVariantFor, RUN_FILE } from './adapterFolder';
-import { OUTPUT_FILES } from '../dataset/pipeline';
-import type { DatasetReport } from '../dataset/report';
+import { mergeVariantFor } from './adapterFolder';
+import { datasetSummary } from '../dataset/report';
 import { adapterFolderName, finetuneOptionsFrom } from './finetuneSettings';
-import { datasetDir, datasetOptionsFromSettings, datasetSummary, perplexityModelDir, pickWorkspaceFolder, runDatasetJob, throttled, withCancellableProgress } from './jobUi';
-import { lossChartSvg } from '../lossChart';
-import { CHART_FILE, meanThroughput, REPORT_FILE, runReportMarkdown, type RunSummary } from '../runReport';
+import { datasetDir, datasetOptionsFromSettings, datasetProgressMessage, perplexityModelDir, pickWorkspaceFolder, throttled, withCancellableProgress } from './jobUi';
+import { formatDuration } from '../progressText';
+import { REPORT_FILE } from '../runReport';
+import { runFinetunePipeline, type FinetuneRunEvent, type FinetuneRunRequest } from '../run';
+import type { DatasetProgress } from '../stages';
 import type { FinetuneEvent } from '../trainer';
+import { workerStages } from './workerStages';
 import type { Role } from '../../model/configTypes';
 
 export const FINETUNE_COMMAND = 'smolcode.finetuneWorkspace';
@@ -33,16 +33,6 @@ export const CANCEL_FINETUNE_COMMAND = 'smolcode.cancelFinetune';
 const DATASET_SHARE = 5;
 const MERGE_SHARE = 5;
 
-/** What each role trains on, and which samples count. */
-const ROLE_DATA: Record<Role, { readonly file: (split: 'train' | 'validation') => string; readonly count: (c: DatasetReport['splits']['train']) => number }> = {
-  completion: { file: OUTPUT_FILES.code, count: (c) => c.samples.code },
-  chat: { file: OUTPUT_FILES.tokens, count: (c) => Object.values(c.samples).reduce((a, b) => a + b, 0) },
-};
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '…';
-  return seconds >= 90 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${Math.round(seconds)} s`;
-}
 
 async function pickRole(): Promise<Role | undefined> {
   const items = [
@@ -120,7 +110,6 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
   const dtype = settings.get('dtype');
   const modelName = settings.get(role === 'completion' ? 'completion.model' : 'chat.model');
   const dataOut = datasetDir(context, folder);
-  const datasetOptions = datasetOptionsFromSettings(settings, folder, dataOut);
   const values = {
     steps: settings.get('finetune.steps', folder.uri),
     rank: settings.get('finetune.rank', folder.uri),
@@ -136,47 +125,32 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
   signal.throwIfAborted();
   const chatModel = role === 'chat' ? model : await ensureModelWithProgress({ model: settings.get('chat.model'), dtype }, settings, context.globalStorageUri);
   signal.throwIfAborted();
-  const baseName = model.source === 'local' ? model.dir : modelName;
-  const scoringModel = await perplexityModelDir(settings, context.globalStorageUri);
+  const request: FinetuneRunRequest = {
+    role,
+    workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, dataOut), perplexityModelDir: await perplexityModelDir(settings, context.globalStorageUri) },
+    baseModelName: model.source === 'local' ? model.dir : modelName,
+    chatTokenizerDir: chatModel.tokenizerDir,
+    training: finetuneOptionsFrom(values, { modelDir: model.dir, outDir }),
+    merge: { variant: mergeVariantFor(dtype), dtype },
+  };
 
   const run = await withCancellableProgress(
     `SmolCode: fine-tuning ${role} on ${folder.name}`,
-    async (progress, jobSignal) => {
-      const report = await runDatasetJob(
-        jobs,
-        datasetOptions,
-        chatModel.tokenizerDir,
-        (message) => progress.report({ message: `training set: ${message}` }),
-        jobSignal,
-        scoringModel,
-      );
-      log.info(`${FINETUNE_COMMAND}: ${datasetSummary(report)}; written to ${dataOut.fsPath}`);
-      progress.report({ increment: DATASET_SHARE });
-      const data = ROLE_DATA[role];
-      const trainSamples = data.count(report.splits.train);
-      if (trainSamples === 0) throw new Error(`the training set of ${folder.name} has no ${role} samples (${datasetSummary(report)}); see ${join(dataOut.fsPath, OUTPUT_FILES.reportMarkdown)}`);
-      const dataPath = join(dataOut.fsPath, data.file('train'));
-      const valPath = data.count(report.splits.validation) > 0 ? join(dataOut.fsPath, data.file('validation')) : undefined;
-      const options = finetuneOptionsFrom(values, { modelDir: model.dir, dataPath, valPath, outDir });
-      await mkdir(outDir, { recursive: true });
-
-      let provider = 'cpu';
+    (progress, jobSignal) => {
       let done = 0;
-      const throughput: number[] = [];
+      const showDataset = throttled((p: DatasetProgress) => progress.report({ message: `training set: ${datasetProgressMessage(p)}` }));
       const showStep = throttled((e: Extract<FinetuneEvent, { type: 'step' }>) => {
         const share = ((100 - DATASET_SHARE - MERGE_SHARE) * e.step) / e.totalSteps;
-        progress.report({ message: `step ${e.step}/${e.totalSteps} · loss ${e.loss.toFixed(3)} · ETA ${formatEta(e.etaSeconds)}`, increment: share - done });
+        progress.report({ message: `step ${e.step}/${e.totalSteps} · loss ${e.loss.toFixed(3)} · ETA ${formatDuration(e.etaSeconds)}`, increment: share - done });
         done = share;
       });
-      const onEvent = (event: FinetuneEvent) => {
+      const onTraining = (event: FinetuneEvent) => {
         switch (event.type) {
           case 'start':
-            provider = event.provider;
             log.info(`${FINETUNE_COMMAND}: training ${event.plan.steps} steps on ${event.trainSamples} sequences (${event.valSamples} for validation) on ${event.provider}, into ${outDir}`);
             progress.report({ message: `training ${event.plan.steps} steps on ${event.trainSamples} sequences…` });
             return;
           case 'step':
-            throughput.push(event.tokensPerSecond);
             log.info(`${FINETUNE_COMMAND}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} lr ${event.lr.toExponential(2)} ${event.tokensPerSecond.toFixed(0)} tok/s`);
             showStep(event, event.step === event.totalSteps);
             return;
@@ -188,50 +162,29 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
             return;
         }
       };
-      const trainingStart = performance.now();
-      const result = await jobs.job(finetuneRunRequest, { options }, onEvent, jobSignal);
-      const trainingSeconds = (performance.now() - trainingStart) / 1000;
-
-      const variant = mergeVariantFor(dtype);
-      progress.report({ message: `merging the adapter into the model (${variant})…` });
-      const mergeStart = performance.now();
-      await jobs.job(adapterMergeRequest, { options: { modelDir: model.dir, adapterDir: outDir, variants: [variant] } }, () => undefined, jobSignal);
-      progress.report({ increment: 100 - DATASET_SHARE - done });
-      const summary: RunSummary = {
-        workspace: folder.name,
-        role,
-        baseModel: baseName,
-        baseModelDir: model.dir,
-        dataFile: dataPath,
-        valFile: valPath ?? null,
-        status: result.status === 'early-stopped' ? 'early-stopped' : 'completed',
-        steps: result.steps,
-        plannedSteps: result.plan.steps,
-        trainSamples,
-        valSamples: valPath ? data.count(report.splits.validation) : 0,
-        initialValLoss: result.initialValLoss,
-        bestValLoss: result.bestValLoss,
-        trainLosses: result.trainLosses,
-        valLosses: result.valLosses,
-        tokensPerSecond: meanThroughput(throughput),
-        trainingSeconds,
-        mergeSeconds: (performance.now() - mergeStart) / 1000,
-        lora: { rank: result.plan.lora.rank, alpha: result.plan.lora.alpha, targets: result.plan.lora.targets },
-        lr: result.plan.lr,
-        seqLen: result.plan.seqLen,
-        provider,
-        mergedVariant: variant,
-        mergedNote: variant === dtype ? undefined : `The merged model is ${variant}: merging cannot write ${dtype}, so SmolCode loads this adapter as ${variant}.`,
-        finished: new Date().toISOString(),
+      const onEvent = (event: FinetuneRunEvent) => {
+        switch (event.type) {
+          case 'dataset':
+            showDataset(event.progress);
+            return;
+          case 'dataset-built':
+            log.info(`${FINETUNE_COMMAND}: ${datasetSummary(event.report)}; written to ${dataOut.fsPath}`);
+            progress.report({ increment: DATASET_SHARE });
+            return;
+          case 'training':
+            onTraining(event.event);
+            return;
+          case 'merging':
+            progress.report({ message: `merging the adapter into the model (${event.progress.variant})…`, increment: 100 - DATASET_SHARE - MERGE_SHARE - done });
+            done = 100 - DATASET_SHARE - MERGE_SHARE;
+            return;
+        }
       };
-      return summary;
+      return runFinetunePipeline(request, workerStages(jobs), onEvent, jobSignal);
     },
     signal,
   );
 
-  await writeFile(join(outDir, CHART_FILE), lossChartSvg(run.trainLosses, run.valLosses));
-  await writeFile(join(outDir, REPORT_FILE), runReportMarkdown(run));
-  await writeFile(join(outDir, RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
   const loss = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
   log.info(`${FINETUNE_COMMAND}: ${run.status} after ${run.steps} steps; validation loss ${loss(run.initialValLoss)} -> ${loss(run.bestValLoss)}; adapter in ${outDir}`);
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(join(outDir, REPORT_FILE)));

@@ -3,7 +3,7 @@
  * `smolcode.finetune.*` settings (0 means "sized from the data" where plan.ts documents a
  * rule), and the name of each run's adapter folder. Pure, so the mapping is unit-tested.
  */
-import { LORA_TARGETS, type LoraTarget } from '../../model/lora';
+import { parseLoraTargets } from '../../model/lora';
 import type { FinetuneOptions } from '../plan';
 import type { Device } from '../../runtime/providers';
 import type { Role } from '../../model/configTypes';
@@ -20,25 +20,14 @@ export interface FinetuneSettingValues {
   readonly threads: number;
 }
 
-/** Where one run reads and writes. */
+/** The model a run trains and where it writes; the run adds the data files it builds. */
 export interface FinetunePaths {
   readonly modelDir: string;
-  readonly dataPath: string;
-  readonly valPath?: string;
   readonly outDir: string;
 }
 
-/** The LoRA targets of the setting, in the model's order; throws naming bad entries and the allowed set. */
-export function parseTargets(values: readonly string[]): LoraTarget[] {
-  const bad = values.filter((v) => !(LORA_TARGETS as readonly string[]).includes(v));
-  if (bad.length > 0 || values.length === 0) {
-    throw new RangeError(`smolcode.finetune.targets must list some of ${LORA_TARGETS.join(', ')}; got ${JSON.stringify(values)}`);
-  }
-  return LORA_TARGETS.filter((t) => values.includes(t));
-}
-
 /** The trainer's options; settings at 0 are left out so that plan.ts sizes them. */
-export function finetuneOptionsFrom(values: FinetuneSettingValues, paths: FinetunePaths): FinetuneOptions {
+export function finetuneOptionsFrom(values: FinetuneSettingValues, paths: FinetunePaths): Omit<FinetuneOptions, 'dataPath' | 'valPath'> {
   return {
     ...paths,
     steps: values.steps > 0 ? values.steps : undefined,
@@ -46,7 +35,7 @@ export function finetuneOptionsFrom(values: FinetuneSettingValues, paths: Finetu
     alpha: values.alpha > 0 ? values.alpha : undefined,
     lr: values.learningRate,
     seqLen: values.seqLen,
-    targets: parseTargets(values.targets),
+    targets: parseLoraTargets(values.targets, 'smolcode.finetune.targets'),
     device: values.device,
     threads: values.threads,
   };

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import type { Settings } from '../../host/settings';
 import { ensureModelWithProgress } from '../../modelStore/ui/downloadUi';
 import type { WorkerClient } from '../../worker/client';
-import { datasetBuildRequest, type DatasetProgress } from '../../worker/protocol';
+import type { DatasetProgress } from '../stages';
+import { workerStages } from './workerStages';
 import { parseLanguageNames } from '../dataset/languages';
 import type { DatasetOptions } from '../dataset/pipeline';
 import type { DatasetReport } from '../dataset/report';
@@ -43,11 +44,6 @@ export function datasetOptionsFromSettings(settings: Settings, folder: vscode.Wo
   };
 }
 
-/** A one-line account of a dataset report, for messages and the log. */
-export function datasetSummary(report: DatasetReport): string {
-  const count = (split: keyof DatasetReport['splits']) => Object.values(report.splits[split].samples).reduce((a, b) => a + b, 0);
-  return `${report.files.kept} of ${report.files.seen} files kept; ${count('train')} training and ${count('validation')} validation samples`;
-}
 
 /** Calls `report` at most every `intervalMs`, except for calls marked `force`. */
 export function throttled<T>(report: (value: T) => void, intervalMs = REPORT_INTERVAL_MS): (value: T, force?: boolean) => void {
@@ -71,6 +67,12 @@ export async function perplexityModelDir(settings: Settings, storageUri: vscode.
   return model.dir;
 }
 
+/** A line saying where a dataset build stands. */
+export function datasetProgressMessage({ phase, done, total, path }: DatasetProgress): string {
+  const what = phase === 'scan' ? `scanning ${done} files` : `${phase === 'samples' ? 'writing samples' : 'scoring'} ${done}/${total ?? '?'}`;
+  return `${what}: ${path}`;
+}
+
 /** Builds the training set in `jobs`, reporting scan and sample progress as notification messages. */
 export function runDatasetJob(
   jobs: WorkerClient,
@@ -80,11 +82,8 @@ export function runDatasetJob(
   signal: AbortSignal,
   perplexityModelDir?: string,
 ): Promise<DatasetReport> {
-  const onProgress = throttled(({ phase, done, total, path }: DatasetProgress) => {
-    const what = phase === 'scan' ? `scanning ${done} files` : `${phase === 'samples' ? 'writing samples' : 'scoring'} ${done}/${total ?? '?'}`;
-    report(`${what}: ${path}`);
-  });
-  return jobs.job(datasetBuildRequest, { options, tokenizerDir, perplexityModelDir }, (p: DatasetProgress) => onProgress(p), signal);
+  const onProgress = throttled((progress: DatasetProgress) => report(datasetProgressMessage(progress)));
+  return workerStages(jobs).buildDataset(options, tokenizerDir, perplexityModelDir, (progress) => onProgress(progress), signal);
 }
 
 /**

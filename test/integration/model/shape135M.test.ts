@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { main } from '../../../src/cli/main';
-import { llamaWeightShapes } from '../../../src/model/llama';
+import { llamaWeightShapes } from '../../../src/model/llamaMath';
 import { SHAPES } from '../../../src/model/shapes';
 import { greedyGenerate, openOrtModel } from '../../support/ortModel';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OUTPUT_FILES } from '../../../src/finetune/dataset/pipeline';
 import { WorkerClient } from '../../../src/worker/client';
-import { datasetBuildRequest, type DatasetProgress } from '../../../src/worker/protocol';
+import { datasetBuildRequest } from '../../../src/worker/protocol';
+import type { DatasetProgress } from '../../../src/finetune/stages';
 import { EXPECTED_KEPT, writeFixture } from '../../fixtures/dataset-repo/index';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
 

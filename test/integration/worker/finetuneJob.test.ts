@@ -13,7 +13,8 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../../src/finetune
 import { CHECKPOINT_FILE } from '../../../src/finetune/checkpoint';
 import type { FinetuneEvent } from '../../../src/finetune/trainer';
 import { WorkerClient } from '../../../src/worker/client';
-import { adapterMergeRequest, finetuneRunRequest, type MergeProgress } from '../../../src/worker/protocol';
+import { adapterMergeRequest, finetuneRunRequest } from '../../../src/worker/protocol';
+import type { MergeProgress } from '../../../src/finetune/stages';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 /** A few small TypeScript snippets, one JSONL line each. */

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { ModelConfig } from '../../../src/model/config';
 import { fusedVariantFile } from '../../../src/model/configTypes';
 import { buildLlamaFusedGraph, fusedPrecisionFor, packedLlamaWeights, rotaryCaches } from '../../../src/model/llamaFused';
-import { llamaWeightShapes, ropeInvFreq } from '../../../src/model/llama';
+import { llamaWeightShapes, ropeInvFreq } from '../../../src/model/llamaMath';
 import { precisionFor } from '../../../src/model/precision';
 import { SHAPES } from '../../../src/model/shapes';
 import type { WeightSource } from '../../../src/model/weights';

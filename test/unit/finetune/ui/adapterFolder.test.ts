@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { describeAdapter, listAdapters, mergeVariantFor, planAdapterLoad, RUN_FILE, TRAINING_LOG_FILE } from '../../../../src/finetune/ui/adapterFolder';
+import { describeAdapter, listAdapters, mergeVariantFor, planAdapterLoad, TRAINING_LOG_FILE } from '../../../../src/finetune/ui/adapterFolder';
+import { RUN_FILE } from '../../../../src/finetune/runReport';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-adapters-'));
 after(() => rmSync(root, { recursive: true, force: true }));

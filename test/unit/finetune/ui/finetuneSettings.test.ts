@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adapterFolderName, finetuneOptionsFrom, parseTargets } from '../../../../src/finetune/ui/finetuneSettings';
+import { adapterFolderName, finetuneOptionsFrom } from '../../../../src/finetune/ui/finetuneSettings';
+import { parseLoraTargets } from '../../../../src/model/lora';
 
 const values = { steps: 0, rank: 8, alpha: 0, learningRate: 2e-4, seqLen: 512, targets: ['v_proj', 'q_proj'], device: 'cpu', threads: 0 } as const;
-const paths = { modelDir: '/m', dataPath: '/d/train.jsonl', outDir: '/o' };
+const paths = { modelDir: '/m', outDir: '/o' };
 
 describe('fine-tuning options from the settings', () => {
   it('leaves steps and alpha at 0 to the plan, and orders the targets as the model does', () => {
@@ -12,10 +13,8 @@ describe('fine-tuning options from the settings', () => {
     assert.equal(options.alpha, undefined);
     assert.deepEqual(options.targets, ['q_proj', 'v_proj']);
     assert.equal(options.lr, 2e-4);
-    assert.equal(options.valPath, undefined);
-    assert.deepEqual(finetuneOptionsFrom({ ...values, steps: 3, alpha: 32 }, { ...paths, valPath: '/v' }), {
+    assert.deepEqual(finetuneOptionsFrom({ ...values, steps: 3, alpha: 32 }, paths), {
       ...paths,
-      valPath: '/v',
       steps: 3,
       rank: 8,
       alpha: 32,
@@ -28,8 +27,10 @@ describe('fine-tuning options from the settings', () => {
   });
 
   it('rejects unknown or no targets, naming them and the allowed set', () => {
-    assert.throws(() => parseTargets(['q_proj', 'qkv']), { message: 'smolcode.finetune.targets must list some of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; got ["q_proj","qkv"]' });
-    assert.throws(() => parseTargets([]), RangeError);
+    assert.throws(() => finetuneOptionsFrom({ ...values, targets: ['q_proj', 'qkv'] }, paths), {
+      message: 'smolcode.finetune.targets must list some of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; got ["q_proj","qkv"]',
+    });
+    assert.throws(() => parseLoraTargets([], '--targets'), { message: /^--targets must list some of q_proj/ });
   });
 
   it('names adapter folders after the workspace, role and local time', () => {
