@@ -36,6 +36,10 @@ const baseIgnore = readFileSync('.vscodeignore', 'utf8');
 for (const { os, arch, target } of targets) {
   const ignoreFile = join('build', `vscodeignore-${target}`);
   writeFileSync(ignoreFile, `${baseIgnore}\n!${ORT_BIN}/${os}/${arch}/**\n`);
+  // The VSIX must ship the tokenizer (the CLI and worker fall back to it); vsce ls lists what it will pack.
+  const listed = execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'ls', '--ignoreFile', ignoreFile], { encoding: 'utf8' }).split('\n');
+  const missing = ['dist/tokenizer/tokenizer.json', 'dist/tokenizer/tokenizer_config.json', 'dist/tokenizer/NOTICE', 'dist/worker.mjs'].filter((f) => !listed.includes(f));
+  if (missing.length > 0) throw new Error(`package: the ${target} VSIX would lack ${missing.join(', ')}; check .vscodeignore`);
   const out = join('dist', `smolcode-${target}-${version}.vsix`);
   execFileSync(
     process.execPath,

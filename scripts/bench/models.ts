@@ -14,7 +14,9 @@ import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
 import { cacheRoot } from '../cacheRoot';
 
-const GENERATOR_SOURCES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'model');
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+/** What writes a model folder: the graph builder and writer, and the SmolLM2 graphs. */
+const GENERATOR_SOURCES = ['graph', 'model'].map((dir) => join(SRC, dir));
 const STAMP = 'bench-model.json';
 
 /** Default cache folder of generated models. */
@@ -50,15 +52,15 @@ function sourceFiles(dir: string): string[] {
     .sort();
 }
 
-/** A version string of the model generator: a hash of every source file under src/model. */
+/** A version string of the model generator: a hash of every source file under src/graph and src/model. */
 export function generatorVersion(): string {
   const hash = createHash('sha256');
-  for (const path of sourceFiles(GENERATOR_SOURCES)) {
-    hash.update(relative(GENERATOR_SOURCES, path));
+  for (const path of GENERATOR_SOURCES.flatMap(sourceFiles)) {
+    hash.update(relative(SRC, path));
     hash.update('\0');
     hash.update(readFileSync(path));
   }
-  return `src/model@${hash.digest('hex').slice(0, 16)}`;
+  return `src/graph+model@${hash.digest('hex').slice(0, 16)}`;
 }
 
 function readStamp(dir: string): Stamp | undefined {

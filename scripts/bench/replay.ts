@@ -147,7 +147,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const engine = await Engine.load({ modelDir: options.modelDir, dtype: options.dtype, device: 'cpu', threads: options.threads });
   const modelCalls: ModelCall[] = [];
   const running = new Set<Promise<unknown>>();
-  // As the extension's runModel (src/extension.ts), minus the worker process in between.
+  // As the extension's runModel (src/completion/ui/modelServiceRunner.ts), minus the worker process in between.
   const runModel: RunModel = (call, onText, signal) => {
     const run = (async () => {
       const stream = engine.generate(

@@ -88,8 +88,9 @@ export function weightBytesPerToken(c: ModelConfig, dtype: FusedVariant, runtime
 
 function sourceHash(): string {
   const hash = createHash('sha256');
-  const dir = join(ROOT, 'src', 'model');
-  for (const name of readdirSync(dir).sort()) hash.update(readFileSync(join(dir, name)));
+  for (const dir of ['graph', 'model'].map((name) => join(ROOT, 'src', name))) {
+    for (const name of readdirSync(dir).sort()) if (name.endsWith('.ts')) hash.update(readFileSync(join(dir, name)));
+  }
   return hash.digest('hex').slice(0, 16);
 }
 

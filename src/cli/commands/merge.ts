@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { ONNX_VARIANTS, type OnnxVariant } from '../../model/configTypes';
 import { mergeAdapter } from '../../finetune/merge';
+import { TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
 import { parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
 
@@ -13,7 +14,8 @@ const USAGE = `Usage: smolcode merge --model DIR --adapter DIR [--out DIR] [--dt
 Merges the LoRA adapter in --adapter (adapter_config.json + adapter_model.safetensors) into the
 base model in --model (config.json + model.safetensors) and writes config, tokenizer files and
 onnx/model*.onnx to --out (default: the adapter folder), ready for generate, chat and the
-extension.
+extension. Tokenizer files are copied from --model when it has them; without them, generate and
+chat use ${TOKENIZER_DEFAULT_USAGE}.
 
 Options:
   --dtypes LIST    comma-separated ONNX variants of ${ONNX_VARIANTS.join(', ')} (default: those the base folder has)`;
