@@ -7,10 +7,10 @@ import { UsageError } from './command';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses `args` strictly; unknown flags and missing values become a `UsageError`. */
-export function parseFlags<T extends Options>(args: readonly string[], options: T) {
+/** Parses `args` strictly; unknown flags and missing values become a `UsageError`. Positionals only where `positionals` allows them. */
+export function parseFlags<T extends Options>(args: readonly string[], options: T, positionals = false) {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: positionals });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -6,7 +6,8 @@ import { chatCommand } from './chat';
 import { datasetCommand } from './dataset';
 import { finetuneCommand } from './finetune';
 import { generateCommand } from './generate';
+import { importCommand } from './import';
 import { makeModelCommand } from './makeModel';
 import { mergeCommand } from './merge';
 
-export const commands: readonly CliCommand[] = [makeModelCommand, generateCommand, chatCommand, datasetCommand, finetuneCommand, mergeCommand];
+export const commands: readonly CliCommand[] = [makeModelCommand, importCommand, generateCommand, chatCommand, datasetCommand, finetuneCommand, mergeCommand];

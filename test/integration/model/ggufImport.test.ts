@@ -1,0 +1,141 @@
+/**
+ * @file Importing GGUF files: the real SmolLM2-135M-Instruct (its config, its rebuilt tokenizer
+ * against the released tokenizer files, a model folder the engine runs), and broken or foreign
+ * files refused by name with nothing left behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { GgufFile } from '../../../src/graph/gguf/ggufFile';
+import { readModelConfig } from '../../../src/model/config';
+import { importGguf, tensorTypeCensus } from '../../../src/model/ggufImport';
+import { Engine } from '../../../src/runtime/engine';
+import { writeGguf, type TestValue } from '../../support/ggufWriter';
+import { importedModel, preparedGguf } from '../../support/realModel';
+import { TOKENIZER_DIR } from '../../support/tokenizer';
+
+const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-import-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+async function tokenizerOf(dir: string) {
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  return AutoTokenizer.from_pretrained(dir);
+}
+
+/** Source files of this repository and text with special tokens, digits and non-ASCII: the corpus the tokenizers must agree on. */
+function corpus(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) files.push(readFileSync(path, 'utf8'));
+    }
+  };
+  walk('src');
+  return [...files, '<|im_start|>user\n12345 + 678 = ?<|im_end|>', '<repo_name>x<file_sep>a.py\nprint("héllo wörld 🎉")\n', '  \t\n\n   trailing   '];
+}
+
+describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
+  it('rebuilds config.json from the metadata as the released config has it', (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const file = GgufFile.open(gguf);
+    try {
+      assert.deepEqual(tensorTypeCensus(file), { Q8_0: 1, F32: 61, Q4_1: 210 });
+    } finally {
+      file.close();
+    }
+    const ours = readModelConfig(join(importedModel(gguf), 'config.json'));
+    const released = readModelConfig(join(TOKENIZER_DIR, 'config.SmolLM2-135M.json'));
+    assert.deepEqual({ ...ours, initializerRange: 0 }, { ...released, initializerRange: 0 });
+  });
+
+  it('rebuilds a tokenizer that encodes and renders chats exactly as the released one', async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const ours = await tokenizerOf(importedModel(gguf));
+    const released = await tokenizerOf(TOKENIZER_DIR);
+    const texts = corpus();
+    assert.ok(texts.length > 100);
+    for (const text of texts) assert.deepEqual(ours.encode(text, { add_special_tokens: false }), released.encode(text, { add_special_tokens: false }));
+    const chats = [
+      [{ role: 'user', content: 'Explain this function.' }],
+      [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'Fix: `x = [1, 2' },
+        { role: 'assistant', content: '`x = [1, 2]`' },
+        { role: 'user', content: 'Thanks' },
+      ],
+    ];
+    for (const chat of chats) {
+      for (const add_generation_prompt of [true, false]) {
+        assert.equal(ours.apply_chat_template(chat, { tokenize: false, add_generation_prompt }), released.apply_chat_template(chat, { tokenize: false, add_generation_prompt }));
+      }
+    }
+  });
+
+  it('runs in the engine: greedy code and a chat answer that ends by itself', async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const engine = await Engine.load({ modelDir: importedModel(gguf), dtype: 'fp32', device: 'cpu', threads: 2 });
+    try {
+      const code = await engine.complete({ slot: 'code', prompt: 'def add(a, b):\n    return', maxNewTokens: 8 });
+      assert.match(code.text, /a\s*\+\s*b/);
+      const chat = await engine.complete({ slot: 'chat', prompt: { messages: [{ role: 'user', content: 'What is 2 + 2? Answer with the number only.' }] }, maxNewTokens: 32 });
+      assert.equal(chat.finishReason, 'eos');
+      assert.match(chat.text, /4/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe('GGUF import refuses what it cannot import', () => {
+  const base: Record<string, TestValue> = {
+    'general.architecture': { type: 8, value: 'llama' },
+    'llama.embedding_length': { type: 4, value: 64 },
+    'llama.feed_forward_length': { type: 4, value: 128 },
+    'llama.block_count': { type: 4, value: 1 },
+    'llama.attention.head_count': { type: 4, value: 4 },
+    'llama.context_length': { type: 4, value: 256 },
+    'llama.vocab_size': { type: 4, value: 32 },
+  };
+
+  function attempt(name: string, metadata: Record<string, TestValue>): { error: Error; out: string } {
+    const path = join(root, `${name}.gguf`);
+    writeGguf(path, metadata, []);
+    const out = join(root, `${name}-out`);
+    try {
+      importGguf({ gguf: path, outDir: out });
+    } catch (error) {
+      return { error: error as Error, out };
+    }
+    throw new Error('the import succeeded');
+  }
+
+  it('names a non-Llama architecture, and leaves no output folder', () => {
+    const { error, out } = attempt('qwen', { ...base, 'general.architecture': { type: 8, value: 'qwen2' }, 'general.name': { type: 8, value: 'Qwen2.5 0.5B' } });
+    assert.match(error.message, /qwen\.gguf: the model is a "qwen2" architecture \(Qwen2\.5 0\.5B\); SmolCode imports Llama models \(SmolLM2\) only$/);
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(readdirSync(root).filter((n) => n.includes('.partial-')), []);
+  });
+
+  it('names a missing tokenizer', () => {
+    const { error } = attempt('notok', base);
+    assert.match(error.message, /notok\.gguf: tokenizer model null is not supported/);
+    const { error: noTokens } = attempt('nolist', { ...base, 'tokenizer.ggml.model': { type: 8, value: 'gpt2' }, 'tokenizer.ggml.pre': { type: 8, value: 'smollm' } });
+    assert.match(noTokens.message, /the metadata has no tokenizer \(tokenizer\.ggml\.tokens is missing/);
+  });
+
+  it('refuses to write into a folder that has files', () => {
+    const out = join(root, 'occupied');
+    mkdirSync(out);
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    assert.throws(() => importGguf({ gguf: join(root, 'anything.gguf'), outDir: out }), /occupied already exists and is not empty/);
+    assert.equal(readFileSync(join(out, 'keep.txt'), 'utf8'), 'mine');
+  });
+});
