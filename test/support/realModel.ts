@@ -37,3 +37,17 @@ export function importedModel(gguf: string, variants: readonly OnnxVariant[] = [
   }
   return entry.dir;
 }
+
+/** The folder where `npm run test:prepare` installed node-llama-cpp, or undefined after skipping (failing, under CI) `t`. */
+export function preparedLlamaCpp(t: TestContext): string | undefined {
+  const check = spawnSync('bash', ['scripts/llamacpp/prepare.sh', '--check'], { encoding: 'utf8' });
+  const dir = /^SMOLCODE_LLAMACPP='(.*)'$/m.exec(check.stdout)?.[1];
+  return provided(t, check.status === 0 && dir ? undefined : 'llama.cpp (node-llama-cpp) is not prepared') ? dir : undefined;
+}
+
+/** Greedy continuations of token-id `prompts` from llama.cpp on `gguf` (test/support/llamaCppGreedy.mjs). */
+export function llamaCppGreedy(dir: string, gguf: string, prompts: readonly (readonly number[])[], maxTokens: number): number[][] {
+  const run = spawnSync(process.execPath, ['test/support/llamaCppGreedy.mjs', dir], { input: JSON.stringify({ gguf, prompts, maxTokens }), encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`llama.cpp exited ${run.status}: ${run.stderr.slice(-2000)}`);
+  return (JSON.parse(run.stdout) as { tokens: number[][] }).tokens;
+}
