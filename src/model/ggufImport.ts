@@ -3,20 +3,25 @@
  * Hugging Face model folder SmolCode runs: config.json and generation_config.json from the
  * metadata, tokenizer files rebuilt from it, every tensor dequantized to float32 under its
  * transformers name (query and key rows unpermuted) in model.safetensors, then the ONNX variants
- * and fused graphs through the same writers `make-model` uses. Everything is written into a
+ * and fused graphs through the same writers `make-model` uses. The q4 graphs take Q4_0 and Q4_1
+ * tensors' own 4-bit blocks (`ggufQuantizedWeights`) instead of quantizing the dequantized floats
+ * a second time; `quantizeAgain` keeps the old way for comparison. Everything is written into a
  * sibling folder and renamed at the end, so a failed or cancelled import leaves no output folder.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { dequantize } from '../graph/gguf/dequantize';
-import { GgufError, GgufFile } from '../graph/gguf/ggufFile';
-import { ggmlTypeName } from '../graph/gguf/ggmlTypes';
+import { GgufError, GgufFile, type GgufTensorInfo } from '../graph/gguf/ggufFile';
+import { blockLayout, GgmlType, ggmlTypeName } from '../graph/gguf/ggmlTypes';
+import { halfBitsToFloat } from '../graph/half';
+import type { QuantizedMatrix } from '../graph/quantize';
 import { writeSafetensors, type TensorToWrite } from '../graph/safetensors';
 import { toConfigJson, type ModelConfig } from './config';
 import { FUSED_ATTENTIONS, isFusedVariant, type OnnxVariant } from './configTypes';
 import { hfTensorName, llamaConfigFromGguf, unpermuteRotaryRows } from './ggufLlama';
 import { tokenizerFilesFromGguf } from './ggufTokenizer';
 import { writeFusedOnnxVariant, writeOnnxVariant, type WrittenFile } from './modelFolder';
+import type { WeightSource } from './weights';
 import { architectureFor } from './registry';
 
 /** What to import and how. */
@@ -28,6 +33,8 @@ export interface GgufImportOptions {
   readonly variants?: readonly OnnxVariant[];
   /** Also write the fused graphs of those variants that have them (default true). */
   readonly fused?: boolean;
+  /** Quantize the q4 graphs from the dequantized floats, ignoring the file's own 4-bit blocks (for comparison). */
+  readonly quantizeAgain?: boolean;
   readonly onProgress?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -66,6 +73,71 @@ export function hfTensors(file: GgufFile, config: ModelConfig): TensorToWrite[] 
   return tensors;
 }
 
+/**
+ * A Q4_0 or Q4_1 tensor's blocks in MatMulNBits' layout, exactly: GGUF packs element j with
+ * element j+16 of a block in byte j, MatMulNBits packs elements 2t and 2t+1 in byte t, so the
+ * codes are repacked; the scale is the block's d and MatMulNBits' zero point its default 8, which
+ * is Q4_0 exactly; Q4_1's d·q + m becomes d·(q − 8) + (m + 8d), the offset m + 8d per block.
+ */
+export function q4Blocks(info: GgufTensorInfo, bytes: Uint8Array, n: number, k: number): QuantizedMatrix | undefined {
+  if ((info.type !== GgmlType.Q4_0 && info.type !== GgmlType.Q4_1) || k % 32 !== 0) return undefined;
+  const layout = blockLayout(info.type)!;
+  const withMin = info.type === GgmlType.Q4_1;
+  const count = n * (k / 32);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const packed = new Uint8Array(count * 16);
+  const scales = new Float32Array(count);
+  const offsets = withMin ? new Float32Array(count) : undefined;
+  const codes = new Uint8Array(32);
+  for (let b = 0; b < count; b++) {
+    const at = b * layout.bytes;
+    const d = halfBitsToFloat(view.getUint16(at, true));
+    const quants = at + (withMin ? 4 : 2);
+    for (let j = 0; j < 16; j++) {
+      codes[j] = bytes[quants + j] & 0x0f;
+      codes[j + 16] = bytes[quants + j] >> 4;
+    }
+    scales[b] = d;
+    if (offsets) offsets[b] = halfBitsToFloat(view.getUint16(at + 2, true)) + 8 * d;
+    for (let t = 0; t < 16; t++) packed[b * 16 + t] = codes[2 * t] | (codes[2 * t + 1] << 4);
+  }
+  return { n, k, bits: 4, blockSize: 32, packed, scales, offsets };
+}
+
+/** Rows of a quantized `[n, k]` matrix reordered as `unpermuteRotaryRows` reorders float rows. */
+function unpermuteQuantizedRows(m: QuantizedMatrix, heads: number): QuantizedMatrix {
+  const blocks = m.k / m.blockSize;
+  // Each row is its blocks: 16 packed bytes, a scale and an offset apiece; move them as floats.
+  const rowOf = (values: Float32Array, width: number) => unpermuteRotaryRows(values, m.n, width, heads);
+  const bytesAsFloats = new Float32Array(m.packed);
+  return {
+    ...m,
+    packed: Uint8Array.from(rowOf(bytesAsFloats, blocks * 16)),
+    scales: rowOf(m.scales, blocks),
+    offsets: m.offsets && rowOf(m.offsets, blocks),
+  };
+}
+
+/** `floats` plus the GGUF's own 4-bit blocks for each Q4_0/Q4_1 Linear weight, for the q4 graphs. */
+export function ggufQuantizedWeights(file: GgufFile, config: ModelConfig, floats: WeightSource): WeightSource {
+  const byHfName = new Map(file.tensors.flatMap((info) => {
+    const name = hfTensorName(info.name, file.path);
+    return name ? [[name, info] as const] : [];
+  }));
+  return {
+    ...floats,
+    quantized(name, bits, blockSize) {
+      const info = byHfName.get(name);
+      if (!info || bits !== 4 || blockSize !== 32) return undefined;
+      const [n, k] = [...info.dims].reverse();
+      const blocks = q4Blocks(info, file.read(info), n, k);
+      if (!blocks) return undefined;
+      const heads = name.endsWith('q_proj.weight') ? config.numAttentionHeads : name.endsWith('k_proj.weight') ? config.numKeyValueHeads : 0;
+      return heads > 0 ? unpermuteQuantizedRows(blocks, heads) : blocks;
+    },
+  };
+}
+
 /** Imports `options.gguf` into `options.outDir`; see the file header. Returns the files written. */
 export function importGguf(options: GgufImportOptions): WrittenFile[] {
   const { outDir, signal } = options;
@@ -94,12 +166,13 @@ export function importGguf(options: GgufImportOptions): WrittenFile[] {
     const start = performance.now();
     writeSafetensors(weightsPath, tensors.map((t) => ({ ...t, values: () => (signal?.throwIfAborted(), t.values()) })), 'F32', { format: 'pt', source: basename(options.gguf) });
     const written: WrittenFile[] = [{ path: weightsPath, bytes: statSync(weightsPath).size, seconds: (performance.now() - start) / 1000 }];
+    const wrap = options.quantizeAgain ? undefined : (floats: WeightSource) => ggufQuantizedWeights(file, config, floats);
     for (const variant of options.variants ?? ['fp32', 'q4']) {
       signal?.throwIfAborted();
       report(`writing the ${variant} graph`);
-      written.push(...writeOnnxVariant(partial, variant));
+      written.push(...writeOnnxVariant(partial, variant, wrap));
       if ((options.fused ?? true) && isFusedVariant(variant)) {
-        for (const attention of FUSED_ATTENTIONS) written.push(...writeFusedOnnxVariant(partial, variant, { attention }));
+        for (const attention of FUSED_ATTENTIONS) written.push(...writeFusedOnnxVariant(partial, variant, { attention }, wrap));
       }
     }
     signal?.throwIfAborted();

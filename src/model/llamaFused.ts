@@ -48,6 +48,7 @@ import { checkLlamaWeights, rotaryTable } from './llamaMath';
 import { Ops } from '../graph/ops';
 import { precisionFor, quantizedPrecision, type Precision } from './precision';
 import type { WeightSource } from './weights';
+import { stackQuantizedRows } from '../graph/quantize';
 
 const MS = 'com.microsoft';
 
@@ -102,6 +103,12 @@ export function packedLlamaWeights(c: ModelConfig, weights: WeightSource): Weigh
         offset += t.length;
       }
       return out;
+    },
+    quantized(name, bits, blockSize) {
+      const parts = packs.get(name) ?? [name];
+      const own = parts.map((n) => weights.quantized?.(n, bits, blockSize));
+      // Stacked blocks only when every part has its own; else the graph quantizes the stacked floats.
+      return own.every((m) => m !== undefined) ? stackQuantizedRows(own) : undefined;
     },
   };
 }

@@ -75,32 +75,39 @@ export function makeModelFolder(options: MakeModelOptions): WrittenFile[] {
   return written;
 }
 
+/**
+ * Wraps the folder's float weights for a graph writer: an importer adds the checkpoint's own
+ * quantized blocks this way (WeightSource.quantized), so that they are not quantized twice.
+ */
+export type WeightsWrapper = (floats: WeightSource) => WeightSource;
+
 /** Builds `onnx/<variant file>` of the folder `modelDir` from its config.json and model.safetensors. */
-export function writeOnnxVariant(modelDir: string, variant: OnnxVariant): WrittenFile[] {
-  return writeGraph(modelDir, join(modelDir, 'onnx', VARIANT_FILE[variant]), (arch, config, weights) => arch.buildInferenceGraph(config, weights, precisionFor(variant)));
+export function writeOnnxVariant(modelDir: string, variant: OnnxVariant, wrap?: WeightsWrapper): WrittenFile[] {
+  return writeGraph(modelDir, join(modelDir, 'onnx', VARIANT_FILE[variant]), (arch, config, weights) => arch.buildInferenceGraph(config, weights, precisionFor(variant)), wrap);
 }
 
 /** Builds `onnx/<variant>_fused[_matmul].onnx`, the contrib-op graph (model/llamaFused.ts), of the folder `modelDir`. */
-export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant, options: FusedGraphOptions = {}): WrittenFile[] {
-  return writeFusedGraph(modelDir, variant, join(modelDir, 'onnx', fusedVariantFile(variant, options.attention)), options);
+export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant, options: FusedGraphOptions = {}, wrap?: WeightsWrapper): WrittenFile[] {
+  return writeFusedGraph(modelDir, variant, join(modelDir, 'onnx', fusedVariantFile(variant, options.attention)), options, wrap);
 }
 
 /** Builds the fused graph of `variant` from the folder's config.json and model.safetensors into `path`. */
-export function writeFusedGraph(modelDir: string, variant: FusedVariant, path: string, options: FusedGraphOptions = {}): WrittenFile[] {
-  return writeGraph(modelDir, path, (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, arch.fusedPrecision(variant), options));
+export function writeFusedGraph(modelDir: string, variant: FusedVariant, path: string, options: FusedGraphOptions = {}, wrap?: WeightsWrapper): WrittenFile[] {
+  return writeGraph(modelDir, path, (arch, config, weights) => arch.buildFusedInferenceGraph(config, weights, arch.fusedPrecision(variant), options), wrap);
 }
 
 function writeGraph(
   modelDir: string,
   path: string,
   build: (arch: ReturnType<typeof architectureFor>, config: ModelConfig, weights: WeightSource) => GraphBuilder,
+  wrap: WeightsWrapper = (floats) => floats,
 ): WrittenFile[] {
   const config = readModelConfig(join(modelDir, 'config.json'));
   const file = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
   try {
     mkdirSync(dirname(path), { recursive: true });
     const start = performance.now();
-    const graph = build(architectureFor(config), config, safetensorsSource(file));
+    const graph = build(architectureFor(config), config, wrap(safetensorsSource(file)));
     const result = writeOnnxModel(graph, path);
     const seconds = (performance.now() - start) / 1000;
     const files = [{ path, bytes: statSync(path).size, seconds }];

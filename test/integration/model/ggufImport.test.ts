@@ -12,6 +12,7 @@ import { GgufFile } from '../../../src/graph/gguf/ggufFile';
 import { readModelConfig } from '../../../src/model/config';
 import { importGguf, tensorTypeCensus } from '../../../src/model/ggufImport';
 import { Engine } from '../../../src/runtime/engine';
+import { openOrtModel, runOrt } from '../../support/ortModel';
 import { writeGguf, type TestValue } from '../../support/ggufWriter';
 import { importedModel, preparedGguf } from '../../support/realModel';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
@@ -76,6 +77,31 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
         assert.equal(ours.apply_chat_template(chat, { tokenize: false, add_generation_prompt }), released.apply_chat_template(chat, { tokenize: false, add_generation_prompt }));
       }
     }
+  });
+
+  it("builds q4 from the file's own Q4_1 blocks: its logits equal fp32's (quantizing again drifts)", async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const own = importedModel(gguf, ['fp32', 'q4']);
+    const again = join(root, 'requantized');
+    importGguf({ gguf, outDir: again, variants: ['q4'], fused: false, quantizeAgain: true });
+    const ids = [1604, 803, 24, 81, 28, 278, 727, 472, 1003, 198, 2, 1, 4093, 198];
+    const logits = async (path: string) => {
+      const model = await openOrtModel(path);
+      try {
+        return (await runOrt(model, [ids], [ids.map(() => 1)], [ids.map((_, i) => i)])).logits;
+      } finally {
+        await model.session.release();
+      }
+    };
+    const fp32 = await logits(join(own, 'onnx', 'model.onnx'));
+    const drift = (other: Float32Array) => other.reduce((worst, v, i) => Math.max(worst, Math.abs(v - fp32[i])), 0);
+    const largest = fp32.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const ownDrift = drift(await logits(join(own, 'onnx', 'model_q4.onnx')));
+    const againDrift = drift(await logits(join(again, 'onnx', 'model_q4.onnx')));
+    t.diagnostic(`q4 logit drift from fp32 over ${ids.length} positions: own blocks ${ownDrift.toExponential(2)}, quantized again ${againDrift.toFixed(2)} (largest logit ${largest.toFixed(1)})`);
+    assert.ok(ownDrift <= 1e-4 * largest, `own blocks drift ${ownDrift}`);
+    assert.ok(againDrift > 100 * ownDrift);
   });
 
   it('runs in the engine: greedy code and a chat answer that ends by itself', async (t) => {
