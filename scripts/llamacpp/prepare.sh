@@ -17,36 +17,22 @@ case "$(uname -s)-$(uname -m)" in
   *) echo "[prepare-llamacpp] ERROR: no prebuilt node-llama-cpp for $(uname -s)-$(uname -m)" >&2; exit 1 ;;
 esac
 dir="${XDG_CACHE_HOME:-$HOME/.cache}/smolcode/llamacpp/node-llama-cpp-$VERSION"
-rerun="bash scripts/llamacpp/prepare.sh"
-
-log() { printf '[prepare-llamacpp] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; log "fix the cause, then rerun: $rerun"; exit 1; }
+PREPARE_TAG=prepare-llamacpp
+PREPARE_RERUN="bash scripts/llamacpp/prepare.sh"
+# shellcheck source=scripts/lib/cached-prepare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cached-prepare.sh"
 print_env() { printf "SMOLCODE_LLAMACPP='%s'\n" "$dir"; }
-
-if [[ ${1:-} == --check ]]; then
-  [[ -f $dir/prepared ]] || exit 3
-  print_env
-  exit 0
-fi
-
-mkdir -p "$(dirname "$dir")"
-exec 9>"$(dirname "$dir")/.lock"
-flock 9
-if [[ -f $dir/prepared ]]; then
-  log "using cached $dir"
-  print_env
-  exit 0
-fi
+prepare_begin "$dir" print_env "$@"
 
 # shellcheck source=scripts/e2e/child-npm.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../e2e/child-npm.sh"
-log "installing node-llama-cpp@$VERSION with $BINARY only"
+prepare_log "installing node-llama-cpp@$VERSION with $BINARY only"
 rm -rf "$dir"
 mkdir -p "$dir"
 printf '{ "name": "smolcode-llamacpp", "private": true, "type": "module" }\n' >"$dir/package.json"
 system_node_dir=$(dirname "$(PATH=$(child_npm_path) command -v node)")
 (cd "$dir" && child_npm "$system_node_dir" install --no-audit --no-fund --loglevel=error --omit=optional \
-  "node-llama-cpp@$VERSION" "$BINARY@$VERSION" </dev/null >&2) || die "npm install node-llama-cpp@$VERSION failed"
+  "node-llama-cpp@$VERSION" "$BINARY@$VERSION" </dev/null >&2) || prepare_die "npm install node-llama-cpp@$VERSION failed"
 # A script file, not `node -e`: the binding tests itself in a child started with node's own flags.
 cat >"$dir/check.mjs" <<'JS'
 const { getLlama } = await import('node-llama-cpp');
@@ -54,6 +40,6 @@ const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
 console.error(`[prepare-llamacpp] llama.cpp ${llama.llamaCppRelease.release} loads (${llama.buildType})`);
 await llama.dispose();
 JS
-(cd "$dir" && node check.mjs) || die "node-llama-cpp's prebuilt binary does not load"
-printf 'node-llama-cpp %s\n' "$VERSION" >"$dir/prepared"
+(cd "$dir" && node check.mjs) || prepare_die "node-llama-cpp's prebuilt binary does not load"
+prepare_finish "$dir" "node-llama-cpp $VERSION"
 print_env

@@ -18,9 +18,12 @@ requirements="$here/requirements.txt"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/smolcode/python"
 python="${SMOLCODE_PYTHON_BASE:-python3}"
 rerun="bash scripts/python/prepare.sh"
-
-log() { printf '[prepare-python] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; log "fix the cause, then rerun: $rerun"; exit 1; }
+PREPARE_TAG=prepare-python
+PREPARE_RERUN=$rerun
+# shellcheck source=scripts/lib/cached-prepare.sh
+source "$here/../lib/cached-prepare.sh"
+log() { prepare_log "$@"; }
+die() { prepare_die "$@"; }
 
 step=""
 trap 'rc=$?; if ((rc != 0 && rc != 3)) && [[ -n $step ]]; then log "ERROR: step \"$step\" failed (exit $rc); rerun: $rerun"; fi' EXIT
@@ -36,23 +39,7 @@ hash=$( (
 dir="$cache_root/venv-py$py_version-$hash"
 
 print_env() { printf "SMOLCODE_PYTHON='%s'\n" "$dir/bin/python"; }
-
-if [[ ${1:-} == --check ]]; then
-  [[ -f $dir/prepared ]] || exit 3
-  print_env
-  exit 0
-fi
-
-mkdir -p "$cache_root"
-# One preparer at a time per cache (parallel test runs on one machine).
-exec 9>"$cache_root/.lock"
-flock 9
-
-if [[ -f $dir/prepared ]]; then
-  log "using cached $dir"
-  print_env
-  exit 0
-fi
+prepare_begin "$dir" print_env "$@"
 
 log "preparing $dir (Python $py_version; about 3.1 GB from the package index, a few minutes cold)"
 start=$SECONDS
@@ -73,7 +60,7 @@ step="import check"
 "$dir/bin/python" -c 'import torch, transformers, peft, trl, accelerate, gguf, safetensors, numpy' >&2
 
 step="record the marker"
-printf 'python %s\nrequirements %s\n' "$py_version" "$hash" >"$dir/prepared"
+prepare_finish "$dir" "python $py_version" "requirements $hash"
 step=""
 
 for old in "$cache_root"/venv-*; do

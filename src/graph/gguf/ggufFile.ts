@@ -94,64 +94,39 @@ class HeaderCursor {
 
   /** A typed metadata value of type `type` (GGUF's value type codes). */
   value(type: number, what: string, depth = 0): GgufValue {
-    // The view is taken after `need`, which may swap in a new buffer.
-    const at = (size: number) => {
-      const offset = this.need(size, what);
-      return { b: this.buffer, offset };
-    };
-    let r: { b: Buffer; offset: number };
-    switch (type) {
-      case 0:
-        r = at(1);
-        return r.b.readUInt8(r.offset);
-      case 1:
-        r = at(1);
-        return r.b.readInt8(r.offset);
-      case 2:
-        r = at(2);
-        return r.b.readUInt16LE(r.offset);
-      case 3:
-        r = at(2);
-        return r.b.readInt16LE(r.offset);
-      case 4:
-        r = at(4);
-        return r.b.readUInt32LE(r.offset);
-      case 5:
-        r = at(4);
-        return r.b.readInt32LE(r.offset);
-      case 6:
-        r = at(4);
-        return r.b.readFloatLE(r.offset);
-      case 7: {
-        r = at(1);
-        const byte = r.b[r.offset];
-        if (byte > 1) this.fail(`${what}: boolean byte ${byte}`);
-        return byte === 1;
-      }
-      case 8:
-        return this.string(what);
-      case 9: {
-        if (depth > 4) this.fail(`${what}: arrays nested deeper than 4`);
-        const itemType = this.u32(`item type of ${what}`);
-        const count = this.size64(`length of ${what}`, MAX_COUNT);
-        const items: GgufValue[] = new Array(count);
-        for (let i = 0; i < count; i++) items[i] = this.value(itemType, what, depth + 1);
-        return items;
-      }
-      case 10:
-        r = at(8);
-        return r.b.readBigUInt64LE(r.offset);
-      case 11:
-        r = at(8);
-        return r.b.readBigInt64LE(r.offset);
-      case 12:
-        r = at(8);
-        return r.b.readDoubleLE(r.offset);
-      default:
-        return this.fail(`${what}: unknown metadata value type ${type}`);
+    if (type === 8) return this.string(what);
+    if (type === 9) {
+      if (depth > 4) this.fail(`${what}: arrays nested deeper than 4`);
+      const itemType = this.u32(`item type of ${what}`);
+      const count = this.size64(`length of ${what}`, MAX_COUNT);
+      const items: GgufValue[] = new Array(count);
+      for (let i = 0; i < count; i++) items[i] = this.value(itemType, what, depth + 1);
+      return items;
     }
+    const scalar = SCALARS[type];
+    if (!scalar) return this.fail(`${what}: unknown metadata value type ${type}`);
+    // The offset first: `need` may swap in a new buffer.
+    const at = this.need(scalar.size, what);
+    const value = scalar.read(this.buffer, at);
+    if (type === 7 && value !== 0 && value !== 1) this.fail(`${what}: boolean byte ${String(value)}`);
+    return type === 7 ? value === 1 : value;
   }
 }
+
+/** GGUF's scalar value types: size in bytes and reader. */
+const SCALARS: Readonly<Record<number, { readonly size: number; readonly read: (b: Buffer, at: number) => number | bigint }>> = {
+  0: { size: 1, read: (b, at) => b.readUInt8(at) },
+  1: { size: 1, read: (b, at) => b.readInt8(at) },
+  2: { size: 2, read: (b, at) => b.readUInt16LE(at) },
+  3: { size: 2, read: (b, at) => b.readInt16LE(at) },
+  4: { size: 4, read: (b, at) => b.readUInt32LE(at) },
+  5: { size: 4, read: (b, at) => b.readInt32LE(at) },
+  6: { size: 4, read: (b, at) => b.readFloatLE(at) },
+  7: { size: 1, read: (b, at) => b.readUInt8(at) },
+  10: { size: 8, read: (b, at) => b.readBigUInt64LE(at) },
+  11: { size: 8, read: (b, at) => b.readBigInt64LE(at) },
+  12: { size: 8, read: (b, at) => b.readDoubleLE(at) },
+};
 
 /** An open GGUF file: its metadata and tensor infos; `read` fetches a tensor's raw bytes. */
 export class GgufFile {
