@@ -29,6 +29,15 @@ export interface QuantizedMatrix {
   readonly offsets?: Float32Array;
 }
 
+/**
+ * A quantized matrix a checkpoint already holds: whether it has offsets (the graph needs to know
+ * while it is built) and its data, loaded when the writer reaches it.
+ */
+export interface StoredQuantized {
+  readonly hasOffsets: boolean;
+  load(): QuantizedMatrix;
+}
+
 /** The rows of `matrices` (same K, bits and block size) stacked into one matrix, blocks and all. */
 export function stackQuantizedRows(matrices: readonly QuantizedMatrix[]): QuantizedMatrix {
   const [first] = matrices;

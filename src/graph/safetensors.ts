@@ -172,6 +172,30 @@ export function writeSafetensors(
   dtype: SafetensorsDtype,
   metadata: Record<string, string> = { format: 'pt' },
 ): void {
+  for (const written of tensorWrites(path, tensors, dtype, metadata)) void written;
+}
+
+/**
+ * `writeSafetensors` for long writes (a model dequantized while it is written): between tensors
+ * it reports how many are written and lets the event loop run, so a cancel through `signal` stops
+ * it within one tensor. An aborted write leaves a partial file for the caller to remove.
+ */
+export async function writeSafetensorsAsync(
+  path: string,
+  tensors: readonly TensorToWrite[],
+  dtype: SafetensorsDtype,
+  metadata: Record<string, string> = { format: 'pt' },
+  hooks: { readonly onTensor?: (written: number, total: number) => void; readonly signal?: AbortSignal } = {},
+): Promise<void> {
+  for (const written of tensorWrites(path, tensors, dtype, metadata)) {
+    hooks.onTensor?.(written, tensors.length);
+    await new Promise((resolve) => setImmediate(resolve));
+    hooks.signal?.throwIfAborted();
+  }
+}
+
+/** Writes the file, yielding the number of tensors written after each one (and 0 after the header). */
+function* tensorWrites(path: string, tensors: readonly TensorToWrite[], dtype: SafetensorsDtype, metadata: Record<string, string>): Generator<number> {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
@@ -189,12 +213,14 @@ export function writeSafetensors(
     lenBuf.writeBigUInt64LE(BigInt(headerBytes.length));
     writeSync(fd, lenBuf);
     writeSync(fd, headerBytes);
-    for (const t of tensors) {
+    yield 0;
+    for (const [i, t] of tensors.entries()) {
       const values = t.values();
       if (values.length !== elementCount(t.shape)) {
         throw new Error(`${path}: tensor "${t.name}" has ${values.length} values for shape ${JSON.stringify(t.shape)}`);
       }
       writeAll(fd, encodeValues(values, dtype));
+      yield i + 1;
     }
   } finally {
     closeSync(fd);

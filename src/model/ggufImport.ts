@@ -15,10 +15,10 @@ import { GgufError, GgufFile, type GgufTensorInfo } from '../graph/gguf/ggufFile
 import { blockLayout, GgmlType, ggmlTypeName } from '../graph/gguf/ggmlTypes';
 import { halfBitsToFloat } from '../graph/half';
 import type { QuantizedMatrix } from '../graph/quantize';
-import { writeSafetensors, type TensorToWrite } from '../graph/safetensors';
+import { writeSafetensorsAsync, type TensorToWrite } from '../graph/safetensors';
 import { toConfigJson, type ModelConfig } from './config';
 import { FUSED_ATTENTIONS, isFusedVariant, type OnnxVariant } from './configTypes';
-import { hfTensorName, llamaConfigFromGguf, unpermuteRotaryRows } from './ggufLlama';
+import { hfTensorName, llamaConfigFromGguf, rotaryHeads, unpermuteRotaryRows } from './ggufLlama';
 import { tokenizerFilesFromGguf } from './ggufTokenizer';
 import { writeFusedOnnxVariant, writeOnnxVariant, type WrittenFile } from './modelFolder';
 import type { WeightSource } from './weights';
@@ -57,7 +57,7 @@ export function hfTensors(file: GgufFile, config: ModelConfig): TensorToWrite[] 
     const want = expected.get(name);
     if (!want) throw new GgufError(file.path, `tensor ${info.name} (${name}) does not belong to a model of this config`);
     if (want.join('x') !== shape.join('x')) throw new GgufError(file.path, `tensor ${info.name} has shape [${shape}], the metadata implies [${want}]`);
-    const heads = name.endsWith('q_proj.weight') ? config.numAttentionHeads : name.endsWith('k_proj.weight') ? config.numKeyValueHeads : 0;
+    const heads = rotaryHeads(name, config);
     const count = shape.reduce((a, b) => a * b, 1);
     tensors.push({
       name,
@@ -73,6 +73,11 @@ export function hfTensors(file: GgufFile, config: ModelConfig): TensorToWrite[] 
   return tensors;
 }
 
+/** Whether a tensor of `type` with `k` inputs per row maps onto MatMulNBits' 4-bit blocks of 32. */
+function fitsMatMulNBits(type: number, k: number): boolean {
+  return (type === GgmlType.Q4_0 || type === GgmlType.Q4_1) && k % 32 === 0;
+}
+
 /**
  * A Q4_0 or Q4_1 tensor's blocks in MatMulNBits' layout, exactly: GGUF packs element j with
  * element j+16 of a block in byte j, MatMulNBits packs elements 2t and 2t+1 in byte t, so the
@@ -80,7 +85,7 @@ export function hfTensors(file: GgufFile, config: ModelConfig): TensorToWrite[] 
  * is Q4_0 exactly; Q4_1's d·q + m becomes d·(q − 8) + (m + 8d), the offset m + 8d per block.
  */
 export function q4Blocks(info: GgufTensorInfo, bytes: Uint8Array, n: number, k: number): QuantizedMatrix | undefined {
-  if ((info.type !== GgmlType.Q4_0 && info.type !== GgmlType.Q4_1) || k % 32 !== 0) return undefined;
+  if (!fitsMatMulNBits(info.type, k)) return undefined;
   const layout = blockLayout(info.type)!;
   const withMin = info.type === GgmlType.Q4_1;
   const count = n * (k / 32);
@@ -107,14 +112,12 @@ export function q4Blocks(info: GgufTensorInfo, bytes: Uint8Array, n: number, k: 
 /** Rows of a quantized `[n, k]` matrix reordered as `unpermuteRotaryRows` reorders float rows. */
 function unpermuteQuantizedRows(m: QuantizedMatrix, heads: number): QuantizedMatrix {
   const blocks = m.k / m.blockSize;
-  // Each row is its blocks: 16 packed bytes, a scale and an offset apiece; move them as floats.
-  const rowOf = (values: Float32Array, width: number) => unpermuteRotaryRows(values, m.n, width, heads);
-  const bytesAsFloats = new Float32Array(m.packed);
+  // Each row is its blocks: 16 packed bytes, a scale and an offset apiece.
   return {
     ...m,
-    packed: Uint8Array.from(rowOf(bytesAsFloats, blocks * 16)),
-    scales: rowOf(m.scales, blocks),
-    offsets: m.offsets && rowOf(m.offsets, blocks),
+    packed: unpermuteRotaryRows(m.packed, m.n, blocks * 16, heads),
+    scales: unpermuteRotaryRows(m.scales, m.n, blocks, heads),
+    offsets: m.offsets && unpermuteRotaryRows(m.offsets, m.n, blocks, heads),
   };
 }
 
@@ -128,18 +131,25 @@ export function ggufQuantizedWeights(file: GgufFile, config: ModelConfig, floats
     ...floats,
     quantized(name, bits, blockSize) {
       const info = byHfName.get(name);
-      if (!info || bits !== 4 || blockSize !== 32) return undefined;
-      const [n, k] = [...info.dims].reverse();
-      const blocks = q4Blocks(info, file.read(info), n, k);
-      if (!blocks) return undefined;
-      const heads = name.endsWith('q_proj.weight') ? config.numAttentionHeads : name.endsWith('k_proj.weight') ? config.numKeyValueHeads : 0;
-      return heads > 0 ? unpermuteQuantizedRows(blocks, heads) : blocks;
+      const [n, k] = info ? [...info.dims].reverse() : [0, 0];
+      if (!info || bits !== 4 || blockSize !== 32 || !fitsMatMulNBits(info.type, k)) return undefined;
+      const heads = rotaryHeads(name, config);
+      return {
+        hasOffsets: info.type === GgmlType.Q4_1,
+        load: () => {
+          const blocks = q4Blocks(info, file.read(info), n, k)!;
+          return heads > 0 ? unpermuteQuantizedRows(blocks, heads) : blocks;
+        },
+      };
     },
   };
 }
 
+/** Lets the event loop run (a Ctrl+C, a cancel request) between synchronous pieces of work. */
+const yieldToEvents = () => new Promise((resolve) => setImmediate(resolve));
+
 /** Imports `options.gguf` into `options.outDir`; see the file header. Returns the files written. */
-export function importGguf(options: GgufImportOptions): WrittenFile[] {
+export async function importGguf(options: GgufImportOptions): Promise<WrittenFile[]> {
   const { outDir, signal } = options;
   const report = options.onProgress ?? (() => undefined);
   if (existsSync(outDir) && (!statSync(outDir).isDirectory() || readdirSync(outDir).length > 0)) {
@@ -164,17 +174,30 @@ export function importGguf(options: GgufImportOptions): WrittenFile[] {
     report(`dequantizing ${tensors.length} tensors (${Object.entries(tensorTypeCensus(file)).map(([t, n]) => `${n} ${t}`).join(', ')})`);
     const weightsPath = join(partial, 'model.safetensors');
     const start = performance.now();
-    writeSafetensors(weightsPath, tensors.map((t) => ({ ...t, values: () => (signal?.throwIfAborted(), t.values()) })), 'F32', { format: 'pt', source: basename(options.gguf) });
+    let lastReport = start;
+    const onTensor = (done: number, total: number) => {
+      if (done < total && performance.now() - lastReport < 1000) return;
+      lastReport = performance.now();
+      report(`dequantized ${done}/${total} tensors`);
+    };
+    await writeSafetensorsAsync(weightsPath, tensors, 'F32', { format: 'pt', source: basename(options.gguf) }, { onTensor, signal });
     const written: WrittenFile[] = [{ path: weightsPath, bytes: statSync(weightsPath).size, seconds: (performance.now() - start) / 1000 }];
     const wrap = options.quantizeAgain ? undefined : (floats: WeightSource) => ggufQuantizedWeights(file, config, floats);
+    // Each graph is written in one synchronous call; a cancel is seen between graphs.
+    const graphs: [string, () => WrittenFile[]][] = [];
     for (const variant of options.variants ?? ['fp32', 'q4']) {
-      signal?.throwIfAborted();
-      report(`writing the ${variant} graph`);
-      written.push(...writeOnnxVariant(partial, variant, wrap));
+      graphs.push([`the ${variant} graph`, () => writeOnnxVariant(partial, variant, wrap)]);
       if ((options.fused ?? true) && isFusedVariant(variant)) {
-        for (const attention of FUSED_ATTENTIONS) written.push(...writeFusedOnnxVariant(partial, variant, { attention }, wrap));
+        for (const attention of FUSED_ATTENTIONS) graphs.push([`the fused ${variant} graph (${attention})`, () => writeFusedOnnxVariant(partial, variant, { attention }, wrap)]);
       }
     }
+    for (const [what, write] of graphs) {
+      await yieldToEvents();
+      signal?.throwIfAborted();
+      report(`writing ${what}`);
+      written.push(...write());
+    }
+    await yieldToEvents();
     signal?.throwIfAborted();
     rmSync(outDir, { recursive: true, force: true });
     renameSync(partial, outDir);

@@ -100,15 +100,23 @@ export function hfTensorName(name: string, path: string): string | undefined {
   return `model.layers.${match[1]}.${module}.weight`;
 }
 
+/** The heads whose rotary rows llama.cpp permuted in weight `name` (HF name): query and key projections; 0 for any other. */
+export function rotaryHeads(name: string, config: ModelConfig): number {
+  if (name.endsWith('self_attn.q_proj.weight')) return config.numAttentionHeads;
+  if (name.endsWith('self_attn.k_proj.weight')) return config.numKeyValueHeads;
+  return 0;
+}
+
 /**
  * Undoes llama.cpp's permutation of a query (`heads` = attention heads) or key (`heads` = KV
  * heads) projection `[rows, cols]`, row-major; see the file header.
  */
-export function unpermuteRotaryRows(weights: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+export function unpermuteRotaryRows<T extends Float32Array | Uint8Array>(weights: T, rows: number, cols: number, heads: number): T {
   const headDim = rows / heads;
   if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new Error(`cannot split ${rows} rows into ${heads} heads of an even size`);
   const half = headDim / 2;
-  const out = new Float32Array(weights.length);
+  // Any row-major table works the same: weights, or a quantized matrix's packed bytes, scales and offsets per row.
+  const out = new (weights.constructor as new (length: number) => T)(weights.length);
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < half; i++) {
       for (let j = 0; j < 2; j++) {

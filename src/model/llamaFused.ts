@@ -108,7 +108,8 @@ export function packedLlamaWeights(c: ModelConfig, weights: WeightSource): Weigh
       const parts = packs.get(name) ?? [name];
       const own = parts.map((n) => weights.quantized?.(n, bits, blockSize));
       // Stacked blocks only when every part has its own; else the graph quantizes the stacked floats.
-      return own.every((m) => m !== undefined) ? stackQuantizedRows(own) : undefined;
+      if (!own.every((m) => m !== undefined)) return undefined;
+      return { hasOffsets: own.some((m) => m.hasOffsets), load: () => stackQuantizedRows(own.map((m) => m.load())) };
     },
   };
 }

@@ -60,25 +60,28 @@ export function quantizedPrecision(variant: 'q4' | 'int8', bits: QuantBits, accu
     linear(op, x, weights, name) {
       const [n, k] = weights.shape(name);
       const blocks = Math.ceil(k / QUANT_BLOCK_SIZE);
-      // Both initializers come from one quantization. Writers ask for the packed bytes first and
-      // then the scales, so the cache is dropped after the scales to hold one matrix at a time.
-      let cached: QuantizedMatrix | undefined;
       // A checkpoint that already holds these blocks (a GGUF's Q4_0/Q4_1) is used as stored, not quantized twice.
       const own = weights.quantized?.(name, bits, QUANT_BLOCK_SIZE);
-      const quantized = () => (cached ??= own ?? quantizeBlockwise(weights.read(name), n, k, bits, QUANT_BLOCK_SIZE));
+      const withOffsets = own?.hasOffsets === true && k % QUANT_BLOCK_SIZE === 0;
+      // All initializers come from one quantization. Writers ask for them in the order they are
+      // added, so the cache is dropped after the last one to hold one matrix at a time.
+      let cached: QuantizedMatrix | undefined;
+      const quantized = () => (cached ??= own ? own.load() : quantizeBlockwise(weights.read(name), n, k, bits, QUANT_BLOCK_SIZE));
+      const lastly = <T>(value: T) => {
+        cached = undefined;
+        return value;
+      };
       const b = op.g.initializer(`${name}_Q${bits}`, DataType.uint8, [n, blocks, (QUANT_BLOCK_SIZE * bits) / 8], () => quantized().packed);
       const scales = op.g.initializer(`${name}_scales`, DataType.float, [n * blocks], () => {
         const s = bytesOf(quantized().scales);
-        cached = undefined;
-        return s;
+        return withOffsets ? s : lastly(s);
       });
       const attributes = { K: k, N: n, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: accuracyLevel };
       const y = op.g.node('MatMulNBits', [x, b, scales], attributes, { domain: 'com.microsoft' })[0];
-      const offsets = own?.offsets;
-      if (!offsets || k % QUANT_BLOCK_SIZE !== 0) return y;
+      if (!withOffsets) return y;
       // Σ_k x_k · offset_block(k) = (x summed per block) · offsetsᵀ: x is [batch, sequence, K].
       const blockSums = op.g.node('ReduceSum', [op.reshape(x, [0, 0, blocks, QUANT_BLOCK_SIZE]), op.int64([-1])], { keepdims: 0 })[0];
-      const table = op.g.initializer(`${name}_block_offsets`, DataType.float, [blocks, n], () => bytesOf(transpose2d(offsets, n, blocks)));
+      const table = op.g.initializer(`${name}_block_offsets`, DataType.float, [blocks, n], () => lastly(bytesOf(transpose2d(quantized().offsets!, n, blocks))));
       return op.add(y, op.matMul(blockSums, table));
     },
     floatTensor(g, weights, name) {

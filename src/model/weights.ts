@@ -3,7 +3,7 @@
  * Hugging Face layout and naming (`model.layers.0.self_attn.q_proj.weight`, `[out, in]`).
  * Sources read lazily, so a graph over a multi-GB checkpoint holds one tensor at a time.
  */
-import type { QuantBits, QuantizedMatrix } from '../graph/quantize';
+import type { QuantBits, StoredQuantized } from '../graph/quantize';
 import type { SafetensorsFile } from '../graph/safetensors';
 
 /** Float32 tensors by HF name; `read` may be called more than once and must return the same values. */
@@ -18,7 +18,7 @@ export interface WeightSource {
    * exactly that shape (a GGUF's Q4_0 and Q4_1 blocks of 32); undefined otherwise, and then the
    * graph quantizes `read(name)` itself.
    */
-  quantized?(name: string, bits: QuantBits, blockSize: number): QuantizedMatrix | undefined;
+  quantized?(name: string, bits: QuantBits, blockSize: number): StoredQuantized | undefined;
 }
 
 /** A `WeightSource` over an open safetensors file. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FUSED_ATTENTIONS, fusedVariantFile, isFusedVariant, type FusedAttention, type FusedVariant, type Dtype } from '../model/configTypes';
-import { readModelConfig } from '../model/config';
+import { parseModelConfig } from '../model/config';
 import { architectureFor } from '../model/registry';
 import { writeFusedGraph } from '../model/modelFolder';
 /** The cached fused graph of a folder, or why there is none. */
@@ -32,16 +32,17 @@ export function fusedGraphCachePath(
   const weights = join(modelDir, 'model.safetensors');
   const config = join(modelDir, 'config.json');
   if (!existsSync(weights) || !existsSync(config)) return { reason: `${modelDir} has no model.safetensors to build a fused graph from` };
+  const configBytes = readFileSync(config);
   let version: number;
   try {
-    version = architectureFor(readModelConfig(config)).fusedGraphVersion;
+    version = architectureFor(parseModelConfig(JSON.parse(configBytes.toString('utf8')), config)).fusedGraphVersion;
   } catch (error) {
     return { reason: `building the fused graph failed: ${(error as Error).message}` };
   }
   const stat = statSync(weights);
   const key = createHash('sha256')
     .update(`${version}\0${dtype}\0${attention}\0${stat.size}\0${stat.mtimeMs}\0`)
-    .update(readFileSync(config))
+    .update(configBytes)
     .digest('hex')
     .slice(0, 16);
   return { path: join(cacheDir, `fused-${dtype}-${attention}-${key}`, fusedVariantFile(dtype, attention)), variant: dtype };

@@ -6,6 +6,7 @@
  * Debian's libvulkan1 and still went green.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 
 /** The command that provides what these tests need. */
@@ -26,4 +27,15 @@ export function provided(t: TestContext, missing: string | undefined, env = proc
   if (underCi(env)) assert.fail(`${missing}; ${PREPARE_COMMAND} provides it, so under CI this fails instead of skipping`);
   t.skip(`${missing} (${PREPARE_COMMAND} provides it)`);
   return false;
+}
+
+/**
+ * What a test preparer has prepared: the value its `--check` prints as `VARIABLE='…'`
+ * (scripts/python, scripts/models, scripts/llamacpp). Undefined after skipping, or under CI
+ * failing, `t` when it is not prepared; `what` names the missing piece.
+ */
+export function preparedBy(t: TestContext, script: string, variable: string, what: string): string | undefined {
+  const check = spawnSync('bash', [script, '--check'], { encoding: 'utf8' });
+  const value = new RegExp(`^${variable}='(.*)'$`, 'm').exec(check.stdout)?.[1];
+  return provided(t, check.status === 0 && value ? undefined : `${what} is not prepared (${script} --check exited ${check.status})`) ? value : undefined;
 }

@@ -5,14 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
-import { provided } from './provided';
+import { preparedBy } from './provided';
 
 /** The venv's python, or undefined after skipping (or failing, under CI) `t` when it is not prepared. */
 export function preparedPython(t: TestContext): string | undefined {
-  const check = spawnSync('bash', ['scripts/python/prepare.sh', '--check'], { encoding: 'utf8' });
-  const python = /^SMOLCODE_PYTHON='(.*)'$/m.exec(check.stdout)?.[1];
-  const missing = check.status === 0 && python ? undefined : `the Python toolchain is not prepared (${check.stderr.trim() || `prepare.sh --check exited ${check.status}`})`;
-  return provided(t, missing) ? python : undefined;
+  return preparedBy(t, 'scripts/python/prepare.sh', 'SMOLCODE_PYTHON', 'the Python toolchain');
 }
 
 /** Runs `script` with the venv's `python`, `input` as JSON on stdin; returns its stdout parsed as JSON. */

@@ -10,39 +10,36 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { OnnxVariant } from '../../src/model/configTypes';
 import { importGguf } from '../../src/model/ggufImport';
-import { provided } from './provided';
+import { preparedBy } from './provided';
 
 /** The prepared GGUF's path, or undefined after skipping (failing, under CI) `t`. */
 export function preparedGguf(t: TestContext): string | undefined {
-  const check = spawnSync('bash', ['scripts/models/prepare-smollm2-gguf.sh', '--check'], { encoding: 'utf8' });
-  const path = /^SMOLCODE_SMOLLM2_GGUF='(.*)'$/m.exec(check.stdout)?.[1];
-  return provided(t, check.status === 0 && path ? undefined : 'the SmolLM2-135M-Instruct GGUF is not prepared') ? path : undefined;
+  return preparedBy(t, 'scripts/models/prepare-smollm2-gguf.sh', 'SMOLCODE_SMOLLM2_GGUF', 'the SmolLM2-135M-Instruct GGUF');
 }
 
-const imported = new Map<string, { dir: string; root: string }>();
+const imports = new Map<string, Promise<string>>();
+const roots: string[] = [];
 process.on('exit', () => {
-  for (const { root } of imported.values()) rmSync(root, { recursive: true, force: true });
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 
 /** A model folder imported from `gguf` with `variants` (no fused graphs), made once per process. */
-export function importedModel(gguf: string, variants: readonly OnnxVariant[] = ['fp32']): string {
+export function importedModel(gguf: string, variants: readonly OnnxVariant[] = ['fp32']): Promise<string> {
   const key = `${gguf}\0${variants.join(',')}`;
-  let entry = imported.get(key);
-  if (!entry) {
+  let dir = imports.get(key);
+  if (!dir) {
     const root = mkdtempSync(join(tmpdir(), 'smolcode-real-'));
-    const dir = join(root, 'SmolLM2-135M-Instruct');
-    importGguf({ gguf, outDir: dir, variants, fused: false });
-    entry = { dir, root };
-    imported.set(key, entry);
+    roots.push(root);
+    const out = join(root, 'SmolLM2-135M-Instruct');
+    dir = importGguf({ gguf, outDir: out, variants, fused: false }).then(() => out);
+    imports.set(key, dir);
   }
-  return entry.dir;
+  return dir;
 }
 
 /** The folder where `npm run test:prepare` installed node-llama-cpp, or undefined after skipping (failing, under CI) `t`. */
 export function preparedLlamaCpp(t: TestContext): string | undefined {
-  const check = spawnSync('bash', ['scripts/llamacpp/prepare.sh', '--check'], { encoding: 'utf8' });
-  const dir = /^SMOLCODE_LLAMACPP='(.*)'$/m.exec(check.stdout)?.[1];
-  return provided(t, check.status === 0 && dir ? undefined : 'llama.cpp (node-llama-cpp) is not prepared') ? dir : undefined;
+  return preparedBy(t, 'scripts/llamacpp/prepare.sh', 'SMOLCODE_LLAMACPP', 'llama.cpp (node-llama-cpp)');
 }
 
 /** Greedy continuations of token-id `prompts` from llama.cpp on `gguf` (test/support/llamaCppGreedy.mjs). */

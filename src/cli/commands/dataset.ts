@@ -10,7 +10,7 @@ import { buildDataset } from '../../finetune/dataset/pipeline';
 import { loadSampleTokenizer } from '../../finetune/dataset/samples/sampleTokenizer';
 import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
 import { parseMixture } from '../../finetune/dataset/types';
-import { intFlag, parseFlags } from '../args';
+import { intFlag, parseFlags, rangeFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { sigintSignal } from '../interrupt';
 
@@ -34,13 +34,6 @@ Options:
   --perplexity-model DIR
                      drop files whose perplexity under this base model (its onnx/model.onnx)
                      is an outlier (modified z-score > 3.5), as Refact does`;
-
-function numberFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= min && n <= max)) throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${value}"`);
-  return n;
-}
 
 function mixtureFlag(value: string | undefined) {
   if (value === undefined) return undefined;
@@ -82,9 +75,9 @@ export const datasetCommand: CliCommand = {
       workspace: values.workspace,
       out: values.out,
       seqLen: intFlag(values['seq-len'], 'seq-len', 2048),
-      minScore: numberFlag(values['min-score'], 'min-score', 0, 5, 2.5),
+      minScore: rangeFlag(values['min-score'], 'min-score', 0, 5) ?? 2.5,
       seed: intFlag(values.seed, 'seed', 0),
-      validationFraction: numberFlag(values.validation, 'validation', 0, 0.99, 0.1),
+      validationFraction: rangeFlag(values.validation, 'validation', 0, 0.99) ?? 0.1,
       languages,
       mixture: mixtureFlag(values.mixture),
     };

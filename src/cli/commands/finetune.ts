@@ -17,7 +17,7 @@ import { runFinetune, type FinetuneEvent } from '../../finetune/trainer';
 import { ONNX_VARIANTS } from '../../model/configTypes';
 import { LORA_TARGETS, parseLoraTargets, type LoraTarget } from '../../model/lora';
 import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
-import { choiceFlag, intFlag, parseFlags } from '../args';
+import { choiceFlag, intFlag, parseFlags, rangeFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { sigintSignal } from '../interrupt';
 import { DEVICES } from '../../runtime/providers';
@@ -69,15 +69,6 @@ function numberFlag(value: string | undefined, flag: string): number | undefined
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a positive number, got "${value}"`);
-  return n;
-}
-
-/** A number in [min, max) (max excluded when `maxExclusive`), or undefined when the flag is absent. */
-function rangeFlag(value: string | undefined, flag: string, min: number, max: number, maxExclusive = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  const inRange = value.trim() !== '' && n >= min && (maxExclusive ? n < max : n <= max);
-  if (!inRange) throw new UsageError(`--${flag} must be a number from ${min} to ${maxExclusive ? 'under ' : ''}${max}, got "${value}"`);
   return n;
 }
 

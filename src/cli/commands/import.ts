@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GgufFile } from '../../graph/gguf/ggufFile';
-import { ONNX_VARIANTS, type OnnxVariant } from '../../model/configTypes';
+import { ONNX_VARIANTS } from '../../model/configTypes';
 import { importGguf, tensorTypeCensus } from '../../model/ggufImport';
-import { parseFlags } from '../args';
+import { parseFlags, variantsFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { sigintSignal } from '../interrupt';
 
@@ -16,7 +16,8 @@ const USAGE = `Usage: smolcode import FILE.gguf --out DIR [--dtypes LIST] [--no-
 Imports a Llama GGUF (as llama.cpp, Ollama and LM Studio keep models; SmolLM2 at any size and
 quantization of F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q4_K, Q6_K) into DIR:
 config.json and tokenizer files from the file's metadata, model.safetensors dequantized to
-float32, and the ONNX graphs. DIR must not exist yet (or be empty); a failed import leaves none.
+float32, and the ONNX graphs. DIR must not exist yet (or be empty); a failed or cancelled import
+leaves none. Progress goes to stderr; Ctrl+C stops it between tensors or graphs.
 
 Options:
   --out DIR        the model folder to create (required)
@@ -27,14 +28,6 @@ Options:
                    quantizing again moved logits by up to 18.7; decoding the fused q4 graph is about
                    20% slower with the blocks' offsets)
   --info           print the file's architecture, config keys and tensor types, and stop`;
-
-function parseVariants(value: string | undefined): OnnxVariant[] | undefined {
-  if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = items.filter((s) => !(ONNX_VARIANTS as readonly string[]).includes(s));
-  if (bad.length > 0 || items.length === 0) throw new UsageError(`--dtypes must be a comma-separated list of ${ONNX_VARIANTS.join(', ')}; got "${value}"`);
-  return [...new Set(items as OnnxVariant[])];
-}
 
 export const importCommand: CliCommand = {
   name: 'import',
@@ -65,10 +58,10 @@ export const importCommand: CliCommand = {
     const interrupt = sigintSignal();
     const start = performance.now();
     try {
-      const written = importGguf({
+      const written = await importGguf({
         gguf,
         outDir: resolve(values.out),
-        variants: parseVariants(values.dtypes),
+        variants: variantsFlag(values.dtypes, ['fp32', 'q4']),
         fused: !values['no-fused'],
         quantizeAgain: values.requantize,
         onProgress: (message) => console.error(message),
@@ -77,6 +70,10 @@ export const importCommand: CliCommand = {
       for (const file of written) console.log(`${file.path}  ${(file.bytes / 1e6).toFixed(1)} MB`);
       console.log(`imported ${gguf} into ${resolve(values.out)} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
       return 0;
+    } catch (error) {
+      if (!interrupt.signal.aborted) throw error;
+      console.error(`cancelled; nothing was written to ${resolve(values.out)}`);
+      return 130;
     } finally {
       interrupt.dispose();
     }

@@ -3,11 +3,11 @@
  * random weights and ONNX variants, for tests and benchmarks (the hub is out of reach here).
  */
 import { resolve } from 'node:path';
-import { FUSED_VARIANTS, isFusedVariant, ONNX_VARIANTS, SHAPE_NAMES, type ModelFlavour, type OnnxVariant } from '../../model/configTypes';
+import { FUSED_VARIANTS, isFusedVariant, ONNX_VARIANTS, SHAPE_NAMES, type ModelFlavour } from '../../model/configTypes';
 import { makeModelFolder } from '../../model/modelFolder';
 import { SHAPES } from '../../model/shapes';
 import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
-import { choiceFlag, intFlag, parseFlags } from '../args';
+import { choiceFlag, intFlag, parseFlags, variantsFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
 
 const usage = `Usage: smolcode make-model --out DIR [options]
@@ -27,16 +27,6 @@ Options:
                      MatMul attention over engine-owned caches) of each of those in ${FUSED_VARIANTS.join(', ')}
   --vocab N          override the vocabulary size (token ids from the real tokenizer may then be out of range)
   --tokenizer DIR    SmolLM2 tokenizer files (default ${TOKENIZER_DEFAULT_USAGE})`;
-
-function parseVariants(value: string | undefined): OnnxVariant[] {
-  if (value === undefined) return ['fp32', 'fp16', 'q4'];
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = items.filter((s) => !(ONNX_VARIANTS as readonly string[]).includes(s));
-  if (bad.length > 0 || items.length === 0) {
-    throw new UsageError(`--dtypes must be a comma-separated list of ${ONNX_VARIANTS.join(', ')}; got "${value}"`);
-  }
-  return [...new Set(items as OnnxVariant[])];
-}
 
 function formatBytes(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
@@ -66,7 +56,7 @@ export const makeModelCommand: CliCommand = {
     const config = vocab > 0 ? { ...SHAPES[shape], vocabSize: vocab } : SHAPES[shape];
     const flavour: ModelFlavour = values.instruct ? 'instruct' : 'base';
     const outDir = resolve(values.out);
-    const variants = parseVariants(values.dtypes);
+    const variants = variantsFlag(values.dtypes, ['fp32', 'fp16', 'q4']);
     const fusedVariants = values.fused ? variants.filter(isFusedVariant) : [];
     const start = performance.now();
     const files = makeModelFolder({

@@ -41,7 +41,7 @@ function corpus(): string[] {
 }
 
 describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
-  it('rebuilds config.json from the metadata as the released config has it', (t) => {
+  it('rebuilds config.json from the metadata as the released config has it', async (t) => {
     const gguf = preparedGguf(t);
     if (!gguf) return;
     const file = GgufFile.open(gguf);
@@ -50,7 +50,7 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     } finally {
       file.close();
     }
-    const ours = readModelConfig(join(importedModel(gguf), 'config.json'));
+    const ours = readModelConfig(join(await importedModel(gguf), 'config.json'));
     const released = readModelConfig(join(TOKENIZER_DIR, 'config.SmolLM2-135M.json'));
     assert.deepEqual({ ...ours, initializerRange: 0 }, { ...released, initializerRange: 0 });
   });
@@ -58,7 +58,7 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
   it('rebuilds a tokenizer that encodes and renders chats exactly as the released one', async (t) => {
     const gguf = preparedGguf(t);
     if (!gguf) return;
-    const ours = await tokenizerOf(importedModel(gguf));
+    const ours = await tokenizerOf(await importedModel(gguf));
     const released = await tokenizerOf(TOKENIZER_DIR);
     const texts = corpus();
     assert.ok(texts.length > 100);
@@ -82,9 +82,9 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
   it("builds q4 from the file's own Q4_1 blocks: its logits equal fp32's (quantizing again drifts)", async (t) => {
     const gguf = preparedGguf(t);
     if (!gguf) return;
-    const own = importedModel(gguf, ['fp32', 'q4']);
+    const own = await importedModel(gguf, ['fp32', 'q4']);
     const again = join(root, 'requantized');
-    importGguf({ gguf, outDir: again, variants: ['q4'], fused: false, quantizeAgain: true });
+    await importGguf({ gguf, outDir: again, variants: ['q4'], fused: false, quantizeAgain: true });
     const ids = [1604, 803, 24, 81, 28, 278, 727, 472, 1003, 198, 2, 1, 4093, 198];
     const logits = async (path: string) => {
       const model = await openOrtModel(path);
@@ -104,10 +104,26 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     assert.ok(againDrift > 100 * ownDrift);
   });
 
+  it('stops when cancelled, reporting progress until then, and leaves no output folder', async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const out = join(root, 'cancelled');
+    const controller = new AbortController();
+    const messages: string[] = [];
+    const onProgress = (message: string) => {
+      messages.push(message);
+      controller.abort();
+    };
+    await assert.rejects(importGguf({ gguf, outDir: out, onProgress, signal: controller.signal }), { name: 'AbortError' });
+    assert.deepEqual(messages, ['dequantizing 272 tensors (1 Q8_0, 61 F32, 210 Q4_1)']);
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(readdirSync(root).filter((n) => n.includes('.partial-')), []);
+  });
+
   it('runs in the engine: greedy code and a chat answer that ends by itself', async (t) => {
     const gguf = preparedGguf(t);
     if (!gguf) return;
-    const engine = await Engine.load({ modelDir: importedModel(gguf), dtype: 'fp32', device: 'cpu', threads: 2 });
+    const engine = await Engine.load({ modelDir: await importedModel(gguf), dtype: 'fp32', device: 'cpu', threads: 2 });
     try {
       const code = await engine.complete({ slot: 'code', prompt: 'def add(a, b):\n    return', maxNewTokens: 8 });
       assert.match(code.text, /a\s*\+\s*b/);
@@ -131,37 +147,37 @@ describe('GGUF import refuses what it cannot import', () => {
     'llama.vocab_size': { type: 4, value: 32 },
   };
 
-  function attempt(name: string, metadata: Record<string, TestValue>): { error: Error; out: string } {
+  async function attempt(name: string, metadata: Record<string, TestValue>): Promise<{ error: Error; out: string }> {
     const path = join(root, `${name}.gguf`);
     writeGguf(path, metadata, []);
     const out = join(root, `${name}-out`);
     try {
-      importGguf({ gguf: path, outDir: out });
+      await importGguf({ gguf: path, outDir: out });
     } catch (error) {
       return { error: error as Error, out };
     }
     throw new Error('the import succeeded');
   }
 
-  it('names a non-Llama architecture, and leaves no output folder', () => {
-    const { error, out } = attempt('qwen', { ...base, 'general.architecture': { type: 8, value: 'qwen2' }, 'general.name': { type: 8, value: 'Qwen2.5 0.5B' } });
+  it('names a non-Llama architecture, and leaves no output folder', async () => {
+    const { error, out } = await attempt('qwen', { ...base, 'general.architecture': { type: 8, value: 'qwen2' }, 'general.name': { type: 8, value: 'Qwen2.5 0.5B' } });
     assert.match(error.message, /qwen\.gguf: the model is a "qwen2" architecture \(Qwen2\.5 0\.5B\); SmolCode imports Llama models \(SmolLM2\) only$/);
     assert.equal(existsSync(out), false);
     assert.deepEqual(readdirSync(root).filter((n) => n.includes('.partial-')), []);
   });
 
-  it('names a missing tokenizer', () => {
-    const { error } = attempt('notok', base);
+  it('names a missing tokenizer', async () => {
+    const { error } = await attempt('notok', base);
     assert.match(error.message, /notok\.gguf: tokenizer model null is not supported/);
-    const { error: noTokens } = attempt('nolist', { ...base, 'tokenizer.ggml.model': { type: 8, value: 'gpt2' }, 'tokenizer.ggml.pre': { type: 8, value: 'smollm' } });
+    const { error: noTokens } = await attempt('nolist', { ...base, 'tokenizer.ggml.model': { type: 8, value: 'gpt2' }, 'tokenizer.ggml.pre': { type: 8, value: 'smollm' } });
     assert.match(noTokens.message, /the metadata has no tokenizer \(tokenizer\.ggml\.tokens is missing/);
   });
 
-  it('refuses to write into a folder that has files', () => {
+  it('refuses to write into a folder that has files', async () => {
     const out = join(root, 'occupied');
     mkdirSync(out);
     writeFileSync(join(out, 'keep.txt'), 'mine');
-    assert.throws(() => importGguf({ gguf: join(root, 'anything.gguf'), outDir: out }), /occupied already exists and is not empty/);
+    await assert.rejects(importGguf({ gguf: join(root, 'anything.gguf'), outDir: out }), /occupied already exists and is not empty/);
     assert.equal(readFileSync(join(out, 'keep.txt'), 'utf8'), 'mine');
   });
 });

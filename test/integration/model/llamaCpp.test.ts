@@ -36,7 +36,7 @@ describe('greedy generation beside llama.cpp on the same GGUF', () => {
     const gguf = preparedGguf(t);
     const llamaCpp = gguf && preparedLlamaCpp(t);
     if (!gguf || !llamaCpp) return;
-    const dir = importedModel(gguf, ['fp32', 'q4']);
+    const dir = await importedModel(gguf, ['fp32', 'q4']);
     const tokenizer = await loadTestTokenizer();
     const ids = PROMPTS.map((text) => tokenizer.encode(text, { add_special_tokens: false }));
     const theirs = llamaCppGreedy(llamaCpp, gguf, ids, NEW_TOKENS);

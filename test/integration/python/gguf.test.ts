@@ -131,7 +131,7 @@ describe('GGUF import against gguf-py and transformers', () => {
     ];
     const prompts = texts.map((text) => tokenizer.encode(text, { add_special_tokens: false }));
     const reference = runPythonJson<{ last: number[]; argmax: number[]; max: number }[]>(python, TRANSFORMERS_LOGITS, { gguf, prompts });
-    const model = await openOrtModel(join(importedModel(gguf), 'onnx', 'model.onnx'));
+    const model = await openOrtModel(join(await importedModel(gguf), 'onnx', 'model.onnx'));
     try {
       for (const [p, ids] of prompts.entries()) {
         const { logits, vocab, last } = await oneAndCached(model, ids);
