@@ -36,6 +36,16 @@ export function proxyFromEnv(env: Env = processEnv()): string | undefined {
   return [env.HTTPS_PROXY, env.https_proxy, env.HTTP_PROXY, env.http_proxy].map((v) => v?.trim()).find((v) => v);
 }
 
+/** Ollama's model store: `$OLLAMA_MODELS`, as Ollama itself reads it, when set and not empty. */
+export function ollamaModelsFromEnv(env: Env = processEnv()): string | undefined {
+  return env.OLLAMA_MODELS?.trim() || undefined;
+}
+
+/** The user's home folder from `$HOME` (`$USERPROFILE` on Windows), where Ollama and LM Studio keep their stores. */
+export function homeFromEnv(env: Env = processEnv()): string | undefined {
+  return env.HOME?.trim() || env.USERPROFILE?.trim() || undefined;
+}
+
 /** SmolCode's version; the build replaces `process.env.SMOLCODE_VERSION` with package.json's. */
 export function smolcodeVersion(): string {
   return process.env.SMOLCODE_VERSION ?? 'dev';

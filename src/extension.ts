@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { modelServiceBackend } from './chat/ui/modelServiceBackend';
 import { registerChat } from './chat/ui/chatFeature';
 import { CHAT_VIEW_ID } from './chat/ui/chatViewProvider';
-import { selectDevice, selectModel, toggleInlineCompletions } from './host/settingsCommands';
+import { selectDevice, toggleInlineCompletions } from './host/settingsCommands';
+import { selectModel } from './modelStore/ui/modelPicker';
 import { Settings } from './host/settings';
 import { adaptersRoot, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/ui/adapterCommands';
 import { registerDatasetCommand } from './finetune/ui/datasetCommand';
@@ -99,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
     vscode.commands.registerCommand('smolcode.toggleInlineCompletions', () => toggleInlineCompletions(settings)),
     vscode.commands.registerCommand('smolcode.triggerInlineCompletion', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
-    vscode.commands.registerCommand('smolcode.selectModel', () => selectModel(settings)),
+    vscode.commands.registerCommand('smolcode.selectModel', () => selectModel(settings, jobs, log)),
     vscode.commands.registerCommand('smolcode.selectDevice', () => selectDevice(settings)),
     registerDatasetCommand(context, log, settings, jobs),
     ...registerFinetuneCommands({ context, log, settings, jobs }),

@@ -8,7 +8,7 @@
  * a second time; `quantizeAgain` keeps the old way for comparison. Everything is written into a
  * sibling folder and renamed at the end, so a failed or cancelled import leaves no output folder.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, linkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { dequantize } from '../graph/gguf/dequantize';
 import { GgufError, GgufFile, type GgufTensorInfo } from '../graph/gguf/ggufFile';
@@ -148,6 +148,59 @@ export function ggufQuantizedWeights(file: GgufFile, config: ModelConfig, floats
 /** Lets the event loop run (a Ctrl+C, a cancel request) between synchronous pieces of work. */
 const yieldToEvents = () => new Promise((resolve) => setImmediate(resolve));
 
+/** What writing the graphs of a model folder from a GGUF needs of the import options. */
+type GraphOptions = Pick<GgufImportOptions, 'variants' | 'fused' | 'quantizeAgain' | 'onProgress' | 'signal'>;
+
+/** Writes the ONNX variants (and fused graphs) of the folder `dir`, whose model.safetensors came from `file`. */
+async function writeGraphs(dir: string, file: GgufFile, config: ModelConfig, options: GraphOptions): Promise<WrittenFile[]> {
+  const wrap = options.quantizeAgain ? undefined : (floats: WeightSource) => ggufQuantizedWeights(file, config, floats);
+  // Each graph is written in one synchronous call; a cancel is seen between graphs.
+  const graphs: [string, () => WrittenFile[]][] = [];
+  for (const variant of options.variants ?? ['fp32', 'q4']) {
+    graphs.push([`the ${variant} graph`, () => writeOnnxVariant(dir, variant, wrap)]);
+    if ((options.fused ?? true) && isFusedVariant(variant)) {
+      for (const attention of FUSED_ATTENTIONS) graphs.push([`the fused ${variant} graph (${attention})`, () => writeFusedOnnxVariant(dir, variant, { attention }, wrap)]);
+    }
+  }
+  const written: WrittenFile[] = [];
+  for (const [what, write] of graphs) {
+    await yieldToEvents();
+    options.signal?.throwIfAborted();
+    options.onProgress?.(`writing ${what}`);
+    written.push(...write());
+  }
+  return written;
+}
+
+/**
+ * Adds ONNX variants to a folder `importGguf` made from the same file: the graphs are written in
+ * a sibling folder that hard-links the existing weights, and moved into `onnx/` only when all are
+ * done, so a cancel leaves the folder as it was.
+ */
+export async function addGgufVariants(options: Omit<GgufImportOptions, 'outDir'> & { readonly modelDir: string }): Promise<WrittenFile[]> {
+  const { modelDir } = options;
+  const file = GgufFile.open(options.gguf);
+  const partial = join(dirname(modelDir), `.${basename(modelDir)}.variants-${process.pid}`);
+  try {
+    const config = llamaConfigFromGguf(file);
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    for (const name of ['config.json', 'model.safetensors']) linkSync(join(modelDir, name), join(partial, name));
+    const written = await writeGraphs(partial, file, config, options);
+    await yieldToEvents();
+    options.signal?.throwIfAborted();
+    mkdirSync(join(modelDir, 'onnx'), { recursive: true });
+    return written.map((w) => {
+      const path = join(modelDir, w.path.slice(partial.length + 1));
+      renameSync(w.path, path);
+      return { ...w, path };
+    });
+  } finally {
+    file.close();
+    rmSync(partial, { recursive: true, force: true });
+  }
+}
+
 /** Imports `options.gguf` into `options.outDir`; see the file header. Returns the files written. */
 export async function importGguf(options: GgufImportOptions): Promise<WrittenFile[]> {
   const { outDir, signal } = options;
@@ -182,21 +235,7 @@ export async function importGguf(options: GgufImportOptions): Promise<WrittenFil
     };
     await writeSafetensorsAsync(weightsPath, tensors, 'F32', { format: 'pt', source: basename(options.gguf) }, { onTensor, signal });
     const written: WrittenFile[] = [{ path: weightsPath, bytes: statSync(weightsPath).size, seconds: (performance.now() - start) / 1000 }];
-    const wrap = options.quantizeAgain ? undefined : (floats: WeightSource) => ggufQuantizedWeights(file, config, floats);
-    // Each graph is written in one synchronous call; a cancel is seen between graphs.
-    const graphs: [string, () => WrittenFile[]][] = [];
-    for (const variant of options.variants ?? ['fp32', 'q4']) {
-      graphs.push([`the ${variant} graph`, () => writeOnnxVariant(partial, variant, wrap)]);
-      if ((options.fused ?? true) && isFusedVariant(variant)) {
-        for (const attention of FUSED_ATTENTIONS) graphs.push([`the fused ${variant} graph (${attention})`, () => writeFusedOnnxVariant(partial, variant, { attention }, wrap)]);
-      }
-    }
-    for (const [what, write] of graphs) {
-      await yieldToEvents();
-      signal?.throwIfAborted();
-      report(`writing ${what}`);
-      written.push(...write());
-    }
+    written.push(...(await writeGraphs(partial, file, config, options)));
     await yieldToEvents();
     signal?.throwIfAborted();
     rmSync(outDir, { recursive: true, force: true });

@@ -21,6 +21,8 @@ import {
   datasetBuildRequest,
   finetuneRunRequest,
   generateRequest,
+  ggufImportRequest,
+  localGgufsRequest,
   jobProgressNotification,
   loadRequest,
   runtimeInfoRequest,
@@ -28,6 +30,8 @@ import {
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { Engines } from './engines';
 import { ortTelemetryDisabled } from '../env';
+import { ensureImportedGguf } from '../modelStore/ggufImports';
+import { findLocalGgufs } from '../modelStore/ggufStores';
 
 function connect(): MessageConnection {
   if (process.argv.includes('--stdio')) {
@@ -98,6 +102,10 @@ connection.onRequest(datasetBuildRequest, ({ id, options, tokenizerDir, perplexi
 connection.onRequest(finetuneRunRequest, ({ id, options }, token) => runJob(id, token, (signal, onProgress) => inProcessStages.train(options, onProgress, signal)));
 
 connection.onRequest(adapterMergeRequest, ({ id, options }, token) => runJob(id, token, (signal, onProgress) => inProcessStages.merge(options, onProgress, signal)));
+
+connection.onRequest(ggufImportRequest, ({ id, request }, token) => runJob(id, token, (signal, onProgress) => ensureImportedGguf(request, onProgress, signal)));
+
+connection.onRequest(localGgufsRequest, ({ id }, token) => runJob(id, token, async () => findLocalGgufs()));
 
 connection.onClose(() => process.exit(0));
 connection.listen();

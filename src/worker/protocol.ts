@@ -12,6 +12,8 @@ import type { EngineGraph, EngineOptions, GenerateRequest, GenerateStats } from 
 import type { Role } from '../model/configTypes';
 import type { ExecutionProviderInfo } from '../runtime/session';
 import type { WrittenFile } from '../model/modelFolder';
+import type { GgufImportRequest, ImportedGguf } from '../modelStore/ggufImports';
+import type { LocalGguf, SkippedGguf } from '../modelStore/ggufStores';
 
 
 export interface RuntimeInfo {
@@ -112,3 +114,22 @@ export interface AdapterMergeParams {
 
 /** Merges a PEFT adapter into its base model as an ONNX model folder; cancellable between variants. */
 export const adapterMergeRequest = new RequestType<AdapterMergeParams, WrittenFile[], void>('adapter/merge');
+
+export interface GgufImportParams {
+  readonly id: number;
+  readonly request: GgufImportRequest;
+}
+
+/**
+ * Imports a GGUF file into SmolCode's storage, cached by the file's SHA-256 (a second call for
+ * the same bytes answers at once); progress comes as `GgufImportProgress`; cancellable, leaving
+ * no partial folder.
+ */
+export const ggufImportRequest = new RequestType<GgufImportParams, ImportedGguf, void>('gguf/import');
+
+export interface LocalGgufsParams {
+  readonly id: number;
+}
+
+/** The SmolLM2 GGUFs in Ollama's and LM Studio's stores (as the worker's environment locates them), and what was skipped. */
+export const localGgufsRequest = new RequestType<LocalGgufsParams, { found: LocalGguf[]; skipped: SkippedGguf[] }, void>('gguf/list');

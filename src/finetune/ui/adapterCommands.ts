@@ -15,7 +15,7 @@ import type { WorkerClient } from '../../worker/client';
 import { adapterMergeRequest } from '../../worker/protocol';
 import type { MergeProgress } from '../stages';
 import { AdapterFolderError, describeAdapter, listAdapters, planAdapterLoad } from './adapterFolder';
-import { withCancellableProgress } from './jobUi';
+import { withCancellableProgress } from '../../host/progress';
 import type { Dtype, Role } from '../../model/configTypes';
 
 export const SELECT_ADAPTER_COMMAND = 'smolcode.selectAdapter';

@@ -12,7 +12,8 @@ import { ensureModelWithProgress } from '../../modelStore/ui/downloadUi';
 import { isAbortError } from '../../modelStore/errors';
 import type { WorkerClient } from '../../worker/client';
 import { OUTPUT_FILES } from '../dataset/pipeline';
-import { datasetDir, datasetOptionsFromSettings, perplexityModelDir, pickWorkspaceFolder, runDatasetJob, withCancellableProgress } from './jobUi';
+import { withCancellableProgress } from '../../host/progress';
+import { datasetDir, datasetOptionsFromSettings, perplexityModelDir, pickWorkspaceFolder, runDatasetJob } from './jobUi';
 import { datasetSummary } from '../dataset/report';
 
 export const BUILD_DATASET_COMMAND = 'smolcode.buildDataset';
@@ -37,8 +38,9 @@ export function registerDatasetCommand(context: vscode.ExtensionContext, log: vs
     try {
       const out = datasetDir(context, folder);
       const options = datasetOptionsFromSettings(settings, folder, out);
-      const model = await ensureModelWithProgress({ model: settings.get('chat.model'), dtype: settings.get('dtype') }, settings, context.globalStorageUri);
-      const scoringModel = await perplexityModelDir(settings, context.globalStorageUri);
+      const models = { settings, storageUri: context.globalStorageUri, jobs, log };
+      const model = await ensureModelWithProgress({ model: settings.get('chat.model'), dtype: settings.get('dtype') }, models);
+      const scoringModel = await perplexityModelDir(models);
       const report = await withCancellableProgress(`SmolCode: building a training set from ${folder.name}`, (progress, signal) =>
         runDatasetJob(jobs, options, model.tokenizerDir, (message) => progress.report({ message }), signal, scoringModel),
       );

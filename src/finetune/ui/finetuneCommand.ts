@@ -17,7 +17,8 @@ import { adapterSettingKey, adaptersRoot } from './adapterCommands';
 import { mergeVariantFor } from './adapterFolder';
 import { datasetSummary } from '../dataset/report';
 import { adapterFolderName, finetuneOptionsFrom } from './finetuneSettings';
-import { datasetDir, datasetOptionsFromSettings, datasetProgressMessage, perplexityModelDir, pickWorkspaceFolder, throttled, withCancellableProgress } from './jobUi';
+import { throttled, withCancellableProgress } from '../../host/progress';
+import { datasetDir, datasetOptionsFromSettings, datasetProgressMessage, perplexityModelDir, pickWorkspaceFolder } from './jobUi';
 import { formatDuration } from '../progressText';
 import { REPORT_FILE } from '../runReport';
 import { runFinetunePipeline, type FinetuneRunEvent, type FinetuneRunRequest } from '../run';
@@ -121,13 +122,14 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
     threads: settings.get('threads'),
   };
   // Training reads the float weights; the dataset's chat samples need the Instruct tokenizer's template.
-  const model = await ensureModelWithProgress({ model: modelName, dtype, weights: true }, settings, context.globalStorageUri);
+  const models = { settings, storageUri: context.globalStorageUri, jobs, log };
+  const model = await ensureModelWithProgress({ model: modelName, dtype, weights: true }, models, signal);
   signal.throwIfAborted();
-  const chatModel = role === 'chat' ? model : await ensureModelWithProgress({ model: settings.get('chat.model'), dtype }, settings, context.globalStorageUri);
+  const chatModel = role === 'chat' ? model : await ensureModelWithProgress({ model: settings.get('chat.model'), dtype }, models, signal);
   signal.throwIfAborted();
   const request: FinetuneRunRequest = {
     role,
-    workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, dataOut), perplexityModelDir: await perplexityModelDir(settings, context.globalStorageUri) },
+    workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, dataOut), perplexityModelDir: await perplexityModelDir(models) },
     baseModelName: model.source === 'local' ? model.dir : modelName,
     chatTokenizerDir: chatModel.tokenizerDir,
     training: finetuneOptionsFrom(values, { modelDir: model.dir, outDir }),

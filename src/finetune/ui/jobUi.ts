@@ -1,12 +1,13 @@
 /**
  * @file VS Code pieces shared by the commands that run jobs in the jobs worker (building the
  * training set, fine-tuning, merging): the workspace folder picker, the dataset options from
- * the settings, the dataset job with its progress messages, and a cancellable progress
- * notification that also stops when an outside signal (a "Cancel" command) aborts.
+ * the settings, the model the perplexity filter scores with, and the dataset job with its
+ * progress messages (host/progress.ts has the cancellable notification they run under).
  */
 import * as vscode from 'vscode';
+import { throttled } from '../../host/progress';
 import type { Settings } from '../../host/settings';
-import { ensureModelWithProgress } from '../../modelStore/ui/downloadUi';
+import { ensureModelWithProgress, type ModelDeps } from '../../modelStore/ui/downloadUi';
 import type { WorkerClient } from '../../worker/client';
 import type { DatasetProgress } from '../stages';
 import { workerStages } from './workerStages';
@@ -15,8 +16,6 @@ import type { DatasetOptions } from '../dataset/pipeline';
 import type { DatasetReport } from '../dataset/report';
 import { parseMixture } from '../dataset/types';
 
-/** Progress messages at most this often; jobs report every file or step. */
-export const REPORT_INTERVAL_MS = 200;
 
 /** The workspace folder to work on: the only one, or the user's pick; undefined when none or dismissed. */
 export async function pickWorkspaceFolder(placeHolder: string): Promise<vscode.WorkspaceFolder | undefined> {
@@ -45,25 +44,15 @@ export function datasetOptionsFromSettings(settings: Settings, folder: vscode.Wo
 }
 
 
-/** Calls `report` at most every `intervalMs`, except for calls marked `force`. */
-export function throttled<T>(report: (value: T) => void, intervalMs = REPORT_INTERVAL_MS): (value: T, force?: boolean) => void {
-  let last = 0;
-  return (value, force = false) => {
-    const now = Date.now();
-    if (!force && now - last < intervalMs) return;
-    last = now;
-    report(value);
-  };
-}
 
 /**
  * The base model folder the perplexity filter scores files with, when
  * `smolcode.dataset.perplexityFilter` is on: the completion model in fp32, since the scorer
  * runs the plain graph over whole file heads.
  */
-export async function perplexityModelDir(settings: Settings, storageUri: vscode.Uri): Promise<string | undefined> {
-  if (!settings.get('dataset.perplexityFilter')) return undefined;
-  const model = await ensureModelWithProgress({ model: settings.get('completion.model'), dtype: 'fp32' }, settings, storageUri);
+export async function perplexityModelDir(deps: ModelDeps): Promise<string | undefined> {
+  if (!deps.settings.get('dataset.perplexityFilter')) return undefined;
+  const model = await ensureModelWithProgress({ model: deps.settings.get('completion.model'), dtype: 'fp32' }, deps);
   return model.dir;
 }
 
@@ -86,26 +75,3 @@ export function runDatasetJob(
   return workerStages(jobs).buildDataset(options, tokenizerDir, perplexityModelDir, (progress) => onProgress(progress), signal);
 }
 
-/**
- * Runs `body` under a notification with a Cancel button. The signal given to `body` aborts on
- * Cancel and when `outside` aborts; a cancelled job rejects with an `AbortError`.
- */
-export function withCancellableProgress<T>(
-  title: string,
-  body: (progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal) => Promise<T>,
-  outside?: AbortSignal,
-): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    const cancel = token.onCancellationRequested(abort);
-    outside?.addEventListener('abort', abort);
-    try {
-      if (outside?.aborted) abort();
-      return await body(progress, controller.signal);
-    } finally {
-      cancel.dispose();
-      outside?.removeEventListener('abort', abort);
-    }
-  });
-}

@@ -1,10 +1,15 @@
 /**
  * @file The VS Code side of the model store: reads SmolCode's and VS Code's network settings,
- * and runs a download in a cancellable progress notification. All the work is in
- * `modelStore/`, which knows nothing of VS Code.
+ * and runs a download in a cancellable progress notification, or, when `smolcode.localModelPath`
+ * names a GGUF file, its import. All the work is in `modelStore/`, which knows nothing of VS Code.
  */
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Settings } from '../../host/settings';
+import { VARIANT_FILE, type Dtype } from '../../model/configTypes';
+import type { WorkerClient } from '../../worker/client';
+import { isGgufPath } from '../ggufImports';
+import { importGgufWithProgress } from './ggufImportUi';
 import { resolveEndpoint, resolveProxy, resolveToken } from '../hubConfig';
 import { resolveTokenizerPath } from '../localFolder';
 import { ensureModel, findCachedModel, type ModelRequest, type ResolvedModel, type StoreOptions, type StoreProgress } from '../modelStore';
@@ -31,16 +36,33 @@ export function storeOptionsFromSettings(settings: Settings, storageUri: vscode.
 
 const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
 
+/** What getting a model needs from the extension. */
+export interface ModelDeps {
+  readonly settings: Settings;
+  /** SmolCode's global storage: downloads and GGUF imports live below it. */
+  readonly storageUri: vscode.Uri;
+  /** The jobs worker, which imports GGUF files. */
+  readonly jobs: WorkerClient;
+  readonly log?: vscode.LogOutputChannel;
+}
+
+/** A model ready to load, and the ONNX variant to load when it is not the requested dtype (a GGUF import has no q4f16). */
+export type ModelForRequest = ResolvedModel & { readonly dtype?: Dtype };
+
 /**
  * The model for `request`: straight from disk when it is there, otherwise downloaded under a
- * notification with per-file progress and a Cancel button. Cancelling rejects with an
- * `AbortError` (see `isAbortError`) and keeps partial files, so the next call resumes.
+ * notification with per-file progress and a Cancel button (or, for a GGUF `localModelPath`,
+ * imported as a job). Cancelling rejects with an `AbortError` (see `isAbortError`) and keeps
+ * partial downloads, so the next call resumes.
  */
-export async function ensureModelWithProgress(
-  request: ModelRequest,
-  settings: Settings,
-  storageUri: vscode.Uri,
-): Promise<ResolvedModel> {
+export async function ensureModelWithProgress(request: ModelRequest, deps: ModelDeps, signal?: AbortSignal): Promise<ModelForRequest> {
+  const { settings, storageUri } = deps;
+  const local = settings.get('localModelPath').trim();
+  if (isGgufPath(local)) {
+    const imported = await importGgufWithProgress(local, request.dtype as Dtype, deps, signal);
+    const onnxPath = join(imported.dir, 'onnx', VARIANT_FILE[imported.variant]);
+    return { source: 'local', dir: imported.dir, onnxPath, tokenizerDir: imported.dir, dtype: imported.variant === request.dtype ? undefined : imported.variant };
+  }
   const options = storeOptionsFromSettings(settings, storageUri);
   const cached = await findCachedModel(request, options);
   if (cached) return cached;

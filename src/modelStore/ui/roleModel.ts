@@ -1,7 +1,7 @@
 /**
  * @file The one place that decides which model folder a role runs: the role's model from the
  * settings (downloaded with progress, or the local folder), or the adapter chosen for the role
- * (loaded merged, merging first when needed), and whether the download needs the float weights
+ * (loaded merged, merging first when needed), a GGUF file (imported once), and whether the download needs the float weights
  * that the fused graph is built from. ModelService calls it whenever a role's model must load.
  */
 import type * as vscode from 'vscode';
@@ -26,10 +26,10 @@ export function roleModelResolver({ settings, storageUri, jobs, log }: RoleModel
   return async (role, signal): Promise<ModelLocation> => {
     const model = role === 'completion' ? settings.get('completion.model') : settings.get('chat.model');
     const dtype = settings.get('dtype');
-    const base = (weights: boolean) => ensureModelWithProgress({ model, dtype, weights }, settings, storageUri);
+    const base = (weights: boolean) => ensureModelWithProgress({ model, dtype, weights }, { settings, storageUri, jobs, log }, signal);
     const adapter = settings.get(adapterSettingKey(role)).trim();
     if (adapter) return resolveAdapterModel(role, adapter, dtype, { jobs, log, baseModel: base }, signal);
     const resolved = await base(needsFloatWeights({ fusedGraph: settings.get('fusedGraph'), localModelPath: settings.get('localModelPath'), dtype }));
-    return { dir: resolved.dir, tokenizerDir: resolved.tokenizerDir };
+    return { dir: resolved.dir, tokenizerDir: resolved.tokenizerDir, dtype: resolved.dtype };
   };
 }
