@@ -40,9 +40,20 @@ interface HashEntry {
   readonly sha256: string;
 }
 
-/** Whether a path names a GGUF file (by its extension) rather than a model folder. */
+/**
+ * Whether `smolcode.localModelPath` names a GGUF file rather than a model folder: by its
+ * extension, or by being a file at all (Ollama's blobs have no extension; a file that is not a
+ * GGUF is then refused by the importer, naming it).
+ */
 export function isGgufPath(path: string): boolean {
-  return /\.gguf$/i.test(path.trim());
+  const trimmed = path.trim();
+  if (!trimmed) return false;
+  if (/\.gguf$/i.test(trimmed)) return true;
+  try {
+    return statSync(trimmed).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The ONNX variant an import writes for `dtype`. */

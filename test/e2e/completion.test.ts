@@ -10,11 +10,12 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { prefixWindow } from '../../src/completion/context/budget';
-import { runPipeline, type ModelRunStats, type PipelineOptions, type RunModel } from '../../src/completion/pipeline';
+import type { PipelineOptions } from '../../src/completion/pipeline';
 import { repositoryTemplate } from '../../src/completion/template/promptTemplate';
 import type { CompletionInput } from '../../src/completion/types';
 import { Engine } from '../../src/runtime/engine';
 import { makeTempModel, type TempModel } from '../support/tinyModel';
+import { directSuggestion } from './support/directPipeline';
 import { sleep } from './support/processGroup';
 import { repoRoot } from './support/paths';
 import { E2eSession } from './support/session';
@@ -91,20 +92,6 @@ describe('SmolCode inline completion in code-server', { timeout: timeouts.suite 
     timeBudgetMs: TIME_BUDGET_MS,
   };
 
-  /** The same model call the extension makes through its worker (greedy, completion slot). */
-  const runModel: RunModel = async (call, onText, signal) => {
-    if (!engine) throw new Error('no engine');
-    const stream = engine.generate(
-      { slot: 'completion', prompt: call.prompt, maxNewTokens: call.maxNewTokens, stopStrings: call.stopStrings, timeBudgetMs: call.timeBudgetMs },
-      signal,
-    );
-    for (;;) {
-      const step = await stream.next();
-      if (step.done) return step.value satisfies ModelRunStats;
-      onText(step.value);
-    }
-  };
-
   /** The provider's input for the cursor after `typed`, as inlineProvider.ts builds it. */
   const input = (typed: string): CompletionInput => ({
     path: FILE,
@@ -115,7 +102,10 @@ describe('SmolCode inline completion in code-server', { timeout: timeouts.suite 
     snippets: [],
   });
 
-  const suggest = async (typed: string): Promise<string> => (await runPipeline(input(typed), pipelineOptions, runModel, new AbortController().signal)).text;
+  const suggest = async (typed: string): Promise<string> => {
+    if (!engine) throw new Error('no engine');
+    return directSuggestion(engine, input(typed), pipelineOptions);
+  };
 
   before(async () => {
     model = makeTempModel({ seed: 1 });

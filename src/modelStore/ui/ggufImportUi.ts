@@ -19,6 +19,12 @@ export interface GgufImportDeps {
   readonly log?: vscode.LogOutputChannel;
 }
 
+/** How a notification names a GGUF: its file name, an Ollama blob by its digest's first digits. */
+export function ggufDisplayName(gguf: string): string {
+  const name = basename(gguf);
+  return /^sha256-[0-9a-f]{64}$/.test(name) ? `Ollama blob ${name.slice(0, 19)}…` : name;
+}
+
 /** Imports shown now, by file and dtype: completion and chat loading together share one notification. */
 const inFlight = new Map<string, Promise<ImportedGguf>>();
 
@@ -33,7 +39,7 @@ export function importGgufWithProgress(gguf: string, dtype: Dtype, deps: GgufImp
     const started = performance.now();
     running = Promise.resolve(
       withCancellableProgress(
-        `SmolCode: importing ${basename(gguf)}`,
+        `SmolCode: importing ${ggufDisplayName(gguf)}`,
         (progress, jobSignal) => {
           const show = throttled((p: GgufImportProgress) => progress.report({ message: p.fraction === undefined ? p.message : `${p.message} (${Math.round(100 * p.fraction)}%)` }));
           return deps.jobs.job(ggufImportRequest, { request }, (p: GgufImportProgress) => show(p), jobSignal);

@@ -46,7 +46,7 @@ function catalogItems(settings: Settings): ModelPick[] {
 function ggufItems(found: readonly LocalGguf[] | undefined, local: string): ModelPick[] {
   const rows = found === undefined ? [{ label: '$(loading~spin) looking in Ollama and LM Studio…' }] : found.map((gguf) => ggufPickItem(gguf, local));
   const browse: ModelPick = { label: '$(folder-opened) Choose a GGUF file…', description: local && !found?.some((g) => g.path === local) ? `current: ${local}` : undefined, action: 'browse' };
-  return [{ label: 'GGUF files on this machine (completion and chat)', kind: vscode.QuickPickItemKind.Separator }, ...rows, browse];
+  return [{ label: 'GGUF files here (completion and chat)', kind: vscode.QuickPickItemKind.Separator }, ...rows, browse];
 }
 
 /** Shows the picker; resolves with the accepted row, or undefined when dismissed. */

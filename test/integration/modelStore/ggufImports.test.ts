@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ensureImportedGguf, findImportedGguf, type GgufImportProgress } from '../../../src/modelStore/ggufImports';
+import { ensureImportedGguf, findImportedGguf, isGgufPath, type GgufImportProgress } from '../../../src/modelStore/ggufImports';
 import { preparedGguf } from '../../support/realModel';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-imports-'));
@@ -84,6 +84,12 @@ describe('GGUF imports cached by content', () => {
     assert.deepEqual(readdirSync(join(storageDir, 'gguf')), ['hashes.json']);
     const imported = await ensureImportedGguf({ storageDir, gguf, dtype: 'fp16' });
     assert.ok(existsSync(join(imported.dir, 'onnx', 'model_fp16.onnx')));
+  });
+
+  it('tells a GGUF setting from a model folder: a .gguf name, or any file (Ollama blobs have no extension)', () => {
+    const blob = join(root, `sha256-${'c'.repeat(64)}`);
+    writeFileSync(blob, 'GGUF');
+    assert.deepEqual([blob, join(root, 'later.GGUF'), root, join(root, 'absent-folder'), '  '].map(isGgufPath), [true, true, false, false, false]);
   });
 
   it('names a missing file and the setting it came from', async () => {

@@ -1,0 +1,178 @@
+/**
+ * @file The real SmolLM2-135M-Instruct in real VS Code, reached as a user with Ollama would: the
+ * GGUF sits in an Ollama store (a manifest and a content-addressed blob), "SmolCode: Select
+ * Model" lists it, picking it imports it under a progress notification, and typing in a Python
+ * file then shows ghost text that is real code, ends where the line ends, and equals what the
+ * completion pipeline gives on the same imported folder run directly in this process. Tab
+ * inserts it. Screenshots go to test/e2e/artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { prefixWindow } from '../../src/completion/context/budget';
+import { repositoryTemplate } from '../../src/completion/template/promptTemplate';
+import { Engine } from '../../src/runtime/engine';
+import { directSuggestion } from './support/directPipeline';
+import { sleep } from './support/processGroup';
+import { repoRoot } from './support/paths';
+import { startCommand, waitForNotification } from './support/prompts';
+import { E2eSession } from './support/session';
+import { timeouts } from './support/timeouts';
+
+const FILE = 'geometry/circle.py';
+const CONTENT = 'import math\n\n\ndef circle_area(radius):\n    """Return the area of a circle of the given radius."""\n    \n';
+/** End of the indented line before the final empty line. */
+const CURSOR = CONTENT.length - 1;
+const TYPED = 'return math.pi';
+const MAX_TOKENS = 16;
+const MAX_LINES = 4;
+const TIME_BUDGET_MS = 60_000;
+/** The Ollama model name the store lists the file under. */
+const OLLAMA_NAME = 'smollm2:135m';
+
+/** The prepared GGUF (test:prepare runs before the e2e tests; without it the suite cannot run). */
+function preparedGgufPath(): string {
+  const run = spawnSync('bash', [join(repoRoot, 'scripts/models/prepare-smollm2-gguf.sh'), '--check'], { encoding: 'utf8' });
+  const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
+  if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
+  return path;
+}
+
+/** An Ollama store that holds `gguf` as `smollm2:135m`, laid out as `ollama pull` leaves it. */
+function ollamaStore(root: string, gguf: string, sha256: string): string {
+  const store = join(root, 'ollama-models');
+  mkdirSync(join(store, 'blobs'), { recursive: true });
+  symlinkSync(gguf, join(store, 'blobs', `sha256-${sha256}`));
+  const manifestDir = join(store, 'manifests', 'registry.ollama.ai', 'library', 'smollm2');
+  mkdirSync(manifestDir, { recursive: true });
+  const layers = [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${sha256}`, size: 1 }];
+  writeFileSync(join(manifestDir, '135m'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', layers }));
+  return store;
+}
+
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+};
+const CONTEXT_TOKENS = manifest.contributes.configuration.properties['smolcode.completion.contextTokens']?.default as number;
+
+const settings: Record<string, unknown> = {
+  'smolcode.dtype': 'q4',
+  'smolcode.device': 'cpu',
+  'smolcode.threads': 1,
+  'smolcode.completion.useOtherFiles': false,
+  'smolcode.completion.speculative': false,
+  'smolcode.completion.timeBudgetMs': TIME_BUDGET_MS,
+  'smolcode.completion.maxTokens': MAX_TOKENS,
+  'smolcode.completion.maxLines': MAX_LINES,
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+  'editor.suggestOnTriggerCharacters': false,
+  'editor.wordBasedSuggestions': 'off',
+  'editor.parameterHints.enabled': false,
+  'editor.inlineSuggest.enabled': true,
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoIndent': 'none',
+  'files.autoSave': 'off',
+  'files.trimTrailingWhitespace': false,
+  'files.insertFinalNewline': false,
+};
+
+/** Polls SmolCode's log until `pattern` matches; returns the match. */
+async function waitForLog(session: E2eSession, pattern: RegExp, timeout: number): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const match = pattern.exec(session.smolCodeLog());
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`SmolCode's log has no ${pattern} within ${timeout} ms:\n${session.smolCodeLog()}`);
+    await sleep(500);
+  }
+}
+
+describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama store', { timeout: timeouts.suite }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'smolcode-e2e-real-'));
+  let session: E2eSession | undefined;
+  let engine: Engine | undefined;
+  const previousOllama = process.env.OLLAMA_MODELS;
+
+  after(async () => {
+    try {
+      await session?.close();
+    } finally {
+      await engine?.dispose();
+      if (previousOllama === undefined) delete process.env.OLLAMA_MODELS;
+      else process.env.OLLAMA_MODELS = previousOllama;
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the Ollama model, imports it on pick with progress, and shows its real ghost text, which Tab inserts', async () => {
+    const gguf = preparedGgufPath();
+    const sha256 = createHash('sha256').update(readFileSync(gguf)).digest('hex');
+    const store = ollamaStore(root, gguf, sha256);
+    const blob = join(store, 'blobs', `sha256-${sha256}`);
+    // code-server, its extension host and SmolCode's workers inherit this environment.
+    process.env.OLLAMA_MODELS = store;
+    session = await E2eSession.start({ name: 'real-model', settings, files: { [FILE]: CONTENT } });
+
+    await session.step('real-model', async (workbench) => {
+      const { page } = workbench;
+      await workbench.statusBarItems('SmolCode').first().waitFor({ state: 'visible', timeout: timeouts.extensionActivation });
+      await startCommand(workbench, 'SmolCode: Select Model');
+      const row = workbench.quickInput.locator('.quick-input-list .monaco-list-row').filter({ hasText: OLLAMA_NAME }).first();
+      await row.waitFor({ state: 'visible', timeout: timeouts.ui });
+      const rowText = (await row.innerText()).replace(/\s+/g, ' ');
+      await workbench.screenshot('real-01-select-model');
+      assert.match(rowText, /smollm2:135m.*Ollama · 135M · Q4_1 · 98 MB/);
+      await row.click();
+      await waitForLog(session!, new RegExp(`select model: smolcode\\.localModelPath = ${blob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), timeouts.ui);
+
+      await workbench.openFile(FILE);
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('End');
+      await page.keyboard.type(TYPED, { delay: 40 });
+      // The first request imports the file (hash, dequantize, graphs) before it loads and generates.
+      await waitForNotification(workbench, 'importing', timeouts.inlineSuggestion);
+      await workbench.screenshot('real-02-importing');
+      const [, importedDir] = await waitForLog(session!, /imported .* into (\S+) \(q4\) in [\d.]+ s/, timeouts.inlineSuggestion * 2);
+      assert.equal(basename(importedDir ?? ''), sha256, 'the import is kept under the file\'s SHA-256');
+      await waitForLog(session!, new RegExp(`completion: loaded ${importedDir} \\(q4, fused graph model_q4_fused_matmul\\.onnx\\) on cpu`), timeouts.inlineSuggestion);
+
+      const ghost = await workbench.waitForGhostText(timeouts.inlineSuggestion);
+      await workbench.screenshot('real-03-ghost-text');
+
+      // The same pipeline on the same folder and graph, directly in this process.
+      engine = await Engine.load({ modelDir: importedDir!, dtype: 'q4', device: 'cpu', threads: 1, buildFusedGraph: true });
+      const expected = await directSuggestion(
+        engine,
+        {
+          path: FILE,
+          languageId: 'python',
+          prefix: prefixWindow(CONTENT.slice(0, CURSOR) + TYPED, CONTEXT_TOKENS),
+          suffix: CONTENT.slice(CURSOR),
+          repoName: basename(session!.workspace),
+          snippets: [],
+        },
+        { template: repositoryTemplate, maxNewTokens: MAX_TOKENS, maxLines: MAX_LINES, timeBudgetMs: TIME_BUDGET_MS },
+      );
+      assert.equal(ghost, expected, 'ghost text vs the pipeline on the imported model');
+      assert.ok(!ghost.includes('\n') && ghost.trim().length > 0, `a one-line suggestion, got ${JSON.stringify(ghost)}`);
+      assert.match(ghost, /radius/, `real code about the radius, got ${JSON.stringify(ghost)}`);
+
+      await page.keyboard.press('Tab');
+      const deadline = Date.now() + timeouts.ui;
+      while ((await workbench.ghostText()) === ghost && Date.now() < deadline) await sleep(100);
+      await workbench.screenshot('real-04-accepted');
+      await page.keyboard.press('Control+S');
+      const path = join(session!.workspace, FILE);
+      const want = CONTENT.slice(0, CURSOR) + TYPED + ghost + CONTENT.slice(CURSOR);
+      const saveDeadline = Date.now() + timeouts.save;
+      while (readFileSync(path, 'utf8') !== want && Date.now() < saveDeadline) await sleep(200);
+      assert.equal(readFileSync(path, 'utf8'), want);
+    });
+  });
+});
