@@ -6,16 +6,10 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../../host/settings';
 import { isLanguageEnabled } from '../../host/settingsSchema';
-import { estimateTokens, prefixWindow } from '../context/budget';
-import { selectSnippets } from '../context/snippets';
+import { completionInput, snippetsFor, SUFFIX_CHARS } from '../context/completionInput';
 import type { CompletionService, RequestLog } from '../service';
 import type { CompletionInput, Snippet } from '../types';
 import type { EditorHistory } from './editorHistory';
-
-/** Characters after the cursor the postprocessing looks at. */
-const SUFFIX_CHARS = 4000;
-/** Lines before the cursor the snippet ranking compares other files against. */
-const CURSOR_WINDOW_LINES = 12;
 
 /** Snippets are chosen once per line of a document, so keystrokes on one line keep the prompt prefix. */
 interface SnippetChoice {
@@ -57,27 +51,24 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   }
 
   private input(document: vscode.TextDocument, position: vscode.Position): CompletionInput {
-    const budget = this.settings.get('completion.contextTokens');
-    const fullPrefix = document.getText(new vscode.Range(new vscode.Position(0, 0), position));
+    const contextTokens = this.settings.get('completion.contextTokens');
+    const before = document.getText(new vscode.Range(new vscode.Position(0, 0), position));
     const end = document.positionAt(Math.min(document.getText().length, document.offsetAt(position) + SUFFIX_CHARS));
-    const snippets = this.snippets(document, position, fullPrefix, Math.floor(budget / 3));
-    const snippetTokens = snippets.reduce((sum, s) => sum + estimateTokens(`<file_sep>${s.path}\n${s.text}`), 0);
-    return {
+    const cursor = {
       path: vscode.workspace.asRelativePath(document.uri),
       languageId: document.languageId,
-      prefix: prefixWindow(fullPrefix, budget - snippetTokens),
-      suffix: document.getText(new vscode.Range(position, end)),
+      before,
+      after: document.getText(new vscode.Range(position, end)),
       repoName: vscode.workspace.getWorkspaceFolder(document.uri)?.name ?? vscode.workspace.name ?? 'workspace',
-      snippets,
     };
+    return completionInput(cursor, this.snippets(document, position, before, contextTokens), { contextTokens });
   }
 
-  private snippets(document: vscode.TextDocument, position: vscode.Position, prefix: string, budgetTokens: number): readonly Snippet[] {
+  private snippets(document: vscode.TextDocument, position: vscode.Position, before: string, contextTokens: number): readonly Snippet[] {
     if (!this.settings.get('completion.useOtherFiles')) return [];
     const key = `${document.uri.toString()}:${position.line}`;
     if (this.choice?.key === key) return this.choice.snippets;
-    const cursorText = prefix.split('\n').slice(-CURSOR_WINDOW_LINES).join('\n');
-    const snippets = selectSnippets(this.history.candidates(document.uri), cursorText, { budgetTokens });
+    const snippets = snippetsFor(before, this.history.candidates(document.uri), contextTokens);
     this.choice = { key, snippets };
     return snippets;
   }
