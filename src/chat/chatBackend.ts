@@ -5,6 +5,12 @@
 import type { FinishReason } from '../runtime/engine';
 import type { ChatMessage } from '../runtime/tokenizer';
 
+/**
+ * SmolLM2-Instruct's model card suggests low-temperature nucleus sampling for chat; a mild
+ * repetition penalty keeps the small models from looping.
+ */
+export const CHAT_SAMPLING = { temperature: 0.2, topP: 0.9, repetitionPenalty: 1.1 } as const;
+
 /** How a reply ended, and its text. */
 export interface ChatReply {
   readonly text: string;

@@ -46,6 +46,11 @@ export interface ChatControllerDeps {
 /** Longest reply; a quarter of the window when that is smaller, so the prompt keeps room. */
 export const MAX_REPLY_TOKENS = 1024;
 
+/** Tokens kept for a reply in a window of `windowTokens`: a quarter, at most `MAX_REPLY_TOKENS`. */
+export function replyTokenBudget(windowTokens: number): number {
+  return Math.min(MAX_REPLY_TOKENS, Math.floor(windowTokens / 4));
+}
+
 interface OpenConversation {
   id: string;
   turns: StoredTurn[];
@@ -178,7 +183,7 @@ export class ChatController {
     try {
       const windowTokens = await this.deps.backend.contextLength();
       if (signal.aborted) return;
-      const replyTokens = Math.min(MAX_REPLY_TOKENS, Math.floor(windowTokens / 4));
+      const replyTokens = replyTokenBudget(windowTokens);
       const prompt = await buildPrompt({
         system: SYSTEM_PROMPT,
         turns: conversation.turns,

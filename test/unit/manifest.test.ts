@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { COMPLETION_DEFAULTS } from '../../src/completion/defaults';
 import { SETTING_KEYS } from '../../src/host/settingsSchema';
 import { CHAT_MODELS, COMPLETION_MODELS } from '../../src/modelStore/catalog';
 import { DEVICES } from '../../src/runtime/providers';
@@ -61,6 +62,11 @@ describe('extension manifest', () => {
     assert.deepEqual(properties['smolcode.dtype']?.enum, [...DTYPES]);
     assert.deepEqual(properties['smolcode.completion.model']?.enum, [...COMPLETION_MODELS]);
     assert.deepEqual(properties['smolcode.chat.model']?.enum, [...CHAT_MODELS]);
+  });
+
+  it('declares the completion defaults the CLI benchmark uses (completion/defaults.ts)', () => {
+    const defaults = Object.fromEntries(Object.keys(COMPLETION_DEFAULTS).map((key) => [key, manifest.contributes.configuration.properties[`smolcode.completion.${key}`]?.default]));
+    assert.deepEqual(defaults, COMPLETION_DEFAULTS);
   });
 
   it('contributes the chat view in its own container', () => {

@@ -9,6 +9,7 @@ import type { Settings } from '../../host/settings';
 import type { FromWebview } from '../../shared/protocol';
 import type { ChatBackend } from '../chatBackend';
 import { ChatController } from '../chatController';
+import { EDITOR_ACTIONS } from '../editorActions';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chatViewProvider';
 import { ConversationStore } from '../conversationStore';
 import { EditorContext } from './editorContext';
@@ -24,12 +25,6 @@ export interface ChatFeatureDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
-/** The prompts of the editor context-menu commands. */
-const EDITOR_PROMPTS = [
-  { command: 'smolcode.explainSelection', prompt: 'Explain what this code does.' },
-  { command: 'smolcode.writeTests', prompt: 'Write unit tests for this code.' },
-  { command: 'smolcode.fixSelection', prompt: 'Find the bugs in this code and show a fixed version.' },
-] as const;
 
 /** Registers the chat view and commands; returns everything to dispose. */
 export function registerChat(deps: ChatFeatureDeps): vscode.Disposable[] {
@@ -114,7 +109,7 @@ export function registerChat(deps: ChatFeatureDeps): vscode.Disposable[] {
     { dispose: () => clearTimeout(refresh) },
     { dispose: () => void controller.stop() },
     deps.settings.onDidChange(['chat.model'], () => controller.postState()),
-    ...EDITOR_PROMPTS.map(({ command, prompt }) => vscode.commands.registerCommand(command, () => askAboutEditor(prompt))),
+    ...EDITOR_ACTIONS.map(({ command, prompt }) => vscode.commands.registerCommand(command, () => askAboutEditor(prompt))),
     vscode.commands.registerCommand('smolcode.newChat', async () => {
       await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
       await controller.newChat();

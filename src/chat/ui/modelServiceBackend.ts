@@ -3,13 +3,7 @@
  * completion cache).
  */
 import type { ModelService } from '../../host/modelService';
-import type { ChatBackend } from '../chatBackend';
-
-/**
- * SmolLM2-Instruct's model card suggests low-temperature nucleus sampling for chat; a mild
- * repetition penalty keeps the small models from looping.
- */
-const CHAT_SAMPLING = { temperature: 0.2, topP: 0.9, repetitionPenalty: 1.1 } as const;
+import { CHAT_SAMPLING, type ChatBackend } from '../chatBackend';
 
 /** A `ChatBackend` over the engine's `chat` slot. */
 export function modelServiceBackend(models: Pick<ModelService, 'prepare' | 'generate' | 'countTokens'>): ChatBackend {
