@@ -9,6 +9,7 @@ import { registerChat } from './chat/ui/chatFeature';
 import { CHAT_VIEW_ID } from './chat/ui/chatViewProvider';
 import { selectDevice, toggleInlineCompletions } from './host/settingsCommands';
 import { selectModel } from './modelStore/ui/modelPicker';
+import { removeLeftovers } from './runtime/leftovers';
 import { Settings } from './host/settings';
 import { adaptersRoot, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/ui/adapterCommands';
 import { registerDatasetCommand } from './finetune/ui/datasetCommand';
@@ -24,6 +25,7 @@ import { MODEL_SETTINGS } from './host/settingsSchema';
 import { isAbortError } from './modelStore/errors';
 import { WorkerClient } from './worker/client';
 import { StatusBar, StatusModel } from './host/statusBar';
+import { crashLoopStatus, isWorkerCrashLoop, showWorkerCrashLoop } from './host/workerCrashNotice';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SmolCode', { log: true });
@@ -32,12 +34,22 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new StatusModel(statusBar);
   status.setEnabled(settings.get('completion.enabled'));
   const shownErrors = new Set<string>();
+  // Temporary folders of merges, downloads and builds that a killed process left behind.
+  const cleanup = setTimeout(() => {
+    for (const path of removeLeftovers(context.globalStorageUri.fsPath)) log.info(`removed the leftover ${path}`);
+  }, 2000);
+  context.subscriptions.push({ dispose: () => clearTimeout(cleanup) });
 
   // Long jobs (dataset building, fine-tuning) get their own process so completions stay fast.
-  const jobs = new WorkerClient({ workerPath: context.asAbsolutePath('dist/worker.mjs'), log: (level, message) => log[level](`jobs ${message}`) });
-  const client = new WorkerClient({
+  const jobs: WorkerClient = new WorkerClient({
+    workerPath: context.asAbsolutePath('dist/worker.mjs'),
+    log: (level, message) => log[level](`jobs ${message}`),
+    onCrashLoop: (error) => void showWorkerCrashLoop(error, { log, status, restart: () => jobs.restart() }),
+  });
+  const client: WorkerClient = new WorkerClient({
     workerPath: context.asAbsolutePath('dist/worker.mjs'),
     log: (level, message) => log[level](message),
+    onCrashLoop: (error) => void showWorkerCrashLoop(error, { log, status, restart: () => client.restart() }),
   });
   const models = new ModelService(
     client,
@@ -49,6 +61,8 @@ export function activate(context: vscode.ExtensionContext): void {
       onLoaded: () => status.setLoading(undefined),
       onError: (_role, error) => {
         status.setLoading(undefined);
+        // Already shown once, with its Restart action, by the client's onCrashLoop; only the status bar is due.
+        if (isWorkerCrashLoop(error)) return status.setError(crashLoopStatus(error));
         const message = isAbortError(error) ? 'the model download was cancelled; it resumes on the next request' : error.message;
         status.setError(message);
         if (shownErrors.has(message)) return;
@@ -86,6 +100,8 @@ export function activate(context: vscode.ExtensionContext): void {
     history,
     settings.onDidChange(['completion.enabled'], () => status.setEnabled(settings.get('completion.enabled'))),
     settings.onDidChange(MODEL_SETTINGS, () => {
+      // Another model or device may not crash the worker as the last one did.
+      client.restart();
       models.reset();
       completion.reset();
       status.setError(undefined);

@@ -1,12 +1,14 @@
 /**
  * @file Chat webview entry: lays out the panel, applies validated host messages (whole state,
  * or streamed text appended to the last reply), and wires the keyboard: Enter sends,
- * Shift+Enter starts a new line, Escape stops the reply.
+ * Shift+Enter starts a new line, Escape stops the reply. Each part of the panel updates on its
+ * own, so a part that throws cannot leave the others (Stop, the transcript) stale.
  */
 import { parseToWebview, type ChatState } from '../src/shared/protocol';
 import { h, iconButton } from './dom';
 import { createMarkdownRenderer } from './markdown';
-import { chipsView, historyView, renderMarkdownInto, transcriptView, trimText } from './view';
+import { TranscriptView } from './transcript';
+import { chipsView, historyView, trimText } from './view';
 import { post } from './vscodeApi';
 
 const render = createMarkdownRenderer(window);
@@ -24,6 +26,7 @@ const input = h('textarea', {
 });
 const sendButton = iconButton('send', 'Send', () => send(), { className: 'send' });
 const stopButton = iconButton('debug-stop', 'Stop', () => post({ type: 'stop' }), { showLabel: true, className: 'stop' });
+const turns = new TranscriptView(transcript, render);
 
 let state: ChatState | undefined;
 let pendingFrame = 0;
@@ -39,27 +42,42 @@ function nearBottom(): boolean {
   return transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
 }
 
+/** Runs every part's update even when one throws, so one broken part cannot freeze the rest. */
+function updateEach(parts: ReadonlyArray<() => void>): void {
+  for (const update of parts) {
+    try {
+      update();
+    } catch (error) {
+      console.error('SmolCode chat: a part of the panel could not be updated.', error);
+    }
+  }
+}
+
 function applyState(next: ChatState): void {
   const follow = nearBottom();
   if (state && state.conversationId !== next.conversationId) historyPanel.hidden = true;
   state = next;
-  modelSelect.replaceChildren(...next.models.map((model) => h('option', { value: model, selected: model === next.currentModel }, model)));
-  historyPanel.replaceChildren(h('h2', {}, 'History'), historyView(next.history, next.conversationId));
-  transcript.replaceChildren(...transcriptView(next, render));
-  notes.replaceChildren(
-    ...[
-      next.status && h('p', { class: 'status' }, next.status),
-      next.trim && h('p', { class: 'trim-notice' }, h('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', trimText(next.trim)),
-      next.error && h('p', { class: 'error', role: 'alert' }, next.error),
-    ].filter((note): note is HTMLParagraphElement => Boolean(note)),
-  );
-  chips.replaceChildren(...chipsView(next.chips));
-  sendButton.hidden = next.streaming;
-  stopButton.hidden = !next.streaming;
+  updateEach([
+    () => {
+      sendButton.hidden = next.streaming;
+      stopButton.hidden = !next.streaming;
+    },
+    () => modelSelect.replaceChildren(...next.models.map((model) => h('option', { value: model, selected: model === next.currentModel }, model))),
+    () => historyPanel.replaceChildren(h('h2', {}, 'History'), historyView(next.history, next.conversationId)),
+    () => turns.update(next),
+    () => notes.replaceChildren(
+      ...[
+        next.status && h('p', { class: 'status' }, next.status),
+        next.trim && h('p', { class: 'trim-notice' }, h('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), ' ', trimText(next.trim)),
+        next.error && h('p', { class: 'error', role: 'alert' }, next.error),
+      ].filter((note): note is HTMLParagraphElement => Boolean(note)),
+    ),
+    () => chips.replaceChildren(...chipsView(next.chips)),
+  ]);
   if (follow) transcript.scrollTop = transcript.scrollHeight;
 }
 
-/** Appends streamed text to the last reply; the Markdown is re-rendered once per frame. */
+/** Appends streamed text to the last reply; that reply alone is re-rendered, once per frame. */
 function applyDelta(text: string): void {
   const last = state?.turns[state.turns.length - 1];
   if (!state || last?.role !== 'assistant') return;
@@ -67,11 +85,9 @@ function applyDelta(text: string): void {
   if (pendingFrame) return;
   pendingFrame = requestAnimationFrame(() => {
     pendingFrame = 0;
-    const content = transcript.querySelector<HTMLElement>('.turn.assistant:last-of-type .content');
-    const reply = state?.turns[state.turns.length - 1];
-    if (!content || reply?.role !== 'assistant') return;
+    if (!state) return;
     const follow = nearBottom();
-    renderMarkdownInto(content, reply.content, render);
+    turns.update(state);
     if (follow) transcript.scrollTop = transcript.scrollHeight;
   });
 }

@@ -24,6 +24,8 @@ export interface ModelCall {
 export interface ModelRunStats {
   readonly promptTokens: number;
   readonly reusedTokens: number;
+  /** Prompt tokens the engine dropped from the left to fit the context window. */
+  readonly truncatedTokens?: number;
   readonly timeToFirstTokenMs: number;
   readonly totalMs: number;
   readonly finishReason: string;

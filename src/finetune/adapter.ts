@@ -7,12 +7,14 @@
  * Features this runtime cannot honour (DoRA, biases, fan_in_fan_out, per-module ranks, extra
  * trained modules) are rejected with an error naming the file, the field and what is supported.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config';
 import { SafetensorsFile, writeSafetensors } from '../graph/safetensors';
 import { LORA_TARGETS, loraModules, type LoraConfig, type LoraTarget, type LoraWeights } from '../model/lora';
 import { FileError } from '../graph/fileError';
+import { tempPath } from '../runtime/leftovers';
+import { nonFiniteProblem } from '../graph/finite';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -56,28 +58,51 @@ export function adapterConfigJson(lora: LoraConfig, baseModel: string): Record<s
   };
 }
 
-/** Writes `path` atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomic(path: string, write: (tmp: string) => void): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  write(tmp);
-  renameSync(tmp, path);
+/** One file to write: its final path and a function that writes it to a given temporary path. */
+export type FileWrite = readonly [path: string, write: (tmp: string) => void];
+
+/**
+ * Writes `files` as a group: each to a temporary name in its folder first, and only when all of
+ * them are complete renames them into place, back to back. A failure (or a kill) while writing
+ * leaves the previous files untouched; the temporary files are removed, or swept at the next
+ * start (runtime/leftovers.ts).
+ */
+export function writeFilesAtomic(files: readonly FileWrite[]): void {
+  const temps = files.map(([path]) => tempPath(path));
+  try {
+    files.forEach(([, write], i) => write(temps[i]));
+    files.forEach(([path], i) => renameSync(temps[i], path));
+  } finally {
+    for (const tmp of temps) rmSync(tmp, { force: true });
+  }
 }
 
-/** Saves `adapter` into `dir` (which must exist) in PEFT's format, float32 tensors. */
+/** Writes `path` atomically: a temporary file in the same folder, then a rename. */
+export function writeFileAtomic(path: string, write: (tmp: string) => void): void {
+  writeFilesAtomic([[path, write]]);
+}
+
+/**
+ * Saves `adapter` into `dir` (which must exist) in PEFT's format, float32 tensors. The two files
+ * are written as a pair, so a run stopped while saving never pairs new weights with the old
+ * config (whose rank may differ).
+ */
 export function saveAdapter(dir: string, adapter: Adapter): void {
   const names = [...adapter.weights.keys()];
   const shapes = inferShapes(adapter);
-  writeFileAtomic(join(dir, ADAPTER_WEIGHTS_FILE), (tmp) =>
-    writeSafetensors(
-      tmp,
-      names.map((name) => ({ name, shape: shapes.get(name)!, values: () => adapter.weights.get(name)! })),
-      'F32',
-      { format: 'pt' },
-    ),
-  );
-  writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), (tmp) =>
-    writeFileSync(tmp, `${JSON.stringify(adapterConfigJson(adapter.lora, adapter.baseModel), null, 2)}\n`),
-  );
+  writeFilesAtomic([
+    [
+      join(dir, ADAPTER_WEIGHTS_FILE),
+      (tmp) =>
+        writeSafetensors(
+          tmp,
+          names.map((name) => ({ name, shape: shapes.get(name)!, values: () => adapter.weights.get(name)! })),
+          'F32',
+          { format: 'pt' },
+        ),
+    ],
+    [join(dir, ADAPTER_CONFIG_FILE), (tmp) => writeFileSync(tmp, `${JSON.stringify(adapterConfigJson(adapter.lora, adapter.baseModel), null, 2)}\n`)],
+  ]);
 }
 
 /** Shapes from sizes: A is [r, size / r], B is [size / r, r]. */
@@ -102,7 +127,8 @@ function parseConfig(file: string, raw: unknown): { lora: LoraConfig; baseModel:
   }
   if (!Number.isInteger(c.r) || (c.r as number) <= 0) fail(`r must be a positive integer, got ${JSON.stringify(c.r)}`);
   const alpha = c.lora_alpha ?? 8;
-  if (typeof alpha !== 'number' || !(alpha > 0)) fail(`lora_alpha must be a positive number, got ${JSON.stringify(c.lora_alpha)}`);
+  // 1e400 parses as Infinity, which would scale every merged weight to infinity.
+  if (typeof alpha !== 'number' || !(alpha > 0) || alpha === Infinity) fail(`lora_alpha must be a positive finite number, got ${JSON.stringify(c.lora_alpha)}`);
   let targets = c.target_modules;
   if (typeof targets === 'string' && (LORA_TARGETS as readonly string[]).includes(targets)) targets = [targets];
   if (typeof targets === 'string') fail(`target_modules as a regular expression (${JSON.stringify(targets)}) is not supported; list module names of ${LORA_TARGETS.join(', ')}`);
@@ -163,7 +189,11 @@ export function loadAdapter(dir: string, model?: ModelConfig): Adapter {
       const rankDim = which === 'A' ? shape[0] : shape[1];
       if (shape.length !== 2 || rankDim !== lora.rank) fail(`tensor "${name}" has shape [${shape}]; lora_${which} must be ${which === 'A' ? '[r, in]' : '[out, r]'} with r=${lora.rank}`);
       const canonical = name.replace('.default.weight', '.weight');
-      weights.set(canonical, Float32Array.from(file.readFloat32(name)));
+      const values = Float32Array.from(file.readFloat32(name));
+      // A NaN adapter would merge and train without complaint and leave a model that only says end-of-sequence.
+      const nonFinite = nonFiniteProblem(name, values);
+      if (nonFinite) fail(nonFinite);
+      weights.set(canonical, values);
     }
   } finally {
     file.close();

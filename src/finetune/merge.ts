@@ -3,11 +3,14 @@
  * Linear, then writes a complete model folder the engine loads like any other (config.json,
  * generation config and tokenizer files copied from the base, onnx/model*.onnx built with the
  * same graph builder as make-model). By default the folder is the adapter's own, so an adapter
- * folder becomes directly usable for completion and chat.
+ * folder becomes directly usable for completion and chat. Everything is written into a
+ * temporary folder beside the output and published only when complete (runtime/stagedFolder.ts),
+ * so a killed merge leaves the output as it was and its temporary folder to the startup sweep.
  */
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { readModelConfig } from '../model/config';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { readModelConfig } from '../model/config';
+import { readModelFolderConfig } from '../model/configBounds';
 import { ONNX_VARIANTS, VARIANT_FILE, type OnnxVariant } from '../model/configTypes';
 import type { WrittenFile } from '../model/modelFolder';
 import { writeOnnxModel } from '../graph/onnxWriter';
@@ -17,6 +20,8 @@ import { SafetensorsFile } from '../graph/safetensors';
 import { safetensorsSource, type WeightSource } from '../model/weights';
 import { loadAdapter, type Adapter } from './adapter';
 import { loraModules, loraScale } from '../model/lora';
+import { partialPath } from '../runtime/leftovers';
+import { publishStagedFolder } from '../runtime/stagedFolder';
 
 /** Files copied from the base model folder when present. */
 const COPIED_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
@@ -29,6 +34,8 @@ export interface MergeOptions {
   readonly outDir?: string;
   /** ONNX variants to write (default: those the base folder has, else fp32). */
   readonly variants?: readonly OnnxVariant[];
+  /** Called as each ONNX file is finished, before the folder is published (for progress). */
+  readonly onWritten?: (file: WrittenFile) => void;
 }
 
 /** `weights` with every adapted Linear replaced by W + scale · B·A (computed in float64, stored float32). */
@@ -72,24 +79,31 @@ function presentVariants(modelDir: string): OnnxVariant[] {
 export function mergeAdapter(options: MergeOptions): WrittenFile[] {
   const modelDir = resolve(options.modelDir);
   const outDir = resolve(options.outDir ?? options.adapterDir);
-  const config = readModelConfig(join(modelDir, 'config.json'));
+  const config = readModelFolderConfig(modelDir);
   const adapter = loadAdapter(options.adapterDir, config);
   const safetensorsPath = join(modelDir, 'model.safetensors');
   if (!existsSync(safetensorsPath)) throw new Error(`${modelDir} has no model.safetensors; merging needs the base model's float weights`);
-  mkdirSync(join(outDir, 'onnx'), { recursive: true });
-  for (const name of COPIED_FILES) {
-    if (existsSync(join(modelDir, name)) && resolve(modelDir, name) !== resolve(outDir, name)) copyFileSync(join(modelDir, name), join(outDir, name));
-  }
+  const staging = partialPath(join(dirname(outDir), `.${basename(outDir)}`));
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, 'onnx'), { recursive: true });
   const file = SafetensorsFile.open(safetensorsPath);
   try {
+    for (const name of COPIED_FILES) {
+      if (existsSync(join(modelDir, name)) && resolve(modelDir, name) !== resolve(outDir, name)) copyFileSync(join(modelDir, name), join(staging, name));
+    }
     const weights = mergedWeights(safetensorsSource(file), adapter, config);
-    return (options.variants ?? presentVariants(modelDir)).map((variant) => {
+    const written = (options.variants ?? presentVariants(modelDir)).map((variant) => {
       const start = performance.now();
-      const path = join(outDir, 'onnx', VARIANT_FILE[variant]);
+      const path = join(staging, 'onnx', VARIANT_FILE[variant]);
       writeOnnxModel(architectureFor(config).buildInferenceGraph(config, weights, precisionFor(variant)), path);
-      return { path, bytes: statSync(path).size, seconds: (performance.now() - start) / 1000 };
+      const done = { path, bytes: statSync(path).size, seconds: (performance.now() - start) / 1000 };
+      options.onWritten?.(done);
+      return done;
     });
+    publishStagedFolder(staging, outDir);
+    return written.map((w) => ({ ...w, path: join(outDir, 'onnx', basename(w.path)) }));
   } finally {
     file.close();
+    rmSync(staging, { recursive: true, force: true });
   }
 }

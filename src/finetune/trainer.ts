@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tokenizerDir } from '../runtime/modelFiles';
 import { loadTokenizer } from '../runtime/tokenizer';
-import { readModelConfig, type ModelConfig } from '../model/config';
+import type { ModelConfig } from '../model/config';
+import { readModelFolderConfig } from '../model/configBounds';
 import { SafetensorsFile } from '../graph/safetensors';
 import { safetensorsSource } from '../model/weights';
 import { loadAdapter, saveAdapter } from './adapter';
@@ -20,6 +21,7 @@ import { LoraGraphSession } from './graphSession';
 import { initLoraWeights, loraModules } from '../model/lora';
 import { defaultSeqLen, resolvePlan, type FinetuneOptions, type TrainingPlan } from './plan';
 import { TrainingRun } from './trainingRun';
+import { checkFiniteLoss } from './divergence';
 import { architectureFor } from '../model/registry';
 import { tokenizerDirFromEnv } from '../env';
 
@@ -62,7 +64,7 @@ export interface FinetuneHooks {
 
 /** Loads the model's config, float weights file and tokenizer-based data. */
 async function prepare(options: FinetuneOptions): Promise<{ config: ModelConfig; train: TokenizedSample[]; val: TokenizedSample[]; seqLen: number }> {
-  const config = readModelConfig(join(options.modelDir, 'config.json'));
+  const config = readModelFolderConfig(options.modelDir);
   const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, tokenizerDirFromEnv()));
   const seqLen = options.seqLen ?? defaultSeqLen(config.maxPositionEmbeddings);
   if (!Number.isInteger(seqLen) || seqLen < 2 || seqLen > config.maxPositionEmbeddings) {
@@ -104,6 +106,7 @@ export async function runFinetune(options: FinetuneOptions, hooks: FinetuneHooks
       for (;;) {
         if (evalSession && run.evaluationOwed()) {
           const { loss, improved } = await run.evaluate(evalSession, val, signal);
+          checkFiniteLoss('validation', run.state.step, loss, plan.lr);
           onProgress?.({ type: 'eval', step: run.state.step, valLoss: loss, improved });
         }
         if (evalSession && run.stopsEarly()) {
@@ -115,6 +118,7 @@ export async function runFinetune(options: FinetuneOptions, hooks: FinetuneHooks
         signal?.throwIfAborted();
         const stepStart = performance.now();
         const outcome = await run.step(trainSession, train, signal);
+        checkFiniteLoss('training', run.state.step, outcome.loss, plan.lr);
         const now = performance.now();
         const { step, epoch, cursor } = run.state;
         onProgress?.({

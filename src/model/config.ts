@@ -4,9 +4,8 @@
  * biases, other activations or architectures) is rejected here with an error naming the file,
  * the field and the supported values, rather than producing a silently wrong model.
  */
-import { readFileSync } from 'node:fs';
 import { MODEL_TYPES, type ModelType } from './configTypes';
-import { FileError } from '../graph/fileError';
+import { FileError, readJsonFile } from '../graph/fileError';
 
 /** A validated Llama-family model configuration, in camelCase. */
 export interface ModelConfig {
@@ -92,19 +91,7 @@ export function parseModelConfig(raw: unknown, file = 'config.json'): ModelConfi
 
 /** Reads and validates a `config.json` file. */
 export function readModelConfig(path: string): ModelConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ModelConfigError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ModelConfigError(path, `is not valid JSON (${(error as Error).message})`);
-  }
-  return parseModelConfig(json, path);
+  return parseModelConfig(readJsonFile(path, ModelConfigError), path);
 }
 
 /** The inverse of `parseModelConfig`: a `config.json` object in the layout of the released SmolLM2 files. */

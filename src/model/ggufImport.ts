@@ -180,7 +180,7 @@ async function writeGraphs(dir: string, file: GgufFile, config: ModelConfig, opt
 export async function addGgufVariants(options: Omit<GgufImportOptions, 'outDir'> & { readonly modelDir: string }): Promise<WrittenFile[]> {
   const { modelDir } = options;
   const file = GgufFile.open(options.gguf);
-  const partial = join(dirname(modelDir), `.${basename(modelDir)}.variants-${process.pid}`);
+  const partial = join(dirname(modelDir), `.${basename(modelDir)}.variants.partial-${process.pid}`);
   try {
     const config = llamaConfigFromGguf(file);
     rmSync(partial, { recursive: true, force: true });

@@ -114,8 +114,17 @@ export function packedLlamaWeights(c: ModelConfig, weights: WeightSource): Weigh
   };
 }
 
+/**
+ * Most positions the rotary caches are built for: 2^18 (Llama 3.1's 131072 fits) is 64 MB of
+ * tables at head_dim 64, while a config claiming 1e9 positions would ask for 256 GB.
+ */
+export const MAX_ROTARY_POSITIONS = 2 ** 18;
+
 /** GQA's rotary caches: cos and sin of `position · inv_freq`, `[maxPositions, headDim / 2]`, float32 as HF computes them. */
 export function rotaryCaches(c: ModelConfig): { cos: Float32Array; sin: Float32Array } {
+  if (c.maxPositionEmbeddings > MAX_ROTARY_POSITIONS) {
+    throw new RangeError(`max_position_embeddings ${c.maxPositionEmbeddings} is more than a fused graph's rotary tables hold (${MAX_ROTARY_POSITIONS})`);
+  }
   return rotaryTable(c, c.maxPositionEmbeddings, 'half');
 }
 

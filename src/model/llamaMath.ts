@@ -7,6 +7,7 @@
  */
 import type { ModelConfig } from './config';
 import type { WeightSource } from './weights';
+import { configMismatch } from './configBounds';
 
 /** float32's most negative finite value, HF's additive mask value (torch.finfo(float32).min). */
 export const FLOAT32_MIN = -3.4028234663852886e38;
@@ -35,6 +36,9 @@ export function llamaWeightShapes(c: ModelConfig): Map<string, number[]> {
 
 /** Throws naming the source and tensor when `weights` lacks a tensor or has the wrong shape. */
 export function checkLlamaWeights(c: ModelConfig, weights: WeightSource): void {
+  // Before sizing anything from the config: a huge num_hidden_layers would build a huge map here.
+  const mismatch = configMismatch(c, weights);
+  if (mismatch) throw new Error(`${weights.label}: the config does not match these weights: ${mismatch}`);
   for (const [name, shape] of llamaWeightShapes(c)) {
     if (!weights.has(name)) throw new Error(`${weights.label}: missing tensor "${name}" (expected shape [${shape}])`);
     const actual = weights.shape(name);

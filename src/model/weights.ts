@@ -4,7 +4,8 @@
  * Sources read lazily, so a graph over a multi-GB checkpoint holds one tensor at a time.
  */
 import type { QuantBits, StoredQuantized } from '../graph/quantize';
-import type { SafetensorsFile } from '../graph/safetensors';
+import { SafetensorsError, type SafetensorsFile } from '../graph/safetensors';
+import { nonFiniteProblem } from '../graph/finite';
 
 /** Float32 tensors by HF name; `read` may be called more than once and must return the same values. */
 export interface WeightSource {
@@ -21,14 +22,27 @@ export interface WeightSource {
   quantized?(name: string, bits: QuantBits, blockSize: number): StoredQuantized | undefined;
 }
 
-/** A `WeightSource` over an open safetensors file. */
+/**
+ * A `WeightSource` over an open safetensors file. Each tensor is checked for NaN and infinity
+ * the first time it is read (graph/finite.ts), so a corrupt checkpoint fails naming the file
+ * and tensor instead of producing a model that only ever says end-of-sequence.
+ */
 export function safetensorsSource(file: SafetensorsFile): WeightSource {
   const names = new Set(file.names());
+  const checked = new Set<string>();
   return {
     label: file.path,
     has: (name) => names.has(name),
     shape: (name) => file.info(name).shape,
-    read: (name) => file.readFloat32(name),
+    read: (name) => {
+      const values = file.readFloat32(name);
+      if (!checked.has(name)) {
+        const problem = nonFiniteProblem(name, values);
+        if (problem) throw new SafetensorsError(file.path, problem);
+        checked.add(name);
+      }
+      return values;
+    },
   };
 }
 

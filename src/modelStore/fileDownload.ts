@@ -2,7 +2,8 @@
  * @file Downloads one hub file: asks the hub for its size and hash (HEAD), fetches the bytes
  * into `<file>.part` (resuming with `Range` from whatever is already there), retries transient
  * failures, verifies size and SHA-256, and only then renames the part to its final name, so a
- * file under its final name is always complete.
+ * file under its final name is always complete. One download per file at a time, across
+ * processes: see fileLock.ts.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -11,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import { DownloadAbortedError, DownloadFailedError, HubAccessError, HubFileNotFoundError, IntegrityError } from './errors';
+import { withFileLock } from './fileLock';
 import { openHub, resolveUrl, type HubFileMeta, type HubTarget } from './hubRequest';
 import { backoff, isRetryableStatus, isTransient, RetryableStatusError, ShortBodyError, type RetryPolicy } from './retry';
 
@@ -227,14 +229,39 @@ async function verifyPart(part: string, file: string, meta: HubFileMeta): Promis
   }
 }
 
+/** Whether `dest` already holds the file `meta` describes: a holder of the lock before us downloaded it. */
+async function alreadyDownloaded(dest: string, meta: HubFileMeta): Promise<boolean> {
+  try {
+    const { size } = await stat(dest);
+    return meta.size === undefined || size === meta.size;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Downloads `ref` to `dest` (through `dest.part`), given the hub's `meta` from `probeFile`.
- * Rejects with `DownloadAbortedError` (name `AbortError`) when `ctx.signal` aborts, leaving the
- * part for the next call to resume.
+ * Holds `dest.lock` meanwhile (see fileLock.ts), so a second download of the same file, from
+ * this process or another, waits and then reuses the first one's result. Rejects with
+ * `DownloadAbortedError` (name `AbortError`) when `ctx.signal` aborts, leaving the part for the
+ * next call to resume.
  */
 export async function downloadFile(ctx: DownloadContext, ref: HubFileRef, meta: HubFileMeta, dest: string): Promise<void> {
   const part = `${dest}.part`;
   await mkdir(dirname(dest), { recursive: true });
+  try {
+    await withFileLock(`${dest}.lock`, () => downloadLocked(ctx, ref, meta, dest, part), { signal: ctx.signal });
+  } catch (error) {
+    if (ctx.signal?.aborted && !(error instanceof DownloadAbortedError)) throw new DownloadAbortedError(ref.file, ctx.signal.reason);
+    throw error;
+  }
+}
+
+async function downloadLocked(ctx: DownloadContext, ref: HubFileRef, meta: HubFileMeta, dest: string, part: string): Promise<void> {
+  if (await alreadyDownloaded(dest, meta)) {
+    ctx.onProgress?.({ file: ref.file, bytes: await sizeOnDisk(dest), total: meta.size });
+    return;
+  }
   let before = 0;
   await withRetries(
     ctx,

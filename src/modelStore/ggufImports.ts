@@ -78,8 +78,8 @@ function rememberHash(storageDir: string, path: string, entry: HashEntry): void 
   const index = { ...readHashIndex(storageDir), [path]: entry };
   const file = hashIndexPath(storageDir);
   mkdirSync(importsRoot(storageDir), { recursive: true });
-  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(index, null, 1));
-  renameSync(`${file}.${process.pid}.tmp`, file);
+  writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(index, null, 1));
+  renameSync(`${file}.tmp-${process.pid}`, file);
 }
 
 /** The remembered SHA-256 of `path`, if the file has not changed since. */

@@ -5,11 +5,12 @@
  * afterwards answers from disk without the network.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { catalogEntry, DEFAULT_REVISION, modelFiles, onnxFile, TOKENIZER_FILES, WEIGHTS_FILES, type HubFile } from './catalog';
 import { HubFileNotFoundError, MissingModelFilesError } from './errors';
-import { downloadFile, probeFile, sizeOnDisk, type DownloadContext, type FileProgress } from './fileDownload';
+import { damagedFiles, describeDamage, readMarker, writeMarker, type MarkedFiles } from './completeMarker';
+import { downloadFile, probeFile, sha256OfFile, sizeOnDisk, type DownloadContext, type FileProgress } from './fileDownload';
 import type { ProxyConfig } from './hubConfig';
 import { resolveUrl, type HubFileMeta } from './hubRequest';
 import { checkLocalModelFolder, findTokenizerDir, missingTokenizerError } from './localFolder';
@@ -112,22 +113,34 @@ function downloadContext(options: StoreOptions, onProgress?: (p: FileProgress) =
   };
 }
 
-/** Whether a previous download of `dtype` into `dir` finished; reads the marker's file list. */
-async function isComplete(dir: string, marker: string): Promise<boolean> {
-  let files: unknown;
-  try {
-    files = JSON.parse(await readFile(join(dir, marker), 'utf8'));
-  } catch {
-    return false;
-  }
-  return Array.isArray(files) && files.every((file) => typeof file === 'string' && existsSync(join(dir, file)));
+/**
+ * What a previous download into `dir` recorded in `marker`, or undefined unless every file is
+ * there at its recorded size. Markers without sizes are trusted only offline, where nothing
+ * could re-check them.
+ */
+async function verifiedFiles(dir: string, marker: string, offline: boolean | undefined): Promise<MarkedFiles | undefined> {
+  const files = await readMarker(dir, marker);
+  if (!files || (await damagedFiles(dir, files)).length > 0) return undefined;
+  return offline || [...files.values()].every((size) => size !== undefined) ? files : undefined;
+}
+
+/**
+ * Whether `file`, on disk but not confirmed by a marker, is the hub's: its size, then (for LFS
+ * files, whose SHA-256 the hub announces) its hash. A file that is not is deleted.
+ */
+async function keepUnconfirmed(path: string, meta: HubFileMeta): Promise<boolean> {
+  const size = await sizeOnDisk(path);
+  const good = (meta.size === undefined || size === meta.size) && (meta.sha256 === undefined || (await sha256OfFile(path)) === meta.sha256);
+  if (!good) await rm(path, { force: true });
+  return good;
 }
 
 /**
  * Downloads `files` of `repo` into `dir`: asks the hub about every missing one first (so a
  * wrong repo, revision or token fails before any large transfer, and the total is known),
- * then fetches them one by one. Returns the files present afterwards (absent optional ones
- * left out).
+ * then fetches them one by one. A file already on disk is kept without a request when
+ * `confirmed` records its size, and after comparing it with the hub's size and hash otherwise.
+ * Returns the files present afterwards (absent optional ones left out).
  */
 async function downloadFiles(
   repo: string,
@@ -135,18 +148,20 @@ async function downloadFiles(
   files: readonly HubFile[],
   dir: string,
   options: StoreOptions,
+  confirmed: MarkedFiles = new Map(),
 ): Promise<string[]> {
   const probe = downloadContext(options);
   const todo: { file: string; meta: HubFileMeta }[] = [];
   const present: string[] = [];
   for (const { path: file, required } of files) {
-    if (existsSync(join(dir, file))) {
+    const recorded = confirmed.get(file);
+    if (recorded !== undefined && (await sizeOnDisk(join(dir, file))) === recorded) {
       present.push(file);
       continue;
     }
     const meta = await probeFile(probe, { repo, revision, file });
     if (meta) {
-      todo.push({ file, meta });
+      if (!existsSync(join(dir, file)) || !(await keepUnconfirmed(join(dir, file), meta))) todo.push({ file, meta });
       present.push(file);
     } else if (required) {
       throw new HubFileNotFoundError(repo, file, revision, resolveUrl(options.endpoint, repo, revision, file).href);
@@ -165,6 +180,18 @@ async function downloadFiles(
   return present;
 }
 
+/** Why an offline store cannot answer: the model was never downloaded, or files were damaged since. */
+async function offlineError(hubDir: string, markers: readonly string[], what: string, graph: string): Promise<MissingModelFilesError> {
+  for (const marker of markers) {
+    const files = await readMarker(hubDir, marker);
+    const damaged = files ? await damagedFiles(hubDir, files) : [];
+    if (damaged.length > 0) {
+      return new MissingModelFilesError(hubDir, damaged.map((d) => d.file), `${describeDamage(damaged)}; they were changed after the download and the store is offline, so they cannot be fetched again`);
+    }
+  }
+  return new MissingModelFilesError(hubDir, [graph], `${what} was never downloaded and the store is offline`);
+}
+
 /**
  * The model for `request`, from disk when possible, without any network access; `undefined`
  * when `ensureModel` would have to download something. Throws for a broken local folder.
@@ -180,8 +207,8 @@ export async function findCachedModel(request: ModelRequest, options: StoreOptio
     checkLocalWeights(dir, request);
     return tokenizerDir ? { source: 'local', dir, onnxPath: join(dir, graph), tokenizerDir } : undefined;
   }
-  if (!(await isComplete(hubDir, completeMarker(request.dtype)))) return undefined;
-  if (request.weights && !(await isComplete(hubDir, WEIGHTS_MARKER))) return undefined;
+  if (!(await verifiedFiles(hubDir, completeMarker(request.dtype), options.offline))) return undefined;
+  if (request.weights && !(await verifiedFiles(hubDir, WEIGHTS_MARKER, options.offline))) return undefined;
   return { source: 'hub', dir: hubDir, onnxPath: join(hubDir, graph), tokenizerDir: hubDir };
 }
 
@@ -205,16 +232,17 @@ export async function ensureModel(request: ModelRequest, options: StoreOptions):
     await downloadFiles(entry.repo, revision, tokenizerFiles, hubDir, options);
     return { source: 'local', dir, onnxPath: join(dir, onnxFile(request.dtype)), tokenizerDir: hubDir };
   }
-  if (options.offline) {
-    throw new MissingModelFilesError(hubDir, [onnxFile(request.dtype)], `${entry.id} (${request.dtype}) was never downloaded and the store is offline`);
-  }
+  const markers = [completeMarker(request.dtype), ...(request.weights ? [WEIGHTS_MARKER] : [])];
+  if (options.offline) throw await offlineError(hubDir, markers, `${entry.id} (${request.dtype})`, onnxFile(request.dtype));
   // One download for everything missing, so that progress counts against one total.
-  const graphDone = await isComplete(hubDir, completeMarker(request.dtype));
+  const graphDone = await verifiedFiles(hubDir, completeMarker(request.dtype), false);
   const graphFiles = graphDone ? [] : modelFiles(request.dtype);
-  const weightFiles = request.weights && !(await isComplete(hubDir, WEIGHTS_MARKER)) ? WEIGHTS_FILES : [];
-  const present = await downloadFiles(entry.repo, revision, [...graphFiles, ...weightFiles], hubDir, options);
+  const weightFiles = request.weights && !(await verifiedFiles(hubDir, WEIGHTS_MARKER, false)) ? WEIGHTS_FILES : [];
+  const confirmed = new Map<string, number | undefined>();
+  for (const marker of markers) for (const [file, size] of (await readMarker(hubDir, marker)) ?? []) confirmed.set(file, size);
+  const present = await downloadFiles(entry.repo, revision, [...graphFiles, ...weightFiles], hubDir, options, confirmed);
   const of = (files: readonly HubFile[]) => present.filter((file) => files.some((f) => f.path === file));
-  if (!graphDone) await writeFile(join(hubDir, completeMarker(request.dtype)), JSON.stringify(of(graphFiles)));
-  if (weightFiles.length > 0) await writeFile(join(hubDir, WEIGHTS_MARKER), JSON.stringify(of(weightFiles)));
+  if (!graphDone) await writeMarker(hubDir, completeMarker(request.dtype), of(graphFiles));
+  if (weightFiles.length > 0) await writeMarker(hubDir, WEIGHTS_MARKER, of(weightFiles));
   return { source: 'hub', dir: hubDir, onnxPath: join(hubDir, onnxFile(request.dtype)), tokenizerDir: hubDir };
 }

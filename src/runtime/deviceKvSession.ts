@@ -10,6 +10,7 @@
 import type * as OrtModule from 'onnxruntime-node';
 import type { ProviderName } from './providers';
 import type { Ort } from './session';
+import { OnesMask } from './attentionMask';
 
 type Tensor = OrtModule.Tensor;
 
@@ -33,21 +34,17 @@ export class DeviceKvSession {
   readonly mutableKv = true;
   private readonly presentNames: readonly string[];
   private readonly keepOne: Tensor;
-  private readonly ones: BigInt64Array;
+  private readonly ones = new OnesMask();
 
   constructor(
     private readonly runtime: Ort,
     private readonly session: OrtModule.InferenceSession,
     private readonly layout: DeviceKvLayout,
-    /** Most positions a cache may hold (the model's context length). */
-    maxPositions: number,
     readonly provider: ProviderName,
     readonly fallbacks: readonly string[],
   ) {
     this.presentNames = layout.pastNames.map((n) => n.replace('past_key_values.', 'present.'));
     this.keepOne = new runtime.Tensor('int64', BigInt64Array.of(1n), []);
-    // attention_mask is all ones for an unpadded sequence; each step feeds a prefix view of it.
-    this.ones = new BigInt64Array(maxPositions).fill(1n);
   }
 
   emptyKv(): DeviceKv {
@@ -74,7 +71,7 @@ export class DeviceKvSession {
     const total = kv.length + ids.length;
     const feeds: Record<string, Tensor> = {
       input_ids: new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-      attention_mask: new T('int64', this.ones.subarray(0, total), [1, total]),
+      attention_mask: new T('int64', this.ones.prefix(total), [1, total]),
       num_logits_to_keep: this.keepOne,
     };
     const fetches: Record<string, null> = { logits: null };

@@ -12,7 +12,8 @@ import { FusedLmSession } from './fusedSession';
 import { KvSlots, reusableLength } from './kvSlots';
 import { DeviceKvSession } from './deviceKvSession';
 import { cachedFusedGraph } from './fusedGraphCache';
-import { contextLength, eosTokenIds, fusedOnnxPath, layerCount, onnxPath, tokenizerDir } from './modelFiles';
+import { checkConfigAgainstWeights, contextLength, eosTokenIds, fusedOnnxPath, layerCount, onnxPath, tokenizerDir } from './modelFiles';
+import { fitPrompt } from './contextWindow';
 import { cudaProviderInstalled, fusedAttentionFor, type Device } from './providers';
 import { CausalLmSession } from './session';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
@@ -126,7 +127,10 @@ export interface GenerateRequest {
 export interface GenerateStats {
   readonly text: string;
   readonly tokens: readonly number[];
+  /** Prompt tokens run (after any cut). */
   readonly promptTokens: number;
+  /** Prompt tokens dropped from the left to fit the context window (contextWindow.ts). */
+  readonly truncatedTokens: number;
   readonly reusedTokens: number;
   readonly finishReason: FinishReason;
   /** From the call to the first generated token's logits. */
@@ -168,9 +172,10 @@ export class Engine {
     this.slots = new KvSlots(options.maxCacheBytes ?? 512 * 2 ** 20, (kv) => session.disposeKv?.(kv));
   }
 
-  /** Loads the model folder: tokenizer first (cheap, clear errors), then the ONNX session. */
+  /** Loads the model folder: config.json against the weights and the tokenizer first (cheap, clear errors), then the ONNX session. */
   static async load(options: EngineOptions): Promise<Engine> {
     const graph = options.graph ?? 'auto';
+    checkConfigAgainstWeights(options.modelDir);
     const tokenizer = await loadTokenizer(tokenizerDir(options.modelDir, options.tokenizerFallbackDir));
     const eos = new Set(eosTokenIds(options.modelDir));
     if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
@@ -209,8 +214,9 @@ export class Engine {
       throw new RangeError(`maxNewTokens must be an integer >= 0, got ${request.maxNewTokens}`);
     }
     const sampler = new Sampler(request.sampling);
-    const prompt = this.promptIds(request.prompt);
-    if (prompt.length === 0) throw new Error('the prompt is empty');
+    const whole = this.promptIds(request.prompt);
+    if (whole.length === 0) throw new Error('the prompt is empty');
+    const { ids: prompt, dropped } = fitPrompt(whole, this.contextLength, request.maxNewTokens);
     // A mutable cache is taken out of its slot (reusing its memory even when not its content),
     // so a concurrent request on the same slot starts a cache of its own instead of sharing.
     const entry = this.session.mutableKv ? this.slots.take(request.slot) : this.slots.get(request.slot);
@@ -239,7 +245,8 @@ export class Engine {
 
     const save = () => this.slots.set(request.slot, history, kv, this.session.kvBytes(kv));
     try {
-      while (generated.length < request.maxNewTokens) {
+      // A full window ends generation like maxNewTokens does: no graph runs past the context.
+      while (generated.length < request.maxNewTokens && history.length + pending.length <= this.contextLength) {
         if (signal?.aborted) {
           finishReason = 'cancelled';
           break;
@@ -293,6 +300,7 @@ export class Engine {
       text,
       tokens: generated,
       promptTokens: prompt.length,
+      truncatedTokens: dropped,
       reusedTokens: reused,
       finishReason,
       timeToFirstTokenMs: (firstTokenAt || end) - start,

@@ -12,6 +12,7 @@
  */
 import type * as OrtModule from 'onnxruntime-node';
 import { DeviceKvSession } from './deviceKvSession';
+import { OnesMask } from './attentionMask';
 import { KV_BLOCK, kvCapacityFor, kvNeedsRealloc } from './kvCapacity';
 import type { ProviderName } from './providers';
 import { createSession, loadOrt, type Ort, type SessionOptions } from './session';
@@ -66,7 +67,7 @@ function readLayout(session: OrtModule.InferenceSession): Layout {
 export class FusedLmSession {
   /** Caches are written in place by `step`, so one cache must never serve two sequences at once. */
   readonly mutableKv = true;
-  private readonly ones: BigInt64Array;
+  private readonly ones = new OnesMask();
   private readonly keepOne: Tensor;
 
   private constructor(
@@ -78,8 +79,6 @@ export class FusedLmSession {
     readonly provider: ProviderName,
     readonly fallbacks: readonly string[],
   ) {
-    // attention_mask is all ones for an unpadded sequence; each step feeds a prefix view of it.
-    this.ones = new BigInt64Array(maxPositions).fill(1n);
     this.keepOne = new runtime.Tensor('int64', BigInt64Array.of(1n), []);
   }
 
@@ -94,7 +93,10 @@ export class FusedLmSession {
     const { session, provider, fallbacks } = await createSession(runtime, modelPath, { ...options, deviceOutputs });
     try {
       const layout = readLayout(session);
-      if (provider === 'webgpu' && layout.hasPresent) return new DeviceKvSession(runtime, session, layout, maxPositions, provider, fallbacks);
+      if (layout.pastNames.length !== 2 * layers) {
+        throw new Error(`the graph has ${layout.pastNames.length / 2} layers, but config.json's num_hidden_layers is ${layers}`);
+      }
+      if (provider === 'webgpu' && layout.hasPresent) return new DeviceKvSession(runtime, session, layout, provider, fallbacks);
       return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks);
     } catch (error) {
       await session.release();
@@ -155,7 +157,7 @@ export class FusedLmSession {
     const { Tensor: T } = this.runtime;
     const { feeds, fetches } = state.io;
     feeds.input_ids = new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
-    feeds.attention_mask = new T('int64', this.ones.subarray(0, total), [1, total]);
+    feeds.attention_mask = new T('int64', this.ones.prefix(total), [1, total]);
     const out = await this.session.run(feeds, fetches);
     const { heads, headDim } = this.layout;
     // [pasts, S, heads · headDim], in the order of past_key_values.*, into each BNSH buffer at

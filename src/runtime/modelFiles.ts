@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fusedVariantFile, isFusedVariant, type FusedAttention, type Dtype } from '../model/configTypes';
 import { shippedTokenizerDir } from '../model/tokenizerFiles';
+import { readModelFolderConfig, WEIGHTS_FILE } from '../model/configBounds';
+import { SafetensorsError } from '../graph/safetensors';
 import { ONNX_FILE } from '../modelStore/catalog';
 
 /** Path of the ONNX file for `dtype`, or an error listing the dtypes the folder has. */
@@ -78,4 +80,19 @@ export function layerCount(modelDir: string): number {
 export function contextLength(modelDir: string): number {
   const value = readJson(join(modelDir, 'config.json'))?.max_position_embeddings;
   return typeof value === 'number' && value > 0 ? value : 2048;
+}
+
+/**
+ * Throws naming config.json's field when the folder's model.safetensors contradicts it
+ * (model/configBounds.ts), before any of its sizes are used. A folder with only ONNX files has
+ * no header to check against, and an unreadable model.safetensors only stops the fused build,
+ * which says so and leaves the plain graph to run.
+ */
+export function checkConfigAgainstWeights(modelDir: string): void {
+  if (!existsSync(join(modelDir, WEIGHTS_FILE))) return;
+  try {
+    readModelFolderConfig(modelDir);
+  } catch (error) {
+    if (!(error instanceof SafetensorsError)) throw error;
+  }
 }

@@ -3,9 +3,16 @@
  * remote loading off): encoding, decoding and the chat template from tokenizer_config.json.
  */
 import './telemetry';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SegmentedEncoder, segmentableTokenizer, type TokenizerJson } from './segmentedEncoder';
+import { FileError, readJsonFile } from '../graph/fileError';
+
+/** A tokenizer file that cannot be used; the message starts with its path. */
+export class TokenizerFileError extends FileError {
+  override readonly name = 'TokenizerFileError';
+}
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'] as const;
 
 /** A chat message in the `messages` convention of transformers and TRL. */
 export interface ChatMessage {
@@ -24,11 +31,17 @@ export interface TextTokenizer {
 
 /** Loads the tokenizer files in `dir` (tokenizer.json, tokenizer_config.json). */
 export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
+  // Parsed here first so a broken file is named; transformers.js reports only the parse error.
+  const [json] = TOKENIZER_FILES.map((name) => readJsonFile(join(dir, name), TokenizerFileError)) as [TokenizerJson, unknown];
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
-  const tokenizer = await AutoTokenizer.from_pretrained(dir);
+  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(dir);
+  } catch (error) {
+    throw new TokenizerFileError(join(dir, 'tokenizer.json'), `cannot be loaded as a tokenizer (${(error as Error).message})`);
+  }
   const encodeWhole = (text: string) => tokenizer.encode(text, { add_special_tokens: false });
-  const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson;
   const segmented = segmentableTokenizer(json) ? new SegmentedEncoder(encodeWhole) : undefined;
   return {
     encode: (text) => (segmented ? segmented.encode(text) : encodeWhole(text)),

@@ -13,6 +13,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import { describeRuntime } from '../runtime/session';
+import { removeModelFolderLeftovers } from '../runtime/leftovers';
 import { inProcessStages } from '../finetune/stages';
 import {
   adapterMergeRequest,
@@ -58,7 +59,11 @@ connection.onRequest(runtimeInfoRequest, async () => {
   };
 });
 
-connection.onRequest(loadRequest, ({ role, options }) => engines.load(role, options));
+connection.onRequest(loadRequest, ({ role, options }) => {
+  // A killed merge or fused-graph build is only found by the next load of its folder.
+  removeModelFolderLeftovers(options.modelDir);
+  return engines.load(role, options);
+});
 
 connection.onRequest(countTokensRequest, async ({ role, texts }) => {
   const engine = await engines.get(role);

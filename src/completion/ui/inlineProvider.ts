@@ -86,6 +86,7 @@ export function describeRequest(log: RequestLog): string {
       `model ${m.totalMs.toFixed(0)} ms`,
       `finish ${m.finishReason}`,
     );
+    if (m.truncatedTokens) parts.push(`prompt cut by ${m.truncatedTokens} tokens from the left to fit the context`);
   }
   if (log.error) parts.push(`error: ${log.error}`);
   return parts.join(', ');

@@ -15,12 +15,21 @@ import { promisify } from 'node:util';
 import ignore, { type Ignore } from 'ignore';
 import { isVendoredDir } from './filters';
 
-/** A listed path: a file to look at, or a vendored folder skipped whole. */
+/** A listed path: a file to look at, a vendored folder skipped whole, or a folder that cannot be read. */
 export interface Candidate {
   /** Relative to the workspace, with `/` separators; folders end with `/`. */
   readonly path: string;
-  readonly kind: 'file' | 'vendored-dir';
+  readonly kind: 'file' | 'vendored-dir' | 'unreadable-dir';
+  /** Why an unreadable folder could not be read: the error code, never the OS message (which repeats the path). */
+  readonly code?: string;
 }
+
+/**
+ * Errors that make one folder unreadable without saying anything about the rest of the tree:
+ * a path past the OS limit (PATH_MAX, 4096 bytes on Linux), a folder the user may not list, or
+ * one replaced while listing. The build skips such a folder and reports it.
+ */
+const FOLDER_ERRORS = new Set(['ENAMETOOLONG', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'ELOOP']);
 
 /** How the files were listed. */
 export type ListingSource = 'git' | 'walk';
@@ -59,12 +68,20 @@ const ignoredBy = (matchers: readonly Matcher[], path: string) =>
   matchers.some((m) => path.startsWith(m.base) && m.rules.ignores(path.slice(m.base.length)));
 
 async function* walk(root: string, dir: string, matchers: readonly Matcher[]): AsyncGenerator<Candidate> {
-  const own = await readIgnore(join(root, dir, '.gitignore'));
-  const active = own ? [...matchers, { base: dir, rules: own }] : matchers;
+  let own: Ignore | undefined;
   const entries: { name: string; isDir: boolean }[] = [];
-  for await (const entry of await opendir(join(root, dir))) {
-    if (entry.isDirectory() || entry.isFile()) entries.push({ name: entry.name, isDir: entry.isDirectory() });
+  try {
+    own = await readIgnore(join(root, dir, '.gitignore'));
+    for await (const entry of await opendir(join(root, dir))) {
+      if (entry.isDirectory() || entry.isFile()) entries.push({ name: entry.name, isDir: entry.isDirectory() });
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || !FOLDER_ERRORS.has(code) || dir === '') throw error;
+    yield { path: dir, kind: 'unreadable-dir', code };
+    return;
   }
+  const active = own ? [...matchers, { base: dir, rules: own }] : matchers;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const { name, isDir } of entries) {
     const path = `${dir}${name}${isDir ? '/' : ''}`;

@@ -1,10 +1,12 @@
 /**
  * @file Looks at one candidate file and decides: dropped with a reason, or kept with its
  * language, score and content hash. Cheap checks run first and a file is opened only when
- * its path and size pass, so secret files and huge files are never read.
+ * its path and size pass, so secret files and huge files are never read. A file is read only
+ * at its real path, and only when that lies inside the workspace.
  */
-import { lstat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { Stats } from 'node:fs';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 import { sha256 } from './dedup';
 import { decodeUtf8, isBinary, pathVerdict, sizeVerdict, textVerdict, type FilterLimits, type Verdict } from './filters';
 import { languageOfPath, languageOfShebang, type Language, type LanguageName } from './languages';
@@ -32,11 +34,25 @@ export async function inspectFile(root: string, path: string, languages: Readonl
   // A file with an unknown extension (or a dotfile such as .gitignore) is not read; one without
   // an extension may have a `#!` line.
   if (!language && base.includes('.')) return { verdict: { reason: 'unsupported-language', detail: base.slice(base.lastIndexOf('.')) } };
-  const stats = await lstat(join(root, path)).catch(() => undefined);
-  if (!stats?.isFile()) return undefined;
+  const full = join(root, path);
+  let stats: Stats;
+  try {
+    stats = await lstat(full);
+  } catch (error) {
+    // Listed by git but gone, or unreachable: skipped, and reported when the path is the reason.
+    if ((error as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return { verdict: { reason: 'path-too-long', detail: 'its path is longer than the OS allows' } };
+    return undefined;
+  }
+  if (!stats.isFile()) return undefined;
+  // `lstat` sees only the last component: a tracked file whose folder was since replaced by a
+  // symbolic link would be read from wherever the link points.
+  const real = await realpath(full).catch(() => undefined);
+  if (real === undefined) return undefined;
+  const inside = relative(await realpath(root), real);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return { verdict: { reason: 'outside-workspace', detail: 'a folder on its path is a link that leads out of the workspace' } };
   const bySize = sizeVerdict(stats.size, limits);
   if (bySize) return { verdict: bySize };
-  const bytes = await readFile(join(root, path));
+  const bytes = await readFile(real);
   if (isBinary(bytes)) return { verdict: { reason: 'binary' } };
   const text = decodeUtf8(bytes);
   if (text === undefined) return { verdict: { reason: 'not-utf8' } };

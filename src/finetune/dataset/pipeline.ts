@@ -106,6 +106,11 @@ export async function buildDataset(options: DatasetOptions, hooks: DatasetHooks)
       dropped.push({ path: candidate.path, reason: 'vendored', detail: 'folder skipped whole' });
       continue;
     }
+    if (candidate.kind === 'unreadable-dir') {
+      const tooLong = candidate.code === 'ENAMETOOLONG';
+      dropped.push({ path: candidate.path, reason: tooLong ? 'path-too-long' : 'unreadable', detail: tooLong ? 'folder skipped whole: its path is longer than the OS allows' : `folder skipped whole (${candidate.code})` });
+      continue;
+    }
     const inspection = await inspectFile(root, candidate.path, allowed, limits);
     if (!inspection) continue;
     if ('verdict' in inspection) {

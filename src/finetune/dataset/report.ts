@@ -67,7 +67,16 @@ export function scoreBin(score: number): number {
 }
 
 const MAX_LISTED = 50;
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * File and folder names are the user's, and any name is legal: `[a](b).py`, `<img…>.js`, `*x*`.
+ * Every character that Markdown or inline HTML gives a meaning is backslash-escaped (CommonMark
+ * allows that before any ASCII punctuation) and line breaks become spaces, so a name renders as
+ * itself and cannot break the table, start a link or inject HTML into the preview.
+ */
+const escapeMarkdown = (text: string) => text.replace(/[\\`*_[\]<>|~&$!#]/g, '\\$&').replace(/[\r\n]+/g, ' ');
+/** Paths past the OS limit run to kilobytes; the table shows their ends, report.json all of it. */
+const MAX_PATH_SHOWN = 160;
+const shortened = (path: string) => (path.length > MAX_PATH_SHOWN ? `${path.slice(0, 60)}…${path.slice(-(MAX_PATH_SHOWN - 61))}` : path);
 
 function fence(text: string): string {
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
@@ -79,7 +88,7 @@ function fence(text: string): string {
 export function reportMarkdown(report: DatasetReport): string {
   const out: string[] = [];
   const { files, splits } = report;
-  out.push(`# Training set for ${report.repoName}`, '');
+  out.push(`# Training set for ${escapeMarkdown(report.repoName)}`, '');
   out.push(`${files.seen} files seen (listed by ${report.listing === 'git' ? 'git' : 'walking the folder'}), ${files.kept} kept, ${files.dropped} dropped. Seed ${report.settings.seed}, sequence length ${report.settings.seqLen}, minimum score ${report.settings.minScore}.`, '');
   out.push('## Samples', '', '| split | ' + SAMPLE_KINDS.join(' | ') + ' | tokens | trained tokens |', '|---|' + SAMPLE_KINDS.map(() => '---:|').join('') + '---:|---:|');
   for (const split of ['train', 'validation'] as const) {
@@ -98,7 +107,7 @@ export function reportMarkdown(report: DatasetReport): string {
   out.push('', '## Quality scores', '', '| score | files |', '|---|---:|');
   report.scoreHistogram.forEach((n, i) => out.push(`| ${(i / 2).toFixed(1)}-${((i + 1) / 2).toFixed(1)} | ${n} |`));
   out.push('', `## Dropped files${report.dropped.length > MAX_LISTED ? ` (first ${MAX_LISTED} of ${report.dropped.length}; all are in report.json)` : ''}`, '', '| file | reason | detail |', '|---|---|---|');
-  for (const d of report.dropped.slice(0, MAX_LISTED)) out.push(`| ${cell(d.path)} | ${d.reason} | ${cell(d.detail ?? '')} |`);
+  for (const d of report.dropped.slice(0, MAX_LISTED)) out.push(`| ${escapeMarkdown(shortened(d.path))} | ${d.reason} | ${escapeMarkdown(d.detail ?? '')} |`);
   out.push('', '## Example samples');
   for (const example of report.examples) {
     out.push('', `### ${example.kind}`, '');

@@ -1,50 +1,44 @@
 /**
  * @file Secret detection, so that no credential can be baked into an adapter. Files that hold
  * credentials by their nature (`.env`, private keys, `.npmrc`, ...) are recognised by name and
- * never read; any other file is scanned for well-known token formats and password assignments
- * and dropped whole when one matches. Dropping is safer than redacting: a redaction that misses
- * part of a multi-line secret would leak the rest. The patterns follow gitleaks' rules
- * (https://github.com/gitleaks/gitleaks/blob/master/config/gitleaks.toml); only the rule name,
- * never the matched text, leaves this module.
+ * never read; any other file is scanned and dropped whole when a rule fires. Dropping is safer
+ * than redacting: a redaction that misses part of a multi-line secret would leak the rest.
+ *
+ * The rules: gitleaks' default rule set (gitleaksRules.ts, MIT), context rules for secrets
+ * without a fixed format in the manner of gitleaks' generic rule and detect-secrets' keyword
+ * detector (secretAssignments.ts), and detect-secrets' high-entropy base64 detector
+ * (highEntropyStrings.ts, Apache-2.0). They run on the text as written, then on its string
+ * literals joined and its base64 runs decoded (secretViews.ts). Only the id of the rule that
+ * fired, never the matched text, leaves this module.
  */
+import { BASE64_HIGH_ENTROPY } from './highEntropyStrings';
+import { ASSIGNMENT_RULES, isPlaceholderValue } from './secretAssignments';
+import { firstFiringRule, GITLEAKS, type SecretRule } from './secretRules';
+import { decodedBase64, joinedLiterals } from './secretViews';
 
-interface SecretRule {
-  readonly name: string;
-  readonly pattern: RegExp;
-}
+/** Context rules first: their ids say more to a user than a provider's token format. */
+const RULES: readonly SecretRule[] = [...ASSIGNMENT_RULES, ...GITLEAKS, BASE64_HIGH_ENTROPY];
 
-/** Token formats with a fixed prefix and length, and private key blocks. */
-const RULES: readonly SecretRule[] = [
-  { name: 'private-key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
-  { name: 'aws-access-key-id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/ },
-  { name: 'github-token', pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36}\b|\bgithub_pat_[0-9A-Za-z_]{82}\b/ },
-  { name: 'gitlab-token', pattern: /\bglpat-[0-9A-Za-z_-]{20}\b/ },
-  { name: 'slack-token', pattern: /\bxox[abposr]-[0-9A-Za-z-]{10,}/ },
-  { name: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },
-  { name: 'stripe-key', pattern: /\b(?:sk|rk)_live_[0-9A-Za-z]{24,}\b/ },
-  { name: 'openai-key', pattern: /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}\b/ },
-  { name: 'huggingface-token', pattern: /\bhf_[A-Za-z]{34}\b/ },
-  { name: 'npm-token', pattern: /\bnpm_[0-9A-Za-z]{36}\b/ },
-  { name: 'jwt', pattern: /\beyJ[0-9A-Za-z_-]{10,}\.eyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}/ },
-  { name: 'url-credentials', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:[^\s:/@'"]{3,}@[^\s/'"]+/ },
-];
+/** `user:password`, the form HTTP Basic credentials take before they are base64-encoded. */
+const BASIC_CREDENTIALS: SecretRule = {
+  id: 'basic-auth-credentials',
+  pattern: /^[\w.@+-]{1,64}:([^\s:]{6,})$/gm,
+  keywords: [],
+  entropy: 0,
+  accepts: (secret) => !isPlaceholderValue(secret),
+};
+const DECODED_RULES: readonly SecretRule[] = [...RULES, BASIC_CREDENTIALS];
 
-/**
- * A literal assigned to a name that says it is a secret: `password = "hunter22"`,
- * `"apiKey": "..."`, `API_TOKEN: '...'`. Values shorter than 6 characters, with spaces, or
- * that look like placeholders (`${...}`, `<...>`, `changeme`, `xxx`) are not counted, so
- * `password = ""` and `password = input("Password: ")` pass.
- */
-const ASSIGNMENT = /(?:pass(?:word|wd)?|pwd|secret|api[_-]?key|access[_-]?key|auth[_-]?token|access[_-]?token|client[_-]?secret|private[_-]?key)["']?\s*(?:=|:=|:|=>)\s*(["'`])([^"'`\s]{6,})\1/gi;
-const PLACEHOLDER = /^(?:\$\{.*\}|<.*>|%.*%|\{\{.*\}\}|(?:x+|\*+|\.+)|changeme|change-me|example|placeholder|your[_-].*|redacted|null|undefined|none|password|secret)$/i;
-
-/** The name of the first secret rule `text` matches, or undefined. */
+/** The id of the first secret rule that fires on `text`, saying how the secret was hidden, or undefined. */
 export function findSecret(text: string): string | undefined {
-  for (const rule of RULES) if (rule.pattern.test(text)) return rule.name;
-  for (const match of text.matchAll(ASSIGNMENT)) {
-    if (!PLACEHOLDER.test(match[2] ?? '')) return 'password-assignment';
-  }
-  return undefined;
+  const plain = firstFiringRule(RULES, text);
+  if (plain) return plain;
+  const joined = joinedLiterals(text);
+  const acrossLiterals = joined === undefined ? undefined : firstFiringRule(RULES, joined);
+  if (acrossLiterals) return `${acrossLiterals} (across string literals)`;
+  const decoded = decodedBase64(text);
+  const inBase64 = decoded === undefined ? undefined : firstFiringRule(DECODED_RULES, decoded);
+  return inBase64 ? `${inBase64} (base64-encoded)` : undefined;
 }
 
 const SECRET_FILE_NAMES = new Set([

@@ -7,6 +7,9 @@ import type { LanguageName } from './languages';
 /** Why a file is not in the training set; every dropped file records one. */
 export const DROP_REASONS = [
   'secret-file',
+  'outside-workspace',
+  'path-too-long',
+  'unreadable',
   'vendored',
   'lock-file',
   'unsupported-language',

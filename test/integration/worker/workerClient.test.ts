@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkerClient, WorkerExitedError } from '../../../src/worker/client';
+import { WorkerClient, WorkerCrashLoopError, WorkerExitedError } from '../../../src/worker/client';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
+import { WorkerHarness } from '../../support/workerHarness';
 
 const PROMPT = 'import os\n\ndef list_files(path):\n';
 
@@ -65,5 +66,51 @@ describe('worker client over a real worker process', () => {
     assert.equal(stats.tokens.length, 5);
     const info = await client.runtimeInfo();
     assert.notEqual(info.pid, pid);
+  });
+});
+
+describe('worker client over a real worker that keeps crashing', () => {
+  let model: TempModel;
+  let harness: WorkerHarness;
+
+  before(() => {
+    model = makeTempModel();
+    harness = new WorkerHarness({ path: 'src/worker/main.ts', execArgv: ['--import', 'tsx'] });
+  });
+
+  after(() => {
+    harness.dispose();
+    model.dispose();
+  });
+
+  /** Kills the worker serving a request from outside (before it has loaded ONNX Runtime, to keep this fast). */
+  async function crash(): Promise<void> {
+    const pending = harness.client.runtimeInfo().catch((error: unknown) => error);
+    while (!harness.client.isRunning) await new Promise((resolve) => setImmediate(resolve));
+    const pid = harness.starts.at(-1);
+    assert.ok(pid !== undefined && pid > 0, `no worker process to kill (pid ${pid})`);
+    process.kill(pid, 'SIGKILL');
+    assert.ok((await pending) instanceof WorkerExitedError);
+  }
+
+  it('stops after 3 crashes with one notice, then generates again after Restart with its model reloaded', async () => {
+    const client = harness.client;
+    await client.load('completion', { modelDir: model.dir, dtype: 'fp32', device: 'cpu', threads: 1 });
+    for (let i = 0; i < 3; i++) await crash();
+    assert.equal(harness.starts.length, 3);
+    assert.deepEqual(harness.delays, [500, 1000]);
+    assert.equal(harness.notices.length, 1);
+    const request = { slot: 'completion', prompt: PROMPT, maxNewTokens: 5, stopTokenIds: [] };
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(client.generate('completion', request, () => undefined), (error) => error === harness.notices[0]);
+    }
+    assert.ok(harness.notices[0] instanceof WorkerCrashLoopError);
+    assert.equal(harness.notices[0].lastExit, 'signal SIGKILL');
+    assert.equal(harness.starts.length, 3);
+    client.restart();
+    const stats = await client.generate('completion', request, () => undefined);
+    assert.equal(stats.tokens.length, 5);
+    assert.equal(harness.starts.length, 4);
+    assert.equal(harness.notices.length, 1);
   });
 });

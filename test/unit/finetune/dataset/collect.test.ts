@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { listCandidates } from '../../../../src/finetune/dataset/collect';
+import { listCandidates, type Candidate } from '../../../../src/finetune/dataset/collect';
+import { makeFolderPastPathLimit, removeTree } from '../../../support/hostileTrees';
 
 const FILES: Record<string, string> = {
   '.gitignore': '*.log\n/out-of-tree/\n',
@@ -36,5 +37,26 @@ describe('listing the workspace without git', () => {
     const listed: string[] = [];
     for await (const c of candidates) listed.push(`${c.kind === 'file' ? '' : '[vendored] '}${c.path}`);
     assert.deepEqual(listed, ['.gitignore', '.smolcodeignore', 'a.ts', 'lib/.gitignore', 'lib/kept.ts', '[vendored] node_modules/', 'z/deep/b.py']);
+  });
+});
+
+describe('listing a tree with a folder nested past the OS path limit', () => {
+  let root: string;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'smolcode-collect-deep-'));
+    await writeFile(join(root, 'a.py'), '');
+    makeFolderPastPathLimit(root, 'deep');
+  });
+  after(() => removeTree(root));
+
+  it('lists the folder it cannot open as unreadable, with the error code, and goes on', async () => {
+    const { candidates } = await listCandidates(root);
+    const listed: Candidate[] = [];
+    for await (const c of candidates) listed.push(c);
+    const unreadable = listed.filter((c) => c.kind === 'unreadable-dir');
+    assert.equal(unreadable.length, 1);
+    assert.equal(unreadable[0]?.code, 'ENAMETOOLONG');
+    assert.ok(unreadable[0]?.path.startsWith('deep/d'));
+    assert.ok(listed.some((c) => c.path === 'a.py'));
   });
 });

@@ -5,15 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PerplexityScorer } from '../../../../src/finetune/dataset/perplexity';
 import { buildDataset, OUTPUT_FILES } from '../../../../src/finetune/dataset/pipeline';
-import type { SampleTokenizer } from '../../../../src/finetune/dataset/samples/sampleTokenizer';
 import { EXPECTED_KEPT, writeFixture } from '../../../fixtures/dataset-repo/index';
+import { charTokenizer } from '../../../support/charTokenizer';
 
-/** One id per character over a ChatML rendering: fast, and enough for the pipeline's logic. */
-const fakeTokenizer: SampleTokenizer = {
-  encode: (text) => Array.from(text, (c) => c.charCodeAt(0)),
-  renderChat: (messages) => messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join(''),
-  endOfTurnId: 2,
-};
+const fakeTokenizer = charTokenizer;
 
 /** A scorer that finds the Go queue surprising and everything else ordinary. */
 const fakeScorer: PerplexityScorer = {

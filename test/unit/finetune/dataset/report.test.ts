@@ -33,4 +33,16 @@ describe('the report', () => {
     assert.match(markdown, /\| keys\\\|x\.py \| secret \| aws-access-key-id \|/);
     assert.match(markdown, /````\nx = "```"\n````/);
   });
+
+  it('escapes Markdown and HTML in file names, so a name renders as itself', () => {
+    const hostile: DatasetReport = {
+      ...report,
+      repoName: '# <b>app</b>',
+      dropped: [{ path: 'docs/[x](javascript:alert(1))*y*_z_`c`<img src=x onerror=alert(1)>&amp;\n| ~~s~~ !.py', reason: 'duplicate', detail: 'same content as a/[b].py' }],
+    };
+    const markdown = reportMarkdown(hostile);
+    assert.match(markdown, /^# Training set for \\# \\<b\\>app\\<\/b\\>\n/);
+    const row = markdown.split('\n').find((line) => line.startsWith('| docs/')) ?? '';
+    assert.equal(row, String.raw`| docs/\[x\](javascript:alert(1))\*y\*\_z\_\`c\`\<img src=x onerror=alert(1)\>\&amp; \| \~\~s\~\~ \!.py | duplicate | same content as a/\[b\].py |`);
+  });
 });
