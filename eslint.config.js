@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['test/electron/**', 'dist/**', 'build/**', 'node_modules/**', 'test/e2e/artifacts/**', '.vscode-test/**'] },
+  // samples/ is a user's project that `npm start` opens, not SmolCode's code.
+  { ignores: ['test/electron/**', 'dist/**', 'build/**', 'node_modules/**', 'test/e2e/artifacts/**', '.vscode-test/**', 'samples/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

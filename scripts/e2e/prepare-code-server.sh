@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares what the end-to-end tests need to run SmolCode in real VS Code without desktop
 # Electron: code-server (VS Code in the browser, from npm), the Node 24 it requires (from npm),
-# the Debian libraries its native modules build against, and Debian's chromium.
+# the Debian libraries its native modules build against, and Debian's chromium. `npm start`
+# (scripts/start.ts) runs the same code-server, so the tests and the product share one cache.
 #
 # Idempotent and cached: the result lives in
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/smolcode/e2e/code-server-<v>-node-<v>-<arch>/
@@ -11,7 +12,21 @@
 #
 # Prints shell assignments on stdout (diagnostics go to stderr), so callers can `eval` them:
 #   SMOLCODE_E2E_NODE=...  SMOLCODE_E2E_CODE_SERVER=...  SMOLCODE_E2E_CHROMIUM=...
+#
+# Usage: prepare-code-server.sh                prepare if needed (code-server and chromium)
+#        prepare-code-server.sh --server-only  the same without chromium and its fonts, for
+#                                              `npm start` (no SMOLCODE_E2E_CHROMIUM line)
+#        prepare-code-server.sh --check        print the paths if prepared, else exit 3;
+#                                              installs nothing
 set -euo pipefail
+
+MODE=all
+case "${1:-}" in
+  '') ;;
+  --server-only) MODE=server ;;
+  --check) MODE=check ;;
+  *) printf '[prepare-code-server] ERROR: unknown option "%s"; options: --server-only, --check\n' "$1" >&2; exit 2 ;;
+esac
 
 # Pinned so the e2e environment is reproducible; bumping either re-prepares the cache.
 CODE_SERVER_VERSION="${SMOLCODE_E2E_CODE_SERVER_VERSION:-4.139.1}"
@@ -26,8 +41,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/child-npm.sh"
 # Dawn opens it through (without it: "Failed to get a WebGPU adapter"). The -dev packages and build-essential/python3
 # build code-server's native modules (kerberos, node-pty, spdlog, sqlite3, ...), see
 # https://github.com/coder/code-server/blob/main/docs/npm.md. Fonts keep screenshots legible.
-APT_PACKAGES=(chromium chromium-common libvulkan1 build-essential python3 pkg-config libkrb5-dev libxkbfile-dev
-  libsecret-1-dev libx11-dev fonts-dejavu-core fonts-liberation ca-certificates)
+SERVER_APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev
+  ca-certificates)
+BROWSER_APT_PACKAGES=(chromium chromium-common libvulkan1 fonts-dejavu-core fonts-liberation)
+APT_PACKAGES=("${SERVER_APT_PACKAGES[@]}")
+[[ $MODE == all ]] && APT_PACKAGES+=("${BROWSER_APT_PACKAGES[@]}")
 
 log() { printf '[prepare-code-server] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; log "fix the cause, then rerun: $RERUN"; exit 1; }
@@ -118,12 +136,27 @@ JSON
   step=""
 }
 
-main() {
-  install_apt_packages
-  command -v npm >/dev/null || die "npm not found on PATH"
+print_env() {
+  local dir=$1 node_bin
+  node_bin=$(echo "$dir"/node/node_modules/node-linux-*/bin/node)
+  printf "SMOLCODE_E2E_NODE='%s'\n" "$node_bin"
+  printf "SMOLCODE_E2E_CODE_SERVER='%s'\n" "$dir/cs/node_modules/code-server/out/node/entry.js"
+  if [[ $MODE == all ]] || command -v chromium >/dev/null; then
+    printf "SMOLCODE_E2E_CHROMIUM='%s'\n" "$(command -v chromium)"
+  fi
+}
 
+main() {
   local key="code-server-$CODE_SERVER_VERSION-node-$NODE_VERSION-$NODE_PLATFORM"
   local dir="$CACHE_ROOT/$key"
+  if [[ $MODE == check ]]; then
+    [[ -f $dir/prepared ]] || exit 3
+    print_env "$dir"
+    exit 0
+  fi
+
+  install_apt_packages
+  command -v npm >/dev/null || die "npm not found on PATH"
   mkdir -p "$CACHE_ROOT"
   # One preparer at a time per cache (parallel CI jobs on one machine).
   exec 9>"$CACHE_ROOT/.lock"
@@ -138,12 +171,7 @@ main() {
     prepare_dir "$dir"
     log "prepared in $((SECONDS - start)) s"
   fi
-
-  local node_bin
-  node_bin=$(echo "$dir"/node/node_modules/node-linux-*/bin/node)
-  printf "SMOLCODE_E2E_NODE='%s'\n" "$node_bin"
-  printf "SMOLCODE_E2E_CODE_SERVER='%s'\n" "$dir/cs/node_modules/code-server/out/node/entry.js"
-  printf "SMOLCODE_E2E_CHROMIUM='%s'\n" "$(command -v chromium)"
+  print_env "$dir"
 }
 
 main "$@"
