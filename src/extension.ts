@@ -114,6 +114,16 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models), workspaceState: context.workspaceState, settings, log }),
     vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
+    vscode.commands.registerCommand('smolcode.restartWorkers', () => {
+      // After a crash loop the workers stay down until asked; this asks without a model change.
+      client.restart();
+      jobs.restart();
+      models.reset();
+      completion.reset();
+      status.setError(undefined);
+      shownErrors.clear();
+      log.info('restart requested from the command palette');
+    }),
     vscode.commands.registerCommand('smolcode.toggleInlineCompletions', () => toggleInlineCompletions(settings)),
     vscode.commands.registerCommand('smolcode.triggerInlineCompletion', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     vscode.commands.registerCommand('smolcode.selectModel', () => selectModel(settings, jobs, log)),

@@ -25,6 +25,7 @@ const expectedCommands = [
   'SmolCode: Show Log',
   'SmolCode: Select Model',
   'SmolCode: Fine-tune on This Workspace',
+  'SmolCode: Restart Model Workers',
 ];
 
 describe('SmolCode in code-server', { timeout: timeouts.suite }, () => {
