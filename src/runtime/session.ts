@@ -194,15 +194,8 @@ export class CausalLmSession {
 
   /** Runs `ids` after the cached positions; returns the last position's logits. */
   async step(ids: readonly number[], kv: KvState): Promise<StepOutput> {
-    const { Tensor: T } = this.runtime;
     const total = kv.length + ids.length;
-    const feeds: Record<string, Tensor> = {
-      input_ids: new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-      attention_mask: new T('int64', new BigInt64Array(total).fill(1n), [1, total]),
-      position_ids: new T('int64', BigInt64Array.from(ids, (_, i) => BigInt(kv.length + i)), [1, ids.length]),
-    };
-    this.layout.names.forEach((name, i) => (feeds[name] = kv.tensors[i] as Tensor));
-    const out = await this.session.run(feeds);
+    const out = await this.session.run(this.feeds(ids, kv));
     const logits = out.logits as Tensor;
     const vocab = logits.dims[2] as number;
     const last = (logits.dims[1] as number) - 1;
@@ -212,6 +205,30 @@ export class CausalLmSession {
         ? raw.slice(last * vocab, (last + 1) * vocab)
         : fromHalfArray(raw.subarray(last * vocab, (last + 1) * vocab));
     return { logits: row, kv: { length: total, tensors: this.layout.presentNames.map((n) => out[n] as Tensor) } };
+  }
+
+  /**
+   * Runs `ids` from an empty cache (positions 0 to n−1) and returns every position's logits,
+   * row-major [n, vocab], as float32: what scoring text needs (perplexity, bits per byte). Only
+   * `logits` is fetched, so the cache the run grew never leaves ONNX Runtime.
+   */
+  async allLogits(ids: readonly number[]): Promise<Float32Array> {
+    const { logits } = await this.session.run(this.feeds(ids, this.emptyKv()), ['logits']);
+    const raw = (logits as Tensor).data as Float32Array | Uint16Array;
+    return raw instanceof Float32Array ? raw : fromHalfArray(raw);
+  }
+
+  /** The hub-convention inputs for `ids` after the cached positions of `kv`. */
+  private feeds(ids: readonly number[], kv: KvState): Record<string, Tensor> {
+    const { Tensor: T } = this.runtime;
+    const total = kv.length + ids.length;
+    const feeds: Record<string, Tensor> = {
+      input_ids: new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+      attention_mask: new T('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      position_ids: new T('int64', BigInt64Array.from(ids, (_, i) => BigInt(kv.length + i)), [1, ids.length]),
+    };
+    this.layout.names.forEach((name, i) => (feeds[name] = kv.tensors[i] as Tensor));
+    return feeds;
   }
 
   async dispose(): Promise<void> {

@@ -44,7 +44,7 @@ describe('the built CLI without hidden setup', () => {
     }
   });
 
-  it('make-model, dataset, finetune and generate run with no tokenizer named anywhere', () => {
+  it('make-model, dataset, finetune, generate and eval run with no tokenizer named anywhere', () => {
     const model = join(root, 'model');
     const made = cli(['make-model', '--shape', 'tiny', '--dtypes', 'fp32', '--out', model], root);
     assert.equal(made.status, 0, made.stderr);
@@ -77,6 +77,10 @@ describe('the built CLI without hidden setup', () => {
     const generated = cli(['generate', '--model', model, '--prompt', 'def area(', '--max-tokens', '3', '--greedy', '--json', '--threads', '1'], root);
     assert.equal(generated.status, 0, generated.stderr);
     assert.equal((JSON.parse(generated.stdout) as { tokens: number[] }).tokens.length, 3);
+
+    const evaluated = cli(['eval', 'bpb', '--model', model, '--dtype', 'fp32', '--threads', '1', '--json', workspace], root);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.equal((JSON.parse(evaluated.stdout) as { total: { files: number } }).total.files, 1);
   });
 
   it('refuses finetune flags out of range with the flag named', () => {
