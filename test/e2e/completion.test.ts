@@ -20,6 +20,7 @@ import { sleep } from './support/processGroup';
 import { repoRoot } from './support/paths';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
+import { ghostTextSettings } from './support/ghostTextSettings';
 
 /** The file the test types into, workspace-relative (what `asRelativePath` gives the provider). */
 const FILE = 'src/shapes.py';
@@ -55,30 +56,7 @@ function machineSettings(modelDir: string): Record<string, unknown> {
 }
 
 /** User settings: the model's precision and device, completion settings, a quiet editor. */
-const settings: Record<string, unknown> = {
-  'smolcode.dtype': 'fp32',
-  'smolcode.device': 'cpu',
-  'smolcode.threads': 1,
-  // The prompt must be a function of this file alone.
-  'smolcode.completion.useOtherFiles': false,
-  // After Tab, nothing should race the save with another model run.
-  'smolcode.completion.speculative': false,
-  'smolcode.completion.timeBudgetMs': TIME_BUDGET_MS,
-  'smolcode.completion.maxTokens': MAX_TOKENS,
-  'smolcode.completion.maxLines': MAX_LINES,
-  // VS Code's own suggestions would cover the ghost text and take the Tab.
-  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
-  'editor.suggestOnTriggerCharacters': false,
-  'editor.wordBasedSuggestions': 'off',
-  'editor.parameterHints.enabled': false,
-  'editor.inlineSuggest.enabled': true,
-  'editor.autoClosingBrackets': 'never',
-  'editor.autoClosingQuotes': 'never',
-  'editor.autoIndent': 'none',
-  'files.autoSave': 'off',
-  'files.trimTrailingWhitespace': false,
-  'files.insertFinalNewline': false,
-};
+const settings = ghostTextSettings('fp32', { maxTokens: MAX_TOKENS, maxLines: MAX_LINES, timeBudgetMs: TIME_BUDGET_MS });
 
 describe('SmolCode inline completion in code-server', { timeout: timeouts.suite }, () => {
   let model: TempModel | undefined;

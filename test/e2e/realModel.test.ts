@@ -22,6 +22,7 @@ import { repoRoot } from './support/paths';
 import { startCommand, waitForNotification } from './support/prompts';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
+import { ghostTextSettings } from './support/ghostTextSettings';
 
 const FILE = 'geometry/circle.py';
 const CONTENT = 'import math\n\n\ndef circle_area(radius):\n    """Return the area of a circle of the given radius."""\n    \n';
@@ -59,27 +60,7 @@ const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')
 };
 const CONTEXT_TOKENS = manifest.contributes.configuration.properties['smolcode.completion.contextTokens']?.default as number;
 
-const settings: Record<string, unknown> = {
-  'smolcode.dtype': 'q4',
-  'smolcode.device': 'cpu',
-  'smolcode.threads': 1,
-  'smolcode.completion.useOtherFiles': false,
-  'smolcode.completion.speculative': false,
-  'smolcode.completion.timeBudgetMs': TIME_BUDGET_MS,
-  'smolcode.completion.maxTokens': MAX_TOKENS,
-  'smolcode.completion.maxLines': MAX_LINES,
-  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
-  'editor.suggestOnTriggerCharacters': false,
-  'editor.wordBasedSuggestions': 'off',
-  'editor.parameterHints.enabled': false,
-  'editor.inlineSuggest.enabled': true,
-  'editor.autoClosingBrackets': 'never',
-  'editor.autoClosingQuotes': 'never',
-  'editor.autoIndent': 'none',
-  'files.autoSave': 'off',
-  'files.trimTrailingWhitespace': false,
-  'files.insertFinalNewline': false,
-};
+const settings = ghostTextSettings('q4', { maxTokens: MAX_TOKENS, maxLines: MAX_LINES, timeBudgetMs: TIME_BUDGET_MS });
 
 /** Polls SmolCode's log until `pattern` matches; returns the match. */
 async function waitForLog(session: E2eSession, pattern: RegExp, timeout: number): Promise<RegExpExecArray> {

@@ -5,12 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { E2eTools } from './paths';
 import { ProcessGroup, sleep } from './processGroup';
 import { timeouts } from './timeouts';
+import { freePort } from '../../support/freePort';
 
 const execFileAsync = promisify(execFile);
 
@@ -54,18 +54,6 @@ function serverEnv(home: string): NodeJS.ProcessEnv {
   };
 }
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 /** Options of {@link CodeServer.start}. */
 export interface CodeServerOptions {

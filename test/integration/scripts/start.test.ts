@@ -18,24 +18,13 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { OptionError, parseStartOptions } from '../../../scripts/start/options';
 import { USER_DEFAULTS, withDefaults, withModelPath } from '../../../scripts/start/settings';
 import { preparedBy } from '../../support/provided';
+import { freePort } from '../../support/freePort';
 
 /** Whole file: a cold first start packages the VSIX and imports the model (about 2 minutes here). */
 const SUITE_MS = 15 * 60_000;
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 /** Whether a process group still has a member. */
 function groupAlive(pgid: number): boolean {
