@@ -1,13 +1,15 @@
 /**
- * @file The completion pipeline, read top to bottom: choose the mode, build the prompt, stream
- * the model's text through the postprocessing stages (each may end generation early), and
- * finish the suggestion. Pure: the model is reached through `RunModel`.
+ * @file The completion pipeline, read top to bottom: choose the mode, build the prompt (its
+ * trailing space healed, trailingSpace.ts), stream the model's text through the postprocessing
+ * stages (each may end generation early), and finish the suggestion. Pure: the model is
+ * reached through `RunModel`.
  */
 import { TextStopper } from '../runtime/generation/stopping';
 import { firstLineOnly, stopAtBlankLine, stopAtDedent, stopAtRepeatedSuffix, toLines, type Lines } from './postprocess/lineFilters';
 import { finish } from './postprocess/finish';
 import { completionMode, type CompletionMode } from './postprocess/mode';
 import { streamText } from './stream';
+import { dropHealed, healTrailingSpace } from './trailingSpace';
 import type { PromptTemplate } from './template/promptTemplate';
 import { cursorLine, type CompletionInput } from './types';
 
@@ -82,7 +84,8 @@ async function* limitLines(lines: Lines, max: number): Lines {
 export async function runPipeline(input: CompletionInput, options: PipelineOptions, runModel: RunModel, signal: AbortSignal): Promise<Suggestion> {
   const cursor = cursorLine(input.prefix, input.suffix);
   const mode = completionMode(cursor, input.languageId);
-  const prompt = options.template.build(input);
+  const { prefix, healed } = healTrailingSpace(input.prefix);
+  const prompt = options.template.build({ ...input, prefix });
   const call: ModelCall = {
     prompt,
     maxNewTokens: options.maxNewTokens,
@@ -94,7 +97,7 @@ export async function runPipeline(input: CompletionInput, options: PipelineOptio
   let stats: ModelRunStats | undefined;
   const start = (onText: (text: string) => void, s: AbortSignal) => runModel(call, onText, s).then((result) => (stats = result));
   const text = recordRaw(streamText(start, signal), raw);
-  let lines = toLines(cutAtStops(text, options.template.stopStrings));
+  let lines = toLines(dropHealed(cutAtStops(text, options.template.stopStrings), healed));
   if (mode === 'single') {
     lines = firstLineOnly(lines);
   } else {

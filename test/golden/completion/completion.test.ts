@@ -47,6 +47,15 @@ describe('completion postprocessing (golden cases)', () => {
     });
   }
 
+  it('asks without the space after the indentation, and drops the space the model writes back', async () => {
+    const { prefix, suffix } = split('def run(x):\n    █\n');
+    const model = fakeModel(' return x * 2\n');
+    const input: CompletionInput = { path: 'a.py', languageId: 'python', prefix, suffix, repoName: 'r', snippets: [] };
+    const suggestion = await runPipeline(input, options, model.run, new AbortController().signal);
+    assert.ok(model.seen.call?.prompt.endsWith('def run(x):\n   '), JSON.stringify(model.seen.call?.prompt.slice(-20)));
+    assert.equal(suggestion.text, 'return x * 2');
+  });
+
   it('stops the model as soon as a rule ends the suggestion', async () => {
     const { prefix, suffix } = split('def run(x):\n    █\n');
     const long = `return x\nprint("done")\n${'filler = 1\n'.repeat(50)}`;
