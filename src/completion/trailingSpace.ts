@@ -1,15 +1,17 @@
 /**
- * @file Prompts that end in a space, healed. SmolLM2's tokenizer puts a word's leading space in
- * the word's token (`"   "` + `" return"` for an indented `return`), so a prompt that ends with
- * the space itself (the cursor after indentation or after `x = `) is one the model rarely saw
- * in training: after four spaces of indentation it mostly starts a new line, and the suggestion
- * comes out empty. The last space is therefore left out of the prompt, and taken off the front
- * of the model's text again when the model writes it (token healing, one space of it).
+ * @file Prompts that end in a space or a tab, healed. SmolLM2's tokenizer puts a word's leading
+ * space in the word's token (`"   "` + `" return"` for an indented `return`), so a prompt that
+ * ends with the space itself (the cursor after indentation or after `x = `) is one the model
+ * rarely saw in training: after four spaces of indentation it mostly starts a new line, and the
+ * suggestion comes out empty. After a tab it writes another tab before the code. The last space
+ * or tab is therefore left out of the prompt, and taken off the front of the model's text again
+ * when the model writes it (token healing, one character of it).
  */
 
-/** The prompt's prefix without a trailing space, and the space taken off ('' when none was). */
+/** The prompt's prefix without a trailing space or tab, and the character taken off ('' when none was). */
 export function healTrailingSpace(prefix: string): { prefix: string; healed: string } {
-  return prefix.endsWith(' ') ? { prefix: prefix.slice(0, -1), healed: ' ' } : { prefix, healed: '' };
+  const last = prefix.at(-1);
+  return last === ' ' || last === '\t' ? { prefix: prefix.slice(0, -1), healed: last } : { prefix, healed: '' };
 }
 
 /** `chunks` without `healed` at their very start, where the model wrote it (it usually does). */

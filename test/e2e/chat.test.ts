@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
+import { ask, isStreaming, lastReplyText, openChat, waitFor } from './support/chatPanel';
 import { CodeServer } from './support/codeServer';
 import { repoRoot } from './support/paths';
-import { sleep } from './support/processGroup';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
 import type { Workbench } from './support/workbench';
@@ -52,42 +52,11 @@ function writeMachineSettings(home: string, settings: Record<string, unknown>): 
   writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 /** Reloads the window and waits until SmolCode is active again (its status bar item shows). */
 async function reloadWindow(workbench: Workbench): Promise<void> {
   await workbench.page.reload({ timeout: timeouts.workbench });
   await workbench.statusBar.waitFor({ timeout: timeouts.workbench });
   await workbench.statusBarItems('SmolCode').first().waitFor({ state: 'visible', timeout: timeouts.extensionActivation });
-}
-
-/** The chat webview's content frame, once its panel has rendered. */
-async function openChat(workbench: Workbench): Promise<Frame> {
-  await workbench.runCommand('SmolCode: Open Chat');
-  const { frame } = await workbench.webviewFrameContaining('SmolCode Chat');
-  await frame.locator('textarea.input').waitFor({ state: 'visible', timeout: timeouts.webview });
-  return frame;
-}
-
-async function lastReplyText(frame: Frame): Promise<string> {
-  const replies = frame.locator('.turn.assistant .content');
-  const count = await replies.count();
-  return count === 0 ? '' : (await replies.nth(count - 1).innerText()).trim();
-}
-
-const isStreaming = (frame: Frame) => frame.locator('button.stop').isVisible();
-
-/** Types `text` into the chat input (newlines included) and presses Enter to send it. */
-async function ask(frame: Frame, text: string): Promise<void> {
-  const input = frame.locator('textarea.input');
-  await input.fill(text);
-  await input.press('Enter');
 }
 
 describe('SmolCode chat in code-server', { timeout: timeouts.suite }, () => {

@@ -4,7 +4,8 @@
  * Model" lists it, picking it imports it under a progress notification, and typing in a Python
  * file then shows ghost text that is real code, ends where the line ends, and equals what the
  * completion pipeline gives on the same imported folder run directly in this process. Tab
- * inserts it. Screenshots go to test/e2e/artifacts/.
+ * inserts it. Then Explain on the whole file streams an answer in the chat panel that is about
+ * the code and ends by itself, not at the length limit. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { Engine } from '../../src/runtime/engine';
 import { directSuggestion } from './support/directPipeline';
 import { sleep } from './support/processGroup';
 import { repoRoot } from './support/paths';
+import { chatFrame, isStreaming, lastReplyText, waitFor } from './support/chatPanel';
 import { startCommand, waitForNotification } from './support/prompts';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
@@ -30,6 +32,8 @@ const CONTENT = 'import math\n\n\ndef circle_area(radius):\n    """Return the ar
 const CURSOR = CONTENT.length - 1;
 const TYPED = 'return math.pi';
 const MAX_TOKENS = 16;
+/** A whole chat reply of the 135M model on a loaded CI machine (at most 512 tokens). */
+const REPLY_MS = 240_000;
 const MAX_LINES = 4;
 const TIME_BUDGET_MS = 60_000;
 /** The Ollama model name the store lists the file under. */
@@ -154,6 +158,24 @@ describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama stor
       const saveDeadline = Date.now() + timeouts.save;
       while (readFileSync(path, 'utf8') !== want && Date.now() < saveDeadline) await sleep(200);
       assert.equal(readFileSync(path, 'utf8'), want);
+    });
+  });
+
+  it('explains the file in the chat panel: an answer about the code that ends by itself', async () => {
+    assert.ok(session, 'the first test started the session');
+    await session.step('real-explain', async (workbench) => {
+      await workbench.openFile(FILE);
+      await workbench.page.keyboard.press('Control+A');
+      await workbench.runCommand('SmolCode: Explain');
+      const frame = await chatFrame(workbench);
+      await waitFor('the reply to start', timeouts.inlineSuggestion, async () => (await lastReplyText(frame)) !== '');
+      await workbench.screenshot('real-05-explain-streaming');
+      await waitFor('the reply to end', REPLY_MS, async () => !(await isStreaming(frame)));
+      await workbench.screenshot('real-06-explain');
+      const reply = await lastReplyText(frame);
+      assert.match(reply, /circle|area|radius/i, `an answer about the code, got ${JSON.stringify(reply)}`);
+      const notes = await frame.locator('.turn.assistant').last().locator('.turn-note').allInnerTexts();
+      assert.deepEqual(notes, [], 'no note: the reply ended by itself, not at the length limit');
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * @file Token healing of a trailing space: the prompt loses its last space, and the model's text
- * loses that space again at its start, however the chunks split it, and only there.
+ * @file Token healing of a trailing space or tab: the prompt loses it, and the model's text
+ * loses it again at its start, however the chunks split it, and only there.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -16,11 +16,12 @@ async function collect(chunks: readonly string[], healed: string): Promise<strin
 }
 
 describe('trailing space healing', () => {
-  it('takes one trailing space off the prompt, and nothing else', () => {
+  it('takes one trailing space or tab off the prompt, and nothing else', () => {
     assert.deepEqual(healTrailingSpace('def f():\n    '), { prefix: 'def f():\n   ', healed: ' ' });
     assert.deepEqual(healTrailingSpace('x = '), { prefix: 'x =', healed: ' ' });
     assert.deepEqual(healTrailingSpace('x =\n'), { prefix: 'x =\n', healed: '' });
-    assert.deepEqual(healTrailingSpace('\t\t'), { prefix: '\t\t', healed: '' });
+    assert.deepEqual(healTrailingSpace('if x {\n\t\t'), { prefix: 'if x {\n\t', healed: '\t' });
+    assert.deepEqual(healTrailingSpace('x'), { prefix: 'x', healed: '' });
   });
 
   it('drops the space the model writes back, however the chunks fall', async () => {
@@ -33,5 +34,6 @@ describe('trailing space healing', () => {
     assert.deepEqual(await collect(['\n    y = 1'], ' '), ['\n    y = 1']);
     assert.deepEqual(await collect(['x', ' ', 'y'], ' '), ['x', ' ', 'y']);
     assert.deepEqual(await collect([' a', ' b'], ''), [' a', ' b']);
+    assert.deepEqual(await collect(['\tcase x:'], '\t'), ['case x:']);
   });
 });
