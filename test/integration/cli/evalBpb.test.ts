@@ -125,8 +125,9 @@ describe('smolcode eval bpb', () => {
 
   it('names what is wrong with an invocation', () => {
     const cases: [string[], RegExp][] = [
-      [[], /name a measurement: bpb/],
-      [['perplexity'], /unknown measurement "perplexity"; known: bpb/],
+      [[], /name a measurement: completion, chat, bpb/],
+      [['accuracy'], /unknown measurement "accuracy"; known: completion, chat, bpb/],
+      [['perplexity', '--model', model.dir], /name the FILES_OR_DIRS to score/],
       [['bpb', '--model', model.dir], /name the FILES_OR_DIRS to score/],
       [['bpb', '--model', model.dir, '--window', '4', '--stride', '4', file], /--window 4 --stride 4: the stride must be an integer from 1 to the window minus one \(3\), got 4/],
       [['bpb', '--model', model.dir, '--window', '4096', file], /--window 4096 is longer than the model's context of 2048 tokens/],
