@@ -21,7 +21,8 @@ export interface ContextSource {
 
 /** The chat model setting. */
 export interface ModelChoice {
-  readonly options: readonly string[];
+  /** What the menu offers now (a local model, when one is set, besides the catalog's). */
+  options(): readonly string[];
   current(): string;
   select(model: string): Promise<void>;
 }
@@ -76,7 +77,7 @@ export class ChatController {
       streaming: this.running !== undefined,
       chips: this.deps.context.chips(),
       history: this.deps.store.list(),
-      models: this.deps.models.options,
+      models: this.deps.models.options(),
       currentModel: this.deps.models.current(),
       ...(this.trim && { trim: this.trim }),
       ...(this.error !== undefined && { error: this.error }),
@@ -142,8 +143,9 @@ export class ChatController {
   }
 
   async selectModel(model: string): Promise<void> {
-    if (!this.deps.models.options.includes(model)) {
-      this.deps.log.warn(`chat: ignored unknown model "${model}"; expected one of ${this.deps.models.options.join(', ')}`);
+    const options = this.deps.models.options();
+    if (!options.includes(model)) {
+      this.deps.log.warn(`chat: ignored unknown model "${model}"; expected one of ${options.join(', ')}`);
       return;
     }
     await this.deps.models.select(model);

@@ -5,7 +5,8 @@
  * file then shows ghost text that is real code, ends where the line ends, and equals what the
  * completion pipeline gives on the same imported folder run directly in this process. Tab
  * inserts it. Then Explain on the whole file streams an answer in the chat panel that is about
- * the code and ends by itself, not at the length limit. Screenshots go to test/e2e/artifacts/.
+ * the code and ends by itself, not at the length limit, with the panel's model menu naming the
+ * local model. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -81,6 +82,8 @@ describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama stor
   const root = mkdtempSync(join(tmpdir(), 'smolcode-e2e-real-'));
   let session: E2eSession | undefined;
   let engine: Engine | undefined;
+  /** The chat menu's entry for the picked GGUF. */
+  let localLabel = '';
   const previousOllama = process.env.OLLAMA_MODELS;
 
   after(async () => {
@@ -99,6 +102,7 @@ describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama stor
     const sha256 = createHash('sha256').update(readFileSync(gguf)).digest('hex');
     const store = ollamaStore(root, gguf, sha256);
     const blob = join(store, 'blobs', `sha256-${sha256}`);
+    localLabel = `local: sha256-${sha256}`;
     // code-server, its extension host and SmolCode's workers inherit this environment.
     process.env.OLLAMA_MODELS = store;
     session = await E2eSession.start({ name: 'real-model', settings, files: { [FILE]: CONTENT } });
@@ -176,6 +180,8 @@ describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama stor
       assert.match(reply, /circle|area|radius/i, `an answer about the code, got ${JSON.stringify(reply)}`);
       const notes = await frame.locator('.turn.assistant').last().locator('.turn-note').allInnerTexts();
       assert.deepEqual(notes, [], 'no note: the reply ended by itself, not at the length limit');
+      // The menu names the model that answered, not a catalog model the setting no longer runs.
+      assert.equal(await frame.locator('select.model-select').inputValue(), localLabel);
     });
   });
 });

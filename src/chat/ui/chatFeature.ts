@@ -4,11 +4,12 @@
  * title's New Chat and History). The host's answer to each webview message is the `switch` here.
  */
 import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Settings } from '../../host/settings';
 import type { FromWebview } from '../../shared/protocol';
 import type { ChatBackend } from '../chatBackend';
-import { ChatController } from '../chatController';
+import { ChatController, type ModelChoice } from '../chatController';
 import { EDITOR_ACTIONS } from '../editorActions';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chatViewProvider';
 import { ConversationStore } from '../conversationStore';
@@ -26,6 +27,27 @@ export interface ChatFeatureDeps {
 }
 
 
+/**
+ * The panel's model menu: the catalog's Instruct models, and first the local model when
+ * `smolcode.localModelPath` is set (it runs both roles, so the menu must not name a catalog model
+ * then). Choosing a catalog model clears the local one, as "Select Model" does.
+ */
+export function chatModelChoice(settings: Settings): ModelChoice {
+  const local = () => {
+    const path = settings.get('localModelPath').trim();
+    return path ? `local: ${basename(path)}` : undefined;
+  };
+  return {
+    options: () => [...(local() ? [local()!] : []), ...CHAT_MODELS],
+    current: () => local() ?? settings.get('chat.model'),
+    async select(model) {
+      if (model === local()) return;
+      await settings.set('chat.model', model as (typeof CHAT_MODELS)[number]);
+      if (local()) await settings.set('localModelPath', '');
+    },
+  };
+}
+
 /** Registers the chat view and commands; returns everything to dispose. */
 export function registerChat(deps: ChatFeatureDeps): vscode.Disposable[] {
   const provider = new ChatViewProvider(deps.extensionUri, deps.log);
@@ -34,11 +56,7 @@ export function registerChat(deps: ChatFeatureDeps): vscode.Disposable[] {
     backend: deps.backend,
     store: new ConversationStore(deps.workspaceState),
     context: editors,
-    models: {
-      options: CHAT_MODELS,
-      current: () => deps.settings.get('chat.model'),
-      select: (model) => deps.settings.set('chat.model', model as (typeof CHAT_MODELS)[number]),
-    },
+    models: chatModelChoice(deps.settings),
     log: deps.log,
     post: (message) => provider.post(message),
     newId: randomUUID,

@@ -18,7 +18,7 @@ function setup() {
     backend,
     store,
     context,
-    models: { options: ['SmolLM2-135M-Instruct', 'SmolLM2-360M-Instruct'], current: () => model, select: async (m) => { model = m; } },
+    models: { options: () => ['SmolLM2-135M-Instruct', 'SmolLM2-360M-Instruct'], current: () => model, select: async (m) => { model = m; } },
     log: { info: (m) => logged.push(m), warn: (m) => logged.push(m), error: (m) => logged.push(m) },
     post: (message) => {
       // Everything the host posts must pass the webview's own validation.
