@@ -130,8 +130,6 @@ export async function ensureImportedGguf(
   onProgress: (progress: GgufImportProgress) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<ImportedGguf> {
-  const found = findImportedGguf(request);
-  if (found) return found;
   const gguf = resolve(request.gguf);
   if (!existsSync(gguf) || !statSync(gguf).isFile()) throw new Error(`${gguf}: no such GGUF file (setting smolcode.localModelPath)`);
   let sha256 = knownHash(request.storageDir, gguf);

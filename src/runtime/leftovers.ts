@@ -55,12 +55,12 @@ export function isLeftover(name: string, path: string, now = Date.now()): boolea
 }
 
 /**
- * Removes the leftovers of dead processes below `root` (at most `maxDepth` folders deep, no
- * symbolic links followed; only names `accept` takes) and returns their paths. Entries that
- * vanish or resist removal meanwhile are skipped: another process may be sweeping too.
+ * The leftovers of dead processes below `root` (at most `maxDepth` folders deep, no symbolic
+ * links followed, not inside a leftover; only names `accept` takes). Reads folder listings only,
+ * so a caller that must not block can remove the (possibly gigabytes of) entries asynchronously.
  */
-export function removeLeftovers(root: string, maxDepth = 6, accept: (name: string) => boolean = () => true): string[] {
-  const removed: string[] = [];
+export function findLeftovers(root: string, maxDepth = 6, accept: (name: string) => boolean = () => true): string[] {
+  const found: string[] = [];
   const walk = (dir: string, depth: number) => {
     let entries;
     try {
@@ -70,20 +70,28 @@ export function removeLeftovers(root: string, maxDepth = 6, accept: (name: strin
     }
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      if (accept(entry.name) && isLeftover(entry.name, path)) {
-        try {
-          rmSync(path, { recursive: true, force: true });
-          removed.push(path);
-        } catch {
-          // Still in use or not ours to remove; the next start tries again.
-        }
-      } else if (entry.isDirectory() && depth < maxDepth && !SKIPPED.has(entry.name)) {
-        walk(path, depth + 1);
-      }
+      if (accept(entry.name) && isLeftover(entry.name, path)) found.push(path);
+      else if (entry.isDirectory() && depth < maxDepth && !SKIPPED.has(entry.name)) walk(path, depth + 1);
     }
   };
   walk(root, 0);
-  return removed;
+  return found;
+}
+
+/**
+ * Removes what `findLeftovers` finds and returns the removed paths. Entries that vanish or
+ * resist removal meanwhile are skipped: another process may be sweeping too.
+ */
+export function removeLeftovers(root: string, maxDepth = 6, accept: (name: string) => boolean = () => true): string[] {
+  return findLeftovers(root, maxDepth, accept).filter((path) => {
+    try {
+      rmSync(path, { recursive: true, force: true });
+      return true;
+    } catch {
+      // Still in use or not ours to remove; the next start tries again.
+      return false;
+    }
+  });
 }
 
 /**
