@@ -118,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): void {
       { pattern: '**' },
       new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy)),
     ),
-    ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models), workspaceState: context.workspaceState, settings, log }),
+    ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models, () => settings.get('chat.temperature')), workspaceState: context.workspaceState, settings, log }),
     vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
     vscode.commands.registerCommand('smolcode.restartWorkers', () => {

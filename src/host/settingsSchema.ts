@@ -37,6 +37,7 @@ export interface SettingTypes {
   'dataset.perplexityFilter': boolean;
   'completion.adapter': string;
   'chat.adapter': string;
+  'chat.temperature': number;
   'finetune.steps': number;
   'finetune.rank': number;
   'finetune.alpha': number;
@@ -83,6 +84,7 @@ const SETTINGS = {
   'dataset.perplexityFilter': {},
   'completion.adapter': { reloadsModel: true },
   'chat.adapter': { reloadsModel: true },
+  'chat.temperature': {},
   'finetune.steps': {},
   'finetune.rank': {},
   'finetune.alpha': {},

@@ -6,7 +6,9 @@
  * completion pipeline gives on the same imported folder run directly in this process. Tab
  * inserts it. Then Explain on the whole file streams an answer in the chat panel that is about
  * the code and ends by itself, not at the length limit, with the panel's model menu naming the
- * local model. Screenshots go to test/e2e/artifacts/.
+ * local model. A greedy chat answer to a coding question holds a code block the model wrote, and
+ * Insert puts it at the cursor. Fine-tuning from the palette on the real weights ends with a report
+ * whose validation loss fell. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,8 +23,8 @@ import { Engine } from '../../src/runtime/engine';
 import { directSuggestion } from './support/directPipeline';
 import { sleep } from './support/processGroup';
 import { repoRoot } from './support/paths';
-import { chatFrame, isStreaming, lastReplyText, waitFor } from './support/chatPanel';
-import { startCommand, waitForNotification } from './support/prompts';
+import { ask, chatFrame, isStreaming, lastReplyText, waitFor } from './support/chatPanel';
+import { chooseQuickPickItem, clickNotificationButton, startCommand, waitForNotification } from './support/prompts';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
 import { ghostTextSettings } from './support/ghostTextSettings';
@@ -65,7 +67,29 @@ const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')
 };
 const CONTEXT_TOKENS = manifest.contributes.configuration.properties['smolcode.completion.contextTokens']?.default as number;
 
-const settings = ghostTextSettings('q4', { maxTokens: MAX_TOKENS, maxLines: MAX_LINES, timeBudgetMs: TIME_BUDGET_MS });
+/** A question whose greedy answer on this model is a fenced Python block (checked with the CLI). */
+const CODE_QUESTION = 'Write a Python function circle_circumference(radius) that returns the circumference of a circle.';
+/** Training set, eight steps on the real model, evaluations and the q4 merge, on a loaded CI machine. */
+const FINETUNE_MS = 600_000;
+
+/** The sample workspace's real Python and TypeScript files, training data for the fine-tune test. */
+function sampleWorkspaceFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const path of ['inventory/inventory.py', 'inventory/test_inventory.py', 'web/src/cart.ts', 'web/src/format.ts']) {
+    files[path] = readFileSync(join(repoRoot, 'samples/workspace', path), 'utf8');
+  }
+  return files;
+}
+
+const settings = {
+  ...ghostTextSettings('q4', { maxTokens: MAX_TOKENS, maxLines: MAX_LINES, timeBudgetMs: TIME_BUDGET_MS }),
+  // Greedy chat: the same question gets the same answer, so the code block the Insert test needs is there.
+  'smolcode.chat.temperature': 0,
+  // A short fine-tune: enough steps on the real model for the validation loss to move.
+  'smolcode.finetune.steps': 8,
+  'smolcode.finetune.seqLen': 128,
+  'smolcode.dataset.seqLen': 128,
+};
 
 /** Polls SmolCode's log until `pattern` matches; returns the match. */
 async function waitForLog(session: E2eSession, pattern: RegExp, timeout: number): Promise<RegExpExecArray> {
@@ -105,7 +129,7 @@ describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama stor
     localLabel = `local: sha256-${sha256}`;
     // code-server, its extension host and SmolCode's workers inherit this environment.
     process.env.OLLAMA_MODELS = store;
-    session = await E2eSession.start({ name: 'real-model', settings, files: { [FILE]: CONTENT } });
+    session = await E2eSession.start({ name: 'real-model', settings, files: { [FILE]: CONTENT, ...sampleWorkspaceFiles() } });
 
     await session.step('real-model', async (workbench) => {
       const { page } = workbench;
@@ -182,6 +206,60 @@ describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama stor
       assert.deepEqual(notes, [], 'no note: the reply ended by itself, not at the length limit');
       // The menu names the model that answered, not a catalog model the setting no longer runs.
       assert.equal(await frame.locator('select.model-select').inputValue(), localLabel);
+    });
+  });
+  it('answers a coding question with a code block the model wrote, which Insert puts at the cursor', async () => {
+    assert.ok(session, 'the first test started the session');
+    await session.step('real-chat-insert', async (workbench) => {
+      const { page } = workbench;
+      await workbench.openFile(FILE);
+      await page.keyboard.press('Control+End');
+      const path = join(session!.workspace, FILE);
+      const before = readFileSync(path, 'utf8');
+      await workbench.runCommand('SmolCode: New Chat');
+      const frame = await chatFrame(workbench);
+      await ask(frame, CODE_QUESTION);
+      await waitFor('the reply to end', REPLY_MS, async () => (await lastReplyText(frame)) !== '' && !(await isStreaming(frame)));
+      const turn = frame.locator('.turn.assistant').last();
+      assert.deepEqual(await turn.locator('.turn-note').allInnerTexts(), [], 'the reply ended by itself');
+      const block = turn.locator('.code-block').first();
+      await block.waitFor({ timeout: timeouts.ui });
+      const code = (await block.locator('code').innerText()).replace(/\n$/, '');
+      assert.match(code, /def circle_circumference\(radius\)/, `the model's own block, got ${JSON.stringify(code)}`);
+      await workbench.screenshot('real-07-chat-code-block');
+
+      await block.locator('button[aria-label="Insert at cursor"]').click();
+      await page.locator('.editor-instance .monaco-editor').first().locator('.view-lines').filter({ hasText: 'def circle_circumference' }).waitFor({ timeout: timeouts.ui });
+      await workbench.screenshot('real-08-chat-inserted');
+      await page.keyboard.press('Control+S');
+      const deadline = Date.now() + timeouts.save;
+      while (readFileSync(path, 'utf8') === before && Date.now() < deadline) await sleep(200);
+      const after = readFileSync(path, 'utf8');
+      assert.ok(after.startsWith(before), 'the block went in at the cursor, the end of the file');
+      assert.equal(after.slice(before.length).trimEnd(), code.trimEnd(), 'the inserted text is the block, unchanged');
+    });
+  });
+
+  it('fine-tunes the real model from the palette: the report shows the validation loss falling', async () => {
+    assert.ok(session, 'the first test started the session');
+    await session.step('real-finetune', async (workbench) => {
+      await startCommand(workbench, 'SmolCode: Fine-tune on This Workspace');
+      await chooseQuickPickItem(workbench, 'Completion');
+      const prompt = await waitForNotification(workbench, 'Use this adapter for completion?', FINETUNE_MS);
+      const { text } = await workbench.webviewFrameContaining('Fine-tuning report');
+      for (const part of ['Validation loss before', 'Validation loss after (best)']) assert.ok(text.includes(part), `the report shows "${part}"`);
+      await workbench.screenshot('real-09-finetune-report');
+      await clickNotificationButton(prompt, 'Use for Completion');
+      const machineSettings = join(session!.userData, 'Machine', 'settings.json');
+      let adapterDir = '';
+      await waitFor('smolcode.completion.adapter in the Machine settings', timeouts.ui, async () => {
+        const value = (JSON.parse(readFileSync(machineSettings, 'utf8')) as Record<string, unknown>)['smolcode.completion.adapter'];
+        adapterDir = typeof value === 'string' ? value : '';
+        return adapterDir !== '';
+      });
+      const run = JSON.parse(readFileSync(join(adapterDir, 'smolcode_run.json'), 'utf8')) as { steps: number; initialValLoss: number | null; bestValLoss: number | null };
+      assert.ok(run.initialValLoss !== null && run.bestValLoss !== null, 'the workspace has validation samples');
+      assert.ok(run.bestValLoss < run.initialValLoss, `validation loss falls: ${run.initialValLoss} -> ${run.bestValLoss}`);
     });
   });
 });

@@ -3,15 +3,15 @@
  * completion cache).
  */
 import type { ModelService } from '../../host/modelService';
-import { CHAT_SAMPLING, type ChatBackend } from '../chatBackend';
+import { chatSampling, type ChatBackend } from '../chatBackend';
 
-/** A `ChatBackend` over the engine's `chat` slot. */
-export function modelServiceBackend(models: Pick<ModelService, 'prepare' | 'generate' | 'countTokens'>): ChatBackend {
+/** A `ChatBackend` over the engine's `chat` slot; `temperature` is read for each reply, so a changed setting applies to the next one. */
+export function modelServiceBackend(models: Pick<ModelService, 'prepare' | 'generate' | 'countTokens'>, temperature: () => unknown): ChatBackend {
   return {
     async reply(messages, maxNewTokens, onText, signal) {
       const stats = await models.generate(
         'chat',
-        { slot: 'chat', prompt: { messages }, maxNewTokens, sampling: CHAT_SAMPLING },
+        { slot: 'chat', prompt: { messages }, maxNewTokens, sampling: chatSampling(temperature()) },
         onText,
         signal,
       );
