@@ -28,6 +28,9 @@ import { WorkerClient } from './worker/client';
 import { StatusBar, StatusModel } from './host/statusBar';
 import { crashLoopStatus, isWorkerCrashLoop, showWorkerCrashLoop } from './host/workerCrashNotice';
 
+/** Niceness of the jobs worker (dataset building, fine-tuning): below normal, so the editor and completions come first. */
+const JOBS_PRIORITY = 10;
+
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SmolCode', { log: true });
   const settings = new Settings();
@@ -51,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const jobs: WorkerClient = new WorkerClient({
     workerPath: context.asAbsolutePath('dist/worker.mjs'),
     log: (level, message) => log[level](`jobs ${message}`),
+    priority: JOBS_PRIORITY,
     onCrashLoop: (error) => void showWorkerCrashLoop(error, { log, status, restart: () => jobs.restart() }),
   });
   const client: WorkerClient = new WorkerClient({

@@ -9,7 +9,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dtype, OnnxVariant, Role } from '../model/configTypes';
 import { OUTPUT_FILES, type DatasetOptions } from './dataset/pipeline';
-import { datasetSummary, type DatasetReport } from './dataset/report';
+import type { DatasetReport } from './dataset/report';
+import { emptyTrainingSetMessage, smallTrainingSetWarning } from './dataset/shortfall';
+import { modelFingerprint } from './adapterBase';
 import { lossChartSvg } from './lossChart';
 import type { FinetuneOptions } from './plan';
 import { CHART_FILE, meanThroughput, REPORT_FILE, RUN_FILE, runReportMarkdown, type RunSummary } from './runReport';
@@ -50,7 +52,7 @@ function dataFiles(report: DatasetReport, role: Role, dataDir: string, workspace
   const trainSamples = data.count(report.splits.train);
   const valSamples = data.count(report.splits.validation);
   if (trainSamples === 0) {
-    throw new Error(`the training set of ${workspace} has no ${role} samples (${datasetSummary(report)}); see ${join(dataDir, OUTPUT_FILES.reportMarkdown)}`);
+    throw new Error(`${emptyTrainingSetMessage(report, workspace, role)}; the files and reasons are in ${join(dataDir, OUTPUT_FILES.reportMarkdown)}`);
   }
   return {
     dataPath: join(dataDir, data.file('train')),
@@ -94,6 +96,7 @@ export async function runFinetunePipeline(
     role,
     baseModel: request.baseModelName,
     baseModelDir: training.modelDir,
+    baseFingerprint: modelFingerprint(training.modelDir),
     dataFile: files.dataPath,
     valFile: files.valPath ?? null,
     status: result.status === 'early-stopped' ? 'early-stopped' : 'completed',
@@ -113,6 +116,7 @@ export async function runFinetunePipeline(
     seqLen: result.plan.seqLen,
     provider,
     mergedVariant: merge.variant,
+    dataNote: smallTrainingSetWarning(report),
     mergedNote: merge.variant === merge.dtype ? undefined : `The merged model is ${merge.variant}: merging cannot write ${merge.dtype}, so SmolCode loads this adapter as ${merge.variant}.`,
     finished: new Date().toISOString(),
   };

@@ -20,6 +20,8 @@ export interface RunSummary {
   /** The base model's name (catalog id or local folder) and folder. */
   readonly baseModel: string;
   readonly baseModelDir: string;
+  /** `modelFingerprint` of the base's weights, so that loading can tell another base of the same shape. */
+  readonly baseFingerprint?: string;
   readonly dataFile: string;
   readonly valFile: string | null;
   readonly status: 'completed' | 'early-stopped';
@@ -42,6 +44,8 @@ export interface RunSummary {
   /** The merged ONNX variant written, and why when it is not the dtype setting. */
   readonly mergedVariant: string;
   readonly mergedNote?: string;
+  /** Why the training set may be too small to help, when it is. */
+  readonly dataNote?: string;
   /** ISO date of the end of the run. */
   readonly finished: string;
 }
@@ -88,6 +92,7 @@ export function runReportMarkdown(run: RunSummary, chartFile = CHART_FILE): stri
     '',
   ];
   if (run.valFile === null) lines.push('No validation samples were available (the workspace has too few files), so the adapter is the one after the last step.', '');
+  if (run.dataNote) lines.push(`**Note:** ${run.dataNote.charAt(0).toUpperCase()}${run.dataNote.slice(1)}.`, '');
   if (run.mergedNote) lines.push(run.mergedNote, '');
   lines.push(
     '## Files',

@@ -7,6 +7,7 @@
  * once with one error that quotes the worker's last stderr lines.
  */
 import { fork as nodeFork, type ChildProcess, type ForkOptions } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CancellationTokenSource,
@@ -56,6 +57,11 @@ export interface WorkerClientOptions {
    * host can show one error with a Restart action.
    */
   readonly onCrashLoop?: (error: WorkerCrashLoopError) => void;
+  /**
+   * The worker's scheduling priority as a niceness (os.setPriority: 10 is below normal, on
+   * Windows too). Long jobs run below the editor so that a fine-tune does not make typing lag.
+   */
+  readonly priority?: number;
   readonly fork?: ForkWorker;
   readonly clock?: WorkerClock;
   readonly restartPolicy?: RestartPolicyOptions;
@@ -263,6 +269,14 @@ export class WorkerClient {
     exited.catch(() => undefined);
     connection.listen();
     this.options.log('info', `started the model worker (pid ${child.pid})`);
+    if (this.options.priority !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, this.options.priority);
+      } catch (error) {
+        // Some containers forbid it; the worker still works, only at normal priority.
+        this.options.log('warn', `could not lower the worker's priority: ${(error as Error).message}`);
+      }
+    }
     this.running = { child, connection, exited, loaded: new Map() };
     return this.running;
   }

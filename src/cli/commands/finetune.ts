@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { datasetSummary } from '../../finetune/dataset/report';
+import { smallTrainingSetWarning } from '../../finetune/dataset/shortfall';
 import { OPTIMIZERS } from '../../finetune/optimizer';
 import { formatDuration } from '../../finetune/progressText';
 import { runFinetunePipeline } from '../../finetune/run';
@@ -214,7 +215,11 @@ export const finetuneCommand: CliCommand = {
           inProcessStages,
           (event) => {
             if (event.type === 'dataset') printDataset(event.progress);
-            else if (event.type === 'dataset-built') console.log(`training set: ${datasetSummary(event.report)}`);
+            else if (event.type === 'dataset-built') {
+              console.log(`training set: ${datasetSummary(event.report)}`);
+              const warning = smallTrainingSetWarning(event.report);
+              if (warning) console.warn(`warning: ${warning}`);
+            }
             else if (event.type === 'training') printEvent(event.event);
             else console.log(`merging the adapter into ${event.progress.variant}`);
           },

@@ -16,6 +16,9 @@ import { adapterMergeRequest } from '../../worker/protocol';
 import type { MergeProgress } from '../stages';
 import { AdapterFolderError, describeAdapter, listAdapters, planAdapterLoad } from './adapterFolder';
 import { withCancellableProgress } from '../../host/progress';
+import { adapterBaseWarning, recordedBase, type CurrentBase } from '../adapterBase';
+import { ADAPTER_CONFIG_FILE } from '../adapter';
+import { RUN_FILE } from '../runReport';
 import type { Dtype, Role } from '../../model/configTypes';
 
 export const SELECT_ADAPTER_COMMAND = 'smolcode.selectAdapter';
@@ -34,6 +37,22 @@ export interface AdapterModelDeps {
   readonly log: vscode.LogOutputChannel;
   /** The role's base model; with `weights`, including `model.safetensors` for merging. */
   readonly baseModel: (weights: boolean) => Promise<ResolvedModel>;
+  /** The base the role runs now, found without downloading anything. */
+  readonly currentBase: () => Promise<CurrentBase>;
+}
+
+/** Adapter and base pairs already warned about in this window, so a reload does not repeat it. */
+const warnedBases = new Set<string>();
+
+/** Warns once when the adapter's recorded base is not the base in use (see adapterBase.ts). */
+async function warnOnOtherBase(role: Role, adapterDir: string, deps: AdapterModelDeps): Promise<void> {
+  const recorded = recordedBase(adapterDir, RUN_FILE, ADAPTER_CONFIG_FILE);
+  if (!recorded) return;
+  const warning = adapterBaseWarning(adapterDir, recorded, await deps.currentBase());
+  if (!warning || warnedBases.has(warning)) return;
+  warnedBases.add(warning);
+  deps.log.warn(`${role}: ${warning}`);
+  void vscode.window.showWarningMessage(`SmolCode: ${warning}. Its suggestions may be no better than the base's; fine-tune again on this base, or choose another adapter with "SmolCode: Select Adapter".`);
 }
 
 /**
@@ -43,6 +62,7 @@ export interface AdapterModelDeps {
  */
 export async function resolveAdapterModel(role: Role, adapterDir: string, dtype: Dtype, deps: AdapterModelDeps, signal?: AbortSignal): Promise<ModelLocation> {
   const plan = planAdapterLoad(adapterDir, dtype);
+  await warnOnOtherBase(role, adapterDir, deps);
   let loadDtype: Dtype;
   if (plan.action === 'merge') {
     const base = await deps.baseModel(true);

@@ -7,6 +7,7 @@
  * report (Markdown with the loss curves) → an offer to use the adapter. Every job runs in the
  * jobs worker process; the trainer, merger and report know nothing of VS Code.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Settings } from '../../host/settings';
@@ -15,8 +16,9 @@ import { isAbortError } from '../../modelStore/errors';
 import type { WorkerClient } from '../../worker/client';
 import { adapterSettingKey, adaptersRoot } from './adapterCommands';
 import { mergeVariantFor } from './adapterFolder';
-import { datasetSummary } from '../dataset/report';
-import { adapterFolderName, finetuneOptionsFrom } from './finetuneSettings';
+import { datasetSummary, type DatasetReport } from '../dataset/report';
+import { smallTrainingSetWarning } from '../dataset/shortfall';
+import { adapterFolderName, editorTrainingThreads, finetuneOptionsFrom } from './finetuneSettings';
 import { throttled, withCancellableProgress } from '../../host/progress';
 import { datasetDir, datasetOptionsFromSettings, datasetProgressMessage, perplexityModelDir, pickWorkspaceFolder } from './jobUi';
 import { formatDuration } from '../progressText';
@@ -119,7 +121,7 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
     seqLen: settings.get('finetune.seqLen', folder.uri),
     targets: settings.get('finetune.targets', folder.uri),
     device: settings.get('device'),
-    threads: settings.get('threads'),
+    threads: editorTrainingThreads(settings.get('threads'), availableParallelism()),
   };
   // Training reads the float weights; the dataset's chat samples need the Instruct tokenizer's template.
   const models = { settings, storageUri: context.globalStorageUri, jobs, log };
@@ -136,6 +138,13 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
     merge: { variant: mergeVariantFor(dtype), dtype },
   };
 
+  // Said once, while the run goes on: a small repository is still worth adapting to.
+  const warnIfSmall = (report: DatasetReport) => {
+    const warning = smallTrainingSetWarning(report);
+    if (!warning) return;
+    log.warn(`${FINETUNE_COMMAND}: ${warning}`);
+    void vscode.window.showWarningMessage(`SmolCode: ${warning.charAt(0).toUpperCase()}${warning.slice(1)}.`);
+  };
   const run = await withCancellableProgress(
     `SmolCode: fine-tuning ${role} on ${folder.name}`,
     (progress, jobSignal) => {
@@ -172,6 +181,7 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
           case 'dataset-built':
             log.info(`${FINETUNE_COMMAND}: ${datasetSummary(event.report)}; written to ${dataOut.fsPath}`);
             progress.report({ increment: DATASET_SHARE });
+            warnIfSmall(event.report);
             return;
           case 'training':
             onTraining(event.event);

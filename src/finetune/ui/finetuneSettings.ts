@@ -41,6 +41,15 @@ export function finetuneOptionsFrom(values: FinetuneSettingValues, paths: Finetu
   };
 }
 
+/**
+ * Training threads for a run started from the editor: the user's `smolcode.threads` when set,
+ * else one fewer than the cores, so that typing, completions and the editor keep a core while a
+ * fine-tune runs for minutes (the jobs worker also runs at a lower priority).
+ */
+export function editorTrainingThreads(threadsSetting: number, cores: number): number {
+  return threadsSetting > 0 ? threadsSetting : Math.max(1, cores - 1);
+}
+
 /** `<folder>-<role>-<yyyymmdd-hhmmss>` (local time), with the folder name reduced to safe characters. */
 export function adapterFolderName(folder: string, role: Role, date: Date): string {
   const safe = folder.replace(/[^\w.-]+/g, '_').replace(/^[.]+/, '') || 'workspace';

@@ -11,6 +11,7 @@ import type { Settings } from '../../host/settings';
 import type { WorkerClient } from '../../worker/client';
 import { needsFloatWeights } from '../catalog';
 import { ensureModelWithProgress } from './downloadUi';
+import { modelFingerprint, type CurrentBase } from '../../finetune/adapterBase';
 
 /** What resolving a role's model needs from the extension. */
 export interface RoleModelDeps {
@@ -28,7 +29,13 @@ export function roleModelResolver({ settings, storageUri, jobs, log }: RoleModel
     const dtype = settings.get('dtype');
     const base = (weights: boolean) => ensureModelWithProgress({ model, dtype, weights }, { settings, storageUri, jobs, log }, signal);
     const adapter = settings.get(adapterSettingKey(role)).trim();
-    if (adapter) return resolveAdapterModel(role, adapter, dtype, { jobs, log, baseModel: base }, signal);
+    // A local base (folder or GGUF import) resolves without a download, so its weights can be fingerprinted; a catalog base is named.
+    const currentBase = async (): Promise<CurrentBase> => {
+      if (!settings.get('localModelPath').trim()) return { kind: 'catalog', id: model };
+      const { dir } = await base(false);
+      return { kind: 'local', dir, fingerprint: modelFingerprint(dir) };
+    };
+    if (adapter) return resolveAdapterModel(role, adapter, dtype, { jobs, log, baseModel: base, currentBase }, signal);
     const resolved = await base(needsFloatWeights({ fusedGraph: settings.get('fusedGraph'), localModelPath: settings.get('localModelPath'), dtype }));
     return { dir: resolved.dir, tokenizerDir: resolved.tokenizerDir, dtype: resolved.dtype };
   };

@@ -43,8 +43,22 @@ describe('smolcode finetune --workspace', () => {
     for (const file of ['adapter_model.safetensors', 'onnx/model.onnx', 'report.md', 'loss.svg', 'smolcode_run.json', 'dataset/code-train.jsonl']) {
       assert.ok(existsSync(join(out, file)), file);
     }
-    const summary = JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { role: string; workspace: string; steps: number; mergedVariant: string };
+    const summary = JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { role: string; workspace: string; steps: number; mergedVariant: string; baseFingerprint: string; dataNote: string };
     assert.deepEqual([summary.role, summary.workspace, summary.steps, summary.mergedVariant], ['completion', 'shapes', 2, 'fp32']);
+    assert.match(summary.baseFingerprint, /^sha256:[0-9a-f]{64}$/, 'the base is recorded, so loading can tell another base apart');
+    // Three short files: trained, with a warning in the output and the report rather than a silent run.
+    assert.match(run.stderr, /warning: the training set is small: \d+ trained tokens from 3 files/);
+    assert.match(summary.dataNote, /^the training set is small/);
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\*\*Note:\*\* The training set is small/);
+  });
+
+  it('says why a training set is empty, naming the filter and the setting', () => {
+    const workspace = join(root, 'tiny');
+    mkdirSync(workspace);
+    writeFileSync(join(workspace, 'a.py'), 'x = 1\n');
+    const run = cli(['finetune', '--model', model.dir, '--workspace', workspace, '--out', join(root, 'tiny-adapter'), '--steps', '2', '--threads', '1']);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /the training set of tiny is empty: none of its 1 files was kept; dropped: 1 too-small \(files need a few lines of code each\)/);
   });
 
   it('refuses --data together with --workspace, and --role without it', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getPriority } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { WorkerClient, WorkerCrashLoopError, WorkerExitedError } from '../../../src/worker/client';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
@@ -112,5 +113,17 @@ describe('worker client over a real worker that keeps crashing', () => {
     assert.equal(stats.tokens.length, 5);
     assert.equal(harness.starts.length, 4);
     assert.equal(harness.notices.length, 1);
+  });
+});
+
+describe('a worker client with a priority', () => {
+  it('runs its worker at that niceness (the jobs worker runs below the editor)', async () => {
+    const client = new WorkerClient({ workerPath: 'src/worker/main.ts', execArgv: ['--import', 'tsx'], log: () => undefined, priority: 10 });
+    try {
+      const { pid } = await client.runtimeInfo();
+      assert.equal(getPriority(pid), 10);
+    } finally {
+      client.dispose();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adapterFolderName, finetuneOptionsFrom } from '../../../../src/finetune/ui/finetuneSettings';
+import { adapterFolderName, editorTrainingThreads, finetuneOptionsFrom } from '../../../../src/finetune/ui/finetuneSettings';
 import { parseLoraTargets } from '../../../../src/model/lora';
 
 const values = { steps: 0, rank: 8, alpha: 0, learningRate: 2e-4, seqLen: 512, targets: ['v_proj', 'q_proj'], device: 'cpu', threads: 0 } as const;
@@ -31,6 +31,11 @@ describe('fine-tuning options from the settings', () => {
       message: 'smolcode.finetune.targets must list some of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; got ["q_proj","qkv"]',
     });
     assert.throws(() => parseLoraTargets([], '--targets'), { message: /^--targets must list some of q_proj/ });
+  });
+
+  it('trains from the editor on one core fewer than the machine has, unless the user set the threads', () => {
+    assert.deepEqual([2, 8, 1].map((cores) => editorTrainingThreads(0, cores)), [1, 7, 1]);
+    assert.equal(editorTrainingThreads(3, 8), 3);
   });
 
   it('names adapter folders after the workspace, role and local time', () => {
