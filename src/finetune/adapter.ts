@@ -43,7 +43,7 @@ export function adapterConfigJson(lora: LoraConfig, baseModel: string): Record<s
     lora_alpha: lora.alpha,
     target_modules: [...lora.targets],
     use_rslora: lora.useRslora,
-    lora_dropout: 0,
+    lora_dropout: lora.dropout ?? 0,
     bias: 'none',
     fan_in_fan_out: false,
     use_dora: false,
@@ -151,7 +151,8 @@ function parseConfig(file: string, raw: unknown): { lora: LoraConfig; baseModel:
   }
   if (c.use_rslora !== undefined && typeof c.use_rslora !== 'boolean') fail(`use_rslora must be true or false, got ${JSON.stringify(c.use_rslora)}`);
   const order = LORA_TARGETS.filter((t) => (targets as string[]).includes(t));
-  const lora: LoraConfig = { rank: c.r as number, alpha: alpha as number, targets: order as LoraTarget[], useRslora: c.use_rslora === true };
+  const dropout = typeof c.lora_dropout === 'number' && c.lora_dropout >= 0 && c.lora_dropout < 1 ? c.lora_dropout : 0;
+  const lora: LoraConfig = { rank: c.r as number, alpha: alpha as number, targets: order as LoraTarget[], useRslora: c.use_rslora === true, dropout };
   return { lora, baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : '' };
 }
 

@@ -32,6 +32,8 @@ export interface FinetuneOptions {
   readonly alpha?: number;
   readonly targets?: readonly LoraTarget[];
   readonly useRslora?: boolean;
+  /** PEFT's lora_dropout, from 0 (default, as PEFT's) to under 1. */
+  readonly dropout?: number;
   readonly optimizer?: OptimizerName;
   readonly weightDecay?: number;
   readonly maxGradNorm?: number;
@@ -104,6 +106,8 @@ export function resolvePlan(options: FinetuneOptions, samples: number, seqLen: n
   const warmupSteps = Math.floor(steps * warmupRatio) || (steps >= 20 && warmupRatio > 0 ? 1 : 0);
   const evalEvery = positiveInt(options.evalEvery, 'evalEvery', Math.max(1, Math.round(steps / 10)));
   const rank = positiveInt(options.rank, 'rank', 8);
+  // An initial adapter brings its rank, alpha and targets; its dropout is a training choice the options may change.
+  const dropout = inRange(options.dropout, 'dropout', lora?.dropout ?? 0, 0, 1, true);
   return {
     steps,
     epochs: (steps * effective) / samples,
@@ -112,11 +116,12 @@ export function resolvePlan(options: FinetuneOptions, samples: number, seqLen: n
     gradAccum,
     seqLen,
     warmupSteps,
-    lora: lora ?? {
+    lora: lora ? { ...lora, dropout } : {
       rank,
       alpha: options.alpha ?? 2 * rank,
       targets: options.targets ?? [...LORA_TARGETS],
       useRslora: options.useRslora ?? false,
+      dropout,
     },
     optimizer,
     weightDecay: inRange(options.weightDecay, 'weightDecay', optimizer === 'adamw' ? 0.01 : 0, 0, 1),

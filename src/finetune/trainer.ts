@@ -89,7 +89,8 @@ export async function runFinetune(options: FinetuneOptions, hooks: FinetuneHooks
 
   const file = SafetensorsFile.open(join(options.modelDir, 'model.safetensors'));
   const sessionOptions = { device: options.device ?? 'cpu', threads: options.threads ?? 0 } as const;
-  const graphOptions = { batchSize: plan.batchSize, seqLen, lora: plan.lora };
+  // A resumed run draws its dropout masks afresh from the seed: the same distribution, not the same masks.
+  const graphOptions = { batchSize: plan.batchSize, seqLen, lora: plan.lora, dropoutSeed: plan.seed };
   let trainSession: LoraGraphSession | undefined;
   let evalSession: LoraGraphSession | undefined;
   try {

@@ -97,6 +97,15 @@ export class Ops {
   softmax(x: string, axis: number): string {
     return this.one('Softmax', [x], { axis });
   }
+  /**
+   * Dropout in training mode, `[y, mask]`: ONNX Runtime draws a fresh mask on every run from a
+   * generator seeded once per session by `seed`, so training steps differ and runs repeat.
+   */
+  dropout(x: string, ratio: string, seed: number): [string, string] {
+    const training = this.g.constant(DataType.bool, [], Uint8Array.of(1));
+    const [y, mask] = this.g.node('Dropout', [x, ratio, training], { seed }, { outputs: 2 });
+    return [y!, mask!];
+  }
   cast(x: string, to: DataType): string {
     return this.one('Cast', [x], { to });
   }

@@ -41,6 +41,7 @@ export interface SettingTypes {
   'finetune.steps': number;
   'finetune.rank': number;
   'finetune.alpha': number;
+  'finetune.dropout': number;
   'finetune.learningRate': number;
   'finetune.seqLen': number;
   'finetune.targets': string[];
@@ -88,6 +89,7 @@ const SETTINGS = {
   'finetune.steps': {},
   'finetune.rank': {},
   'finetune.alpha': {},
+  'finetune.dropout': {},
   'finetune.learningRate': {},
   'finetune.seqLen': {},
   'finetune.targets': {},

@@ -34,6 +34,8 @@ export interface LoraConfig {
   readonly targets: readonly LoraTarget[];
   /** rsLoRA scaling alpha / √r instead of alpha / r (https://arxiv.org/abs/2312.03732). */
   readonly useRslora: boolean;
+  /** PEFT's lora_dropout: the share of each LoRA input zeroed while training (0 or absent: none). */
+  readonly dropout?: number;
 }
 
 /** The multiplier of B·A: alpha / r, or alpha / √r with rsLoRA. */
@@ -122,13 +124,19 @@ export interface LoraPair {
   readonly a: Tensor;
   readonly b: Tensor;
   readonly scale: number;
+  /** Training only: dropout on the LoRA branch's input, with the seed of this module's mask. */
+  readonly dropout?: { readonly ratio: number; readonly seed: number };
 }
 
-/** PEFT's LoRA Linear forward on rows: y = x·Wᵀ + scale · (x·Aᵀ)·Bᵀ (no dropout). */
+/**
+ * PEFT's LoRA Linear forward on rows: y = x·Wᵀ + scale · (dropout(x)·Aᵀ)·Bᵀ. The base path sees
+ * x unchanged, as in PEFT, where lora_dropout wraps only the adapter's input.
+ */
 export function loraLinear(f: Functions, x: Tensor, w: Tensor, lora?: LoraPair): Tensor {
   const base = f.linear(x, w);
   if (!lora) return base;
-  return f.add(base, f.linear(f.linear(x, lora.a), lora.b, lora.scale));
+  const input = lora.dropout ? f.dropout(x, lora.dropout.ratio, lora.dropout.seed) : x;
+  return f.add(base, f.linear(f.linear(input, lora.a), lora.b, lora.scale));
 }
 
 /** Output name of the gradient of LoRA matrix `name` in the training graph. */

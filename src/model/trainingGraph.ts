@@ -30,6 +30,8 @@ export interface TrainingGraphOptions {
   readonly logits?: boolean;
   /** float64 for gradient checks; float32 (default) for training. */
   readonly dtype?: 'float' | 'double';
+  /** Seeds the LoRA dropout masks (with `gradients` and `lora.dropout` > 0); each module gets its own stream. */
+  readonly dropoutSeed?: number;
 }
 
 /** The built graph and the LoRA modules whose matrices it takes as inputs. */
@@ -70,10 +72,13 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
   const modules = loraModules(config, options.lora);
   const scale = loraScale(options.lora);
   const pairs = new Map<string, LoraPair>();
-  for (const m of modules) {
+  // Dropout is a training-time regulariser: the evaluation graph measures the adapter as it will run.
+  const ratio = options.gradients ? (options.lora.dropout ?? 0) : 0;
+  for (const [index, m] of modules.entries()) {
     const a = t.leaf(g.input(m.a, ft, m.aShape), m.aShape, options.gradients);
     const b = t.leaf(g.input(m.b, ft, m.bShape), m.bShape, options.gradients);
-    pairs.set(m.module, { a, b, scale });
+    const dropout = ratio > 0 ? { ratio, seed: (options.dropoutSeed ?? 0) * 1024 + index } : undefined;
+    pairs.set(m.module, { a, b, scale, dropout });
   }
 
   const embed = frozen('model.embed_tokens.weight');

@@ -52,6 +52,8 @@ Options:
   --rank N             LoRA rank (default 8)
   --alpha X            LoRA alpha (default 2 x rank)
   --rslora             scale by alpha/sqrt(rank) instead of alpha/rank
+  --dropout X          LoRA dropout on each adapted layer's input while training, as PEFT's
+                       lora_dropout, from 0 to under 1 (default 0)
   --targets LIST       comma-separated of ${LORA_TARGETS.join(',')} (default all)
   --optimizer NAME     ${OPTIMIZERS.join(' | ')} (default adamw)
   --weight-decay X     decoupled weight decay (default 0.01 for adamw, 0 for sgd)
@@ -149,6 +151,7 @@ export const finetuneCommand: CliCommand = {
       rank: { type: 'string' },
       alpha: { type: 'string' },
       rslora: { type: 'boolean' },
+      dropout: { type: 'string' },
       targets: { type: 'string' },
       optimizer: { type: 'string' },
       'weight-decay': { type: 'string' },
@@ -185,6 +188,7 @@ export const finetuneCommand: CliCommand = {
       rank: positiveIntFlag(values.rank, 'rank'),
       alpha: numberFlag(values.alpha, 'alpha'),
       useRslora: values.rslora,
+      dropout: rangeFlag(values.dropout, 'dropout', 0, 1, true),
       targets: parseTargets(values.targets),
       optimizer: choiceFlag(values.optimizer, 'optimizer', OPTIMIZERS, 'adamw'),
       weightDecay: rangeFlag(values['weight-decay'], 'weight-decay', 0, 1),

@@ -117,6 +117,7 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
     steps: settings.get('finetune.steps', folder.uri),
     rank: settings.get('finetune.rank', folder.uri),
     alpha: settings.get('finetune.alpha', folder.uri),
+    dropout: settings.get('finetune.dropout', folder.uri),
     learningRate: settings.get('finetune.learningRate', folder.uri),
     seqLen: settings.get('finetune.seqLen', folder.uri),
     targets: settings.get('finetune.targets', folder.uri),

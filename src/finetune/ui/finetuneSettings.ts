@@ -13,6 +13,7 @@ export interface FinetuneSettingValues {
   readonly steps: number;
   readonly rank: number;
   readonly alpha: number;
+  readonly dropout: number;
   readonly learningRate: number;
   readonly seqLen: number;
   readonly targets: readonly string[];
@@ -33,6 +34,8 @@ export function finetuneOptionsFrom(values: FinetuneSettingValues, paths: Finetu
     steps: values.steps > 0 ? values.steps : undefined,
     rank: values.rank,
     alpha: values.alpha > 0 ? values.alpha : undefined,
+    // settings.json is hand-edited: a value out of range trains without dropout rather than failing the run.
+    dropout: values.dropout > 0 && values.dropout < 1 ? values.dropout : undefined,
     lr: values.learningRate,
     seqLen: values.seqLen,
     targets: parseLoraTargets(values.targets, 'smolcode.finetune.targets'),

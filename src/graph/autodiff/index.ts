@@ -7,6 +7,7 @@ import * as add from './ops/add';
 import * as concat from './ops/concat';
 import * as crossEntropy from './ops/crossEntropy';
 import * as div from './ops/div';
+import * as dropout from './ops/dropout';
 import * as expand from './ops/expand';
 import * as gather from './ops/gather';
 import * as linear from './ops/linear';
@@ -42,6 +43,7 @@ export function functions(t: Tape) {
     pow: (x: Tensor, p: number) => pow.forward(t, x, p),
     sqrt: (x: Tensor) => sqrt.forward(t, x),
     sigmoid: (x: Tensor) => sigmoid.forward(t, x),
+    dropout: (x: Tensor, ratio: number, seed: number) => dropout.forward(t, x, ratio, seed),
     reduceMean: (x: Tensor, axes: readonly number[]) => reduceMean.forward(t, x, axes),
     softmax: (x: Tensor, axis: number) => softmax.forward(t, x, axis),
     where: (condition: Tensor, a: Tensor, b: Tensor) => where.forward(t, condition, a, b),

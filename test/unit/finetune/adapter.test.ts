@@ -13,7 +13,7 @@ import { writeSafetensors } from '../../../src/graph/safetensors';
 import { tinyConfig } from '../../support/tinyModel';
 
 const config = tinyConfig({ vocabSize: 128 });
-const lora: LoraConfig = { rank: 4, alpha: 8, targets: ['q_proj', 'v_proj', 'down_proj'], useRslora: true };
+const lora: LoraConfig = { rank: 4, alpha: 8, targets: ['q_proj', 'v_proj', 'down_proj'], useRslora: true, dropout: 0.1 };
 const dirs: string[] = [];
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'smolcode-adapter-'));
@@ -45,6 +45,7 @@ describe('PEFT adapters', () => {
     saveAdapter(second, loaded);
     const again = loadAdapter(second, config);
     assert.deepEqual(again.lora, lora);
+    assert.equal(JSON.parse(readFileSync(join(second, ADAPTER_CONFIG_FILE), 'utf8')).lora_dropout, 0.1, "PEFT's lora_dropout");
     assert.equal(again.baseModel, 'HuggingFaceTB/SmolLM2-135M');
     assert.deepEqual([...again.weights.keys()], [...loaded.weights.keys()]);
     for (const [name, values] of loaded.weights) assert.deepEqual(again.weights.get(name), values);

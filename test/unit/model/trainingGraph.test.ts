@@ -114,6 +114,28 @@ describe('LoRA training graph on a tiny model', () => {
     }
   });
 
+  it("with lora_dropout, drops each module's LoRA input while training and never in the evaluation graph", async () => {
+    const lora = randomLora(modules, 7);
+    const dropped: LoraConfig = { ...LORA, dropout: 0.5 };
+    const build = (gradients: boolean, config_: LoraConfig = dropped) => buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: config_, gradients, dropoutSeed: 1 });
+    const count = (graph: ReturnType<typeof build>) => graph.graph.nodeList.filter((n) => n.opType === 'Dropout').length;
+    const train = build(true);
+    assert.equal(count(train), modules.length, 'one mask per adapted module, as PEFT has one nn.Dropout per layer');
+    assert.equal(count(build(false)), 0);
+    assert.equal(count(build(true, LORA)), 0, 'no dropout nodes at 0');
+    const evalSession = await LoraGraphSession.open(build(false), { device: 'cpu', threads: 1 });
+    const trainSession = await LoraGraphSession.open(train, { device: 'cpu', threads: 1 });
+    try {
+      const clean = (await evalSession.run(batch(), lora)).loss;
+      const first = (await trainSession.run(batch(), lora)).loss;
+      const second = (await trainSession.run(batch(), lora)).loss;
+      assert.ok(Number.isFinite(first) && first !== clean && second !== first, `losses ${clean}, ${first}, ${second}: dropout changes the loss, differently each step`);
+    } finally {
+      await evalSession.dispose();
+      await trainSession.dispose();
+    }
+  });
+
   it('its LoRA gradients match central finite differences in float64', async () => {
     const lora = randomLora(modules, 5);
     const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: LORA, gradients: true, dtype: 'double' });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { adapterFolderName, editorTrainingThreads, finetuneOptionsFrom } from '../../../../src/finetune/ui/finetuneSettings';
 import { parseLoraTargets } from '../../../../src/model/lora';
 
-const values = { steps: 0, rank: 8, alpha: 0, learningRate: 2e-4, seqLen: 512, targets: ['v_proj', 'q_proj'], device: 'cpu', threads: 0 } as const;
+const values = { steps: 0, rank: 8, alpha: 0, dropout: 0, learningRate: 2e-4, seqLen: 512, targets: ['v_proj', 'q_proj'], device: 'cpu', threads: 0 } as const;
 const paths = { modelDir: '/m', outDir: '/o' };
 
 describe('fine-tuning options from the settings', () => {
@@ -11,13 +11,16 @@ describe('fine-tuning options from the settings', () => {
     const options = finetuneOptionsFrom(values, paths);
     assert.equal(options.steps, undefined);
     assert.equal(options.alpha, undefined);
+    assert.equal(options.dropout, undefined);
+    assert.equal(finetuneOptionsFrom({ ...values, dropout: 1.5 }, paths).dropout, undefined, 'a hand-edited value out of range trains without dropout');
     assert.deepEqual(options.targets, ['q_proj', 'v_proj']);
     assert.equal(options.lr, 2e-4);
-    assert.deepEqual(finetuneOptionsFrom({ ...values, steps: 3, alpha: 32 }, paths), {
+    assert.deepEqual(finetuneOptionsFrom({ ...values, steps: 3, alpha: 32, dropout: 0.05 }, paths), {
       ...paths,
       steps: 3,
       rank: 8,
       alpha: 32,
+      dropout: 0.05,
       lr: 2e-4,
       seqLen: 512,
       targets: ['q_proj', 'v_proj'],
