@@ -121,7 +121,7 @@ export const exportTrainingCommand: CliCommand = {
             seed: values.seed === undefined ? undefined : intFlag(values.seed, 'seed', 0),
           },
         },
-        inProcessStages.buildDataset,
+        (...stage) => inProcessStages.buildDataset(...stage),
         ({ phase, done, total }) => {
           const now = performance.now();
           if (now - last < 1000) return;

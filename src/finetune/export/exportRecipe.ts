@@ -96,3 +96,14 @@ export async function exportTrainingRecipe(
   }
   return { report, files: [...files.map(([path]) => path), dataFiles.train, dataFiles.validation], trainSamples, valSamples };
 }
+
+/**
+ * The recipe folder for a folder the user chose: the folder itself when it is empty or holds an
+ * earlier recipe, else a new `<workspace>-<role>-training` folder inside it.
+ */
+export function recipeFolderFor(chosen: string, workspace: string, role: Role): string {
+  const entries = existsSync(chosen) ? readdirSync(chosen) : [];
+  if (entries.length === 0 || entries.includes(RECIPE_SCRIPT)) return chosen;
+  const safe = workspace.replace(/[^\w.-]+/g, '_').replace(/^[.]+/, '') || 'workspace';
+  return join(chosen, `${safe}-${role}-training`);
+}

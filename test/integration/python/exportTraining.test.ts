@@ -103,6 +103,22 @@ function cli(args: readonly string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8', env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
 }
 
+/** Runs the recipe's train.py through `accelerate launch` with the CPU config; returns what it printed as its plan. */
+function launchOnCpu(python: string, recipeDir: string, args: readonly string[]) {
+  // `python -m accelerate.commands.launch` is `accelerate launch` (the same entry point) without
+  // relying on the venv's console scripts, whose #! line names the folder the venv was built in.
+  const run = spawnSync(python, ['-m', 'accelerate.commands.launch', '--config_file', 'accelerate/cpu.yaml', 'train.py', ...args], {
+    cwd: recipeDir,
+    encoding: 'utf8',
+    env: { ...process.env, ...PYTHON_ENV },
+    timeout: 540_000,
+  });
+  assert.equal(run.status, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
+  const line = run.stdout.split('\n').find((l) => l.startsWith('{"smolcode_plan"'));
+  assert.ok(line, `train.py printed no plan:\n${run.stdout.slice(-2000)}`);
+  return JSON.parse(line) as { smolcode_plan: Record<string, unknown>; train_sequences: number; validation_sequences: number };
+}
+
 /** Our merged model's logits (all positions) for IDS: the adapter through SmolCode's merge and engine graph. */
 async function smolcodeLogits(modelDir: string, adapterDir: string, outDir: string): Promise<Float32Array | number[]> {
   mergeAdapter({ modelDir, adapterDir, outDir, variants: ['fp32'] });
@@ -136,31 +152,26 @@ function assertSameLogits(label: string, ours: ArrayLike<number>, reference: Arr
   assert.ok(worst <= tolerance, `${label}: max abs difference ${worst} > ${tolerance}`);
 }
 
-/** Six small, distinct Python files the dataset builder keeps. */
+/** Fifteen small, distinct Python files the dataset builder keeps, two of them for validation. */
 function writeWorkspace(dir: string): void {
-  const shapes: Record<string, [string, string]> = {
-    circle: ['radius', 'math.pi * radius * radius'],
-    square: ['side', 'side * side'],
-    triangle: ['base, height', 'base * height / 2'],
-    rectangle: ['width, height', 'width * height'],
-    ellipse: ['major, minor', 'math.pi * major * minor'],
-    trapezoid: ['top, bottom, height', '(top + bottom) * height / 2'],
-  };
+  const shapes = ['circle', 'square', 'triangle', 'rectangle', 'ellipse', 'trapezoid', 'pentagon', 'hexagon', 'octagon', 'rhombus', 'kite', 'parallelogram', 'star', 'ring', 'sector'];
   mkdirSync(dir, { recursive: true });
-  for (const [name, [params, body]] of Object.entries(shapes)) {
+  for (const name of shapes) {
     writeFileSync(
       join(dir, `${name}.py`),
-      `"""Geometry of the ${name}: its area and a description."""\nimport math\n\n\ndef ${name}_area(${params}):\n    """Area of a ${name} with the given ${params}."""\n    return ${body}\n\n\ndef describe_${name}():\n    """A short description of the ${name}."""\n    return "the ${name} takes ${params.split(', ').length} measurement(s): ${params}"\n`,
+      `"""Geometry of the ${name}: its area and a description."""\nimport math\n\n\ndef ${name}_area(a, b):\n    """Area of a ${name} with sides a and b."""\n    return a * b * ${name.length} / 7\n\n\ndef describe_${name}():\n    """A short description of the ${name}."""\n    return "the ${name} has ${name.length} sides"\n`,
     );
   }
 }
 
 describe('export-training: the recipe through accelerate, TRL and PEFT', () => {
   let model: TempModel;
+  let instruct: TempModel;
   let root: string;
   let recipe: string;
   before(() => {
     model = makeTempModel({ seed: 11 });
+    instruct = makeTempModel({ seed: 12, flavour: 'instruct' });
     root = mkdtempSync(join(tmpdir(), 'smolcode-export-'));
     writeWorkspace(join(root, 'shapes'));
     recipe = join(root, 'recipe');
@@ -169,6 +180,7 @@ describe('export-training: the recipe through accelerate, TRL and PEFT', () => {
   });
   after(() => {
     model.dispose();
+    instruct.dispose();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -219,21 +231,14 @@ describe('export-training: the recipe through accelerate, TRL and PEFT', () => {
     const python = preparedPython(t);
     if (python === undefined) return;
     const adapter = join(root, 'exported-adapter');
-    // `python -m accelerate.commands.launch` is `accelerate launch` (the same entry point) without
-    // relying on the venv's console scripts, whose #! line names the folder the venv was built in.
-    const run = spawnSync(
-      python,
-      ['-m', 'accelerate.commands.launch', '--config_file', 'accelerate/cpu.yaml', 'train.py', '--model', model.dir, '--max-steps', '3', '--lr', '1e-2', '--seq-len', '64', '--output-dir', adapter],
-      { cwd: recipe, encoding: 'utf8', env: { ...process.env, ...PYTHON_ENV }, timeout: 540_000 },
-    );
-    assert.equal(run.status, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
-    const printed = JSON.parse(run.stdout.split('\n').find((line) => line.startsWith('{"smolcode_plan"'))!) as { smolcode_plan: Record<string, unknown>; train_sequences: number; validation_sequences: number };
+    const printed = launchOnCpu(python, recipe, ['--model', model.dir, '--max-steps', '3', '--lr', '1e-2', '--seq-len', '64', '--output-dir', adapter]);
 
     // The same sequences and plan as our trainer on the same data.
     const tokenizer = await loadTokenizer(model.dir);
     const train = readSamples(join(recipe, 'data', 'code-train.jsonl'), tokenizer, 64, model.config.vocabSize);
     const validation = readSamples(join(recipe, 'data', 'code-validation.jsonl'), tokenizer, 64, model.config.vocabSize);
-    assert.ok(train.length > 6, `expected long files to be split into several windows, got ${train.length}`);
+    assert.ok(train.length > 13, `expected long files to be split into several windows, got ${train.length}`);
+    assert.ok(validation.length > 0, 'expected validation sequences, so that evaluation and early stopping run');
     assert.deepEqual([printed.train_sequences, printed.validation_sequences], [train.length, validation.length]);
     assert.deepEqual(printed.smolcode_plan, pythonPlan(resolvePlan({ modelDir: '', dataPath: '', outDir: '', steps: 3, lr: 1e-2 }, train.length, 64)));
     const saved = JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8')) as { r: number; lora_alpha: number; target_modules: string[] };
@@ -242,6 +247,21 @@ describe('export-training: the recipe through accelerate, TRL and PEFT', () => {
     const reference = runPythonJson<{ base: number[]; lora: number[]; merged: number[] }>(python, PEFT_FORWARD, { model: model.dir, adapter, ids: IDS });
     const ours = await smolcodeLogits(model.dir, adapter, join(root, 'exported-merged'));
     assertSameLogits('TRL-trained adapter, SmolCode merge vs PEFT merged', ours, reference.merged, reference.base);
+  });
+
+  it('exports the chat role on the token files (labels on the replies), which train.py reads into our sequences', async (t) => {
+    const python = preparedPython(t);
+    if (python === undefined) return;
+    const chatRecipe = join(root, 'chat-recipe');
+    const exported = cli(['export-training', '--workspace', join(root, 'shapes'), '--out', chatRecipe, '--model', instruct.dir, '--role', 'chat']);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(readFileSync(join(chatRecipe, 'train.py'), 'utf8'), /DATA_FILES = \{"train": "data\/tokens-train.jsonl"/);
+    const printed = launchOnCpu(python, chatRecipe, ['--max-steps', '1', '--seq-len', '64', '--output-dir', join(root, 'chat-adapter')]);
+    const tokenizer = await loadTokenizer(instruct.dir);
+    const train = readSamples(join(chatRecipe, 'data', 'tokens-train.jsonl'), tokenizer, 64, instruct.config.vocabSize);
+    assert.ok(train.length > 0);
+    assert.equal(printed.train_sequences, train.length);
+    assert.deepEqual(printed.smolcode_plan, pythonPlan(resolvePlan({ modelDir: '', dataPath: '', outDir: '', steps: 1 }, train.length, 64)));
   });
 
   it('an adapter trained by SmolCode loads in PEFT with equal logits', async (t) => {
