@@ -14,6 +14,7 @@ import { findLeftovers } from './runtime/leftovers';
 import { Settings } from './host/settings';
 import { adaptersRoot, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/ui/adapterCommands';
 import { registerDatasetCommand } from './finetune/ui/datasetCommand';
+import { registerExportTrainingCommand } from './finetune/ui/exportTrainingCommand';
 import { registerFinetuneCommands } from './finetune/ui/finetuneCommand';
 import { CompletionService } from './completion/service';
 import { templateNamed } from './completion/template/promptTemplate';
@@ -140,6 +141,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('smolcode.selectModel', () => selectModel(settings, jobs, log)),
     vscode.commands.registerCommand('smolcode.selectDevice', () => selectDevice(settings)),
     registerDatasetCommand(context, log, settings, jobs),
+    registerExportTrainingCommand(context, log, settings, jobs),
     ...registerFinetuneCommands({ context, log, settings, jobs }),
     vscode.commands.registerCommand(SELECT_ADAPTER_COMMAND, () => selectAdapter(settings, adaptersRoot(context))),
   );

@@ -19,7 +19,7 @@ import type { DatasetProgress, FinetuneStages, MergeProgress } from './stages';
 import type { FinetuneEvent } from './trainer';
 
 /** What each role trains on, and which samples count. */
-const ROLE_DATA: Record<Role, { readonly file: (split: 'train' | 'validation') => string; readonly count: (c: DatasetReport['splits']['train']) => number }> = {
+export const ROLE_DATA: Record<Role, { readonly file: (split: 'train' | 'validation') => string; readonly count: (c: DatasetReport['splits']['train']) => number }> = {
   completion: { file: OUTPUT_FILES.code, count: (c) => c.samples.code },
   chat: { file: OUTPUT_FILES.tokens, count: (c) => Object.values(c.samples).reduce((a, b) => a + b, 0) },
 };

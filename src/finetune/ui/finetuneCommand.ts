@@ -37,7 +37,8 @@ const DATASET_SHARE = 5;
 const MERGE_SHARE = 5;
 
 
-async function pickRole(): Promise<Role | undefined> {
+/** Asks which role to fine-tune; undefined when dismissed. */
+export async function pickRole(): Promise<Role | undefined> {
   const items = [
     { label: 'Completion', description: 'inline completions: the base model, trained on your code', role: 'completion' as const },
     { label: 'Chat', description: 'chat: the Instruct model, trained on conversations made from your code', role: 'chat' as const },
