@@ -12,7 +12,7 @@ import { exportTrainingRecipe, RECIPE_README } from '../../finetune/export/expor
 import { inProcessStages } from '../../finetune/stages';
 import { LORA_TARGETS, parseLoraTargets } from '../../model/lora';
 import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
-import { choiceFlag, intFlag, parseFlags } from '../args';
+import { choiceFlag, intFlag, parseFlags, rangeFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { sigintSignal } from '../interrupt';
 
@@ -34,7 +34,7 @@ Options:
                        folder (default ${DEFAULT_MODELS.completion} for completion, ${DEFAULT_MODELS.chat} for chat)
   --gpus N             GPUs per machine in the multi-GPU configs (default 8)
   --tokenizer DIR      the Instruct tokenizer that shapes chat samples (default ${TOKENIZER_DEFAULT_USAGE})
-  --steps N | --epochs N, --lr X, --seq-len N, --rank N, --alpha X, --targets LIST (${LORA_TARGETS.join(',')}),
+  --steps N | --epochs N, --lr X, --seq-len N, --rank N, --alpha X, --dropout X, --targets LIST (${LORA_TARGETS.join(',')}),
   --seed N             as smolcode finetune; left out, they are sized from the data as it does`;
 
 /** A Hub id for a catalog name, an absolute path for a folder, else the name as given. */
@@ -81,6 +81,7 @@ export const exportTrainingCommand: CliCommand = {
       'seq-len': { type: 'string' },
       rank: { type: 'string' },
       alpha: { type: 'string' },
+      dropout: { type: 'string' },
       targets: { type: 'string' },
       seed: { type: 'string' },
     });
@@ -117,6 +118,7 @@ export const exportTrainingCommand: CliCommand = {
             seqLen,
             rank: positiveInt(values.rank, 'rank'),
             alpha: positive(values.alpha, 'alpha'),
+            dropout: rangeFlag(values.dropout, 'dropout', 0, 1, true),
             targets,
             seed: values.seed === undefined ? undefined : intFlag(values.seed, 'seed', 0),
           },

@@ -22,6 +22,7 @@ export type RecipeTraining = Pick<
   | 'alpha'
   | 'targets'
   | 'useRslora'
+  | 'dropout'
   | 'optimizer'
   | 'weightDecay'
   | 'maxGradNorm'
@@ -48,6 +49,7 @@ export const RECIPE_KEYS = {
   alpha: 'alpha',
   targets: 'targets',
   useRslora: 'use_rslora',
+  dropout: 'lora_dropout',
   optimizer: 'optimizer',
   weightDecay: 'weight_decay',
   maxGradNorm: 'max_grad_norm',

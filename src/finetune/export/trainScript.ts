@@ -108,6 +108,7 @@ def resolve_plan(options, samples, seq_len, world_size=1):
         "alpha": pick(options, "alpha", 2 * rank),
         "targets": list(pick(options, "targets", ALL_TARGETS)),
         "use_rslora": pick(options, "use_rslora", False),
+        "lora_dropout": pick(options, "lora_dropout", 0.0),
         "optimizer": optimizer,
         "weight_decay": pick(options, "weight_decay", 0.01 if optimizer == "adamw" else 0),
         "max_grad_norm": pick(options, "max_grad_norm", 1),
@@ -228,7 +229,7 @@ def main():
         lora_alpha=plan["alpha"],
         target_modules=plan["targets"],
         use_rslora=plan["use_rslora"],
-        lora_dropout=0.0,
+        lora_dropout=plan["lora_dropout"],
         bias="none",
         task_type="CAUSAL_LM",
     )

@@ -47,11 +47,12 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
       // The chat samples are shaped with the Instruct tokenizer's template, as the dataset command does.
       const chatModel = await ensureModelWithProgress({ model: settings.get('chat.model'), dtype: settings.get('dtype') }, models);
       const modelId = settings.get(role === 'completion' ? 'completion.model' : 'chat.model');
-      const { steps, rank, alpha, lr, seqLen, targets } = finetuneOptionsFrom(
+      const { steps, rank, alpha, dropout, lr, seqLen, targets } = finetuneOptionsFrom(
         {
           steps: settings.get('finetune.steps', folder.uri),
           rank: settings.get('finetune.rank', folder.uri),
           alpha: settings.get('finetune.alpha', folder.uri),
+          dropout: settings.get('finetune.dropout', folder.uri),
           learningRate: settings.get('finetune.learningRate', folder.uri),
           seqLen: settings.get('finetune.seqLen', folder.uri),
           targets: settings.get('finetune.targets', folder.uri),
@@ -66,7 +67,7 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
         workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, vscode.Uri.file(join(outDir, 'data'))), perplexityModelDir: await perplexityModelDir(models) },
         baseModel: catalogEntry(modelId).repo,
         chatTokenizerDir: chatModel.tokenizerDir,
-        training: { steps, rank, alpha, lr, seqLen, targets },
+        training: { steps, rank, alpha, dropout, lr, seqLen, targets },
       };
       const result = await withCancellableProgress(`SmolCode: exporting a training recipe for ${folder.name}`, (progress, signal) => {
         const show = throttled((p: DatasetProgress) => progress.report({ message: `training set: ${datasetProgressMessage(p)}` }));

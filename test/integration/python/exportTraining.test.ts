@@ -88,6 +88,7 @@ function pythonPlan(p: TrainingPlan): Record<string, unknown> {
     alpha: p.lora.alpha,
     targets: [...p.lora.targets],
     use_rslora: p.lora.useRslora,
+    lora_dropout: p.lora.dropout ?? 0,
     optimizer: p.optimizer,
     weight_decay: p.weightDecay,
     max_grad_norm: p.maxGradNorm,
@@ -199,7 +200,7 @@ describe('export-training: the recipe through accelerate, TRL and PEFT', () => {
       {},
       { steps: 37 },
       { epochs: 1.5, batchSize: 2 },
-      { optimizer: 'sgd', warmupRatio: 0.1, rank: 16 },
+      { optimizer: 'sgd', warmupRatio: 0.1, rank: 16, dropout: 0.1 },
       { gradAccum: 4, evalEvery: 5, checkpointEvery: 10, patience: 0, weightDecay: 0, maxGradNorm: 0, shuffle: false, seed: 7, alpha: 8, useRslora: true, targets: ['q_proj', 'v_proj'], lr: 1e-3 },
     ];
     const cases = optionSets.flatMap((training) => [1, 3, 7, 8, 9, 15, 50, 205, 999, 1000, 4321, 10000, 25000].map((samples) => ({ training, samples, seqLen: 512 })));

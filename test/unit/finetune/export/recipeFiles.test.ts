@@ -22,7 +22,7 @@ const INPUT: TrainScriptInput = {
   role: 'completion',
   baseModel: 'HuggingFaceTB/SmolLM2-360M',
   dataFiles: { train: 'data/code-train.jsonl', validation: 'data/code-validation.jsonl' },
-  training: { rank: 16, alpha: 24, lr: 3e-4, seqLen: 1024, steps: 500, targets: ['q_proj', 'v_proj'], seed: 7 },
+  training: { rank: 16, alpha: 24, dropout: 0.05, lr: 3e-4, seqLen: 1024, steps: 500, targets: ['q_proj', 'v_proj'], seed: 7 },
   workspace: 'shapes',
 };
 
@@ -62,6 +62,7 @@ describe('train.py', () => {
       alpha: 24,
       targets: ['q_proj', 'v_proj'],
       use_rslora: null,
+      lora_dropout: 0.05,
       optimizer: null,
       weight_decay: null,
       max_grad_norm: null,
@@ -102,6 +103,7 @@ describe('train.py', () => {
       'lora_alpha=plan["alpha"]',
       'target_modules=plan["targets"]',
       'use_rslora=plan["use_rslora"]',
+      'lora_dropout=plan["lora_dropout"]',
       'learning_rate=plan["lr"]',
       'lr_scheduler_type="cosine"',
       'warmup_steps=plan["warmup_steps"]',
