@@ -161,8 +161,7 @@ async function main(): Promise<void> {
   };
   const json = JSON.stringify(summary, null, 2);
   if (values.result) writeFileSync(values.result, json);
-  const { samples: _, ...head } = summary;
-  process.stdout.write(`${JSON.stringify(head, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...summary, samples: undefined }, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -128,7 +128,7 @@ describe('several suggestions and partial accept on the real SmolLM2-135M-Instru
         await page.keyboard.press('Control+Alt+L');
         const previous = shown;
         const lineDeadline = Date.now() + timeouts.ui;
-        while ((shown = await workbench.ghostText()) === previous && Date.now() < lineDeadline) await sleep(100);
+        while ((await workbench.ghostText()) === previous && Date.now() < lineDeadline) await sleep(100);
         // A ghost text being replaced may blink empty: settle before deciding it is gone.
         await sleep(1_000);
         shown = await workbench.ghostText();
