@@ -58,12 +58,20 @@ async function waitForOtherGhostText(workbench: Workbench, previous: string, tim
   }
 }
 
-/** Saves the active editor and returns the file once it holds more than `before`. */
+/**
+ * Saves the active editor and returns the file once it differs from `before` and two reads agree
+ * (a read during the save's write can see the file truncated).
+ */
 async function savedText(workbench: Workbench, path: string, before: string): Promise<string> {
   await workbench.page.keyboard.press('Control+S');
   const deadline = Date.now() + timeouts.save;
-  while (readFileSync(path, 'utf8') === before && Date.now() < deadline) await sleep(200);
-  return readFileSync(path, 'utf8');
+  let text = readFileSync(path, 'utf8');
+  for (;;) {
+    await sleep(200);
+    const again = readFileSync(path, 'utf8');
+    if ((again === text && again !== before && again !== '') || Date.now() > deadline) return again;
+    text = again;
+  }
 }
 
 describe('several suggestions and partial accept on the real SmolLM2-135M-Instruct', { timeout: timeouts.suite }, () => {
