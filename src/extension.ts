@@ -99,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): void {
       debounceMinMs: settings.get('completion.debounceMinMs'),
       debounceMaxMs: settings.get('completion.debounceMaxMs'),
       speculative: settings.get('completion.speculative'),
+      choices: settings.get('completion.choices'),
     }),
     (request) => log.debug(describeRequest(request)),
   );

@@ -1,5 +1,5 @@
 /**
- * @file The pipeline's model call on an `Engine` in this process (greedy, the completion slot,
+ * @file The pipeline's model call on an `Engine` in this process (greedy unless the call samples, the completion slot,
  * so consecutive prompts reuse its KV cache), for the CLI's benchmark and tests; the extension
  * makes the same call through its worker (ui/modelServiceRunner.ts).
  */
@@ -10,7 +10,7 @@ import type { ModelRunStats, RunModel } from './pipeline';
 export function engineRunModel(engine: Pick<Engine, 'generate'>): RunModel {
   return async (call, onText, signal) => {
     const stream = engine.generate(
-      { slot: 'completion', prompt: call.prompt, maxNewTokens: call.maxNewTokens, stopStrings: call.stopStrings, timeBudgetMs: call.timeBudgetMs },
+      { slot: 'completion', prompt: call.prompt, maxNewTokens: call.maxNewTokens, stopStrings: call.stopStrings, timeBudgetMs: call.timeBudgetMs, sampling: call.sampling },
       signal,
     );
     for (;;) {

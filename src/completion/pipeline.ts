@@ -4,6 +4,7 @@
  * stages (each may end generation early), and finish the suggestion. Pure: the model is
  * reached through `RunModel`.
  */
+import type { SamplingOptions } from '../runtime/generation/sampler';
 import { TextStopper } from '../runtime/generation/stopping';
 import { firstLineOnly, stopAtBlankLine, stopAtDedent, stopAtRepeatedSuffix, toLines, type Lines } from './postprocess/lineFilters';
 import { finish } from './postprocess/finish';
@@ -20,6 +21,8 @@ export interface ModelCall {
   readonly stopStrings: readonly string[];
   /** Once spent, generation ends at the next newline. */
   readonly timeBudgetMs?: number;
+  /** Unset: greedy (every automatic suggestion); the extra choices of an explicit request sample. */
+  readonly sampling?: SamplingOptions;
 }
 
 /** What a model run reports when it ends (the engine's stats carry these and more). */
@@ -80,8 +83,14 @@ async function* limitLines(lines: Lines, max: number): Lines {
   }
 }
 
-/** Completes `input` with the model behind `runModel`; `signal` cancels the request. */
-export async function runPipeline(input: CompletionInput, options: PipelineOptions, runModel: RunModel, signal: AbortSignal): Promise<Suggestion> {
+/** Completes `input` with the model behind `runModel` (greedy unless `sampling` says otherwise); `signal` cancels the request. */
+export async function runPipeline(
+  input: CompletionInput,
+  options: PipelineOptions,
+  runModel: RunModel,
+  signal: AbortSignal,
+  sampling?: SamplingOptions,
+): Promise<Suggestion> {
   const cursor = cursorLine(input.prefix, input.suffix);
   const mode = completionMode(cursor, input.languageId);
   const { prefix, healed } = healTrailingSpace(input.prefix);
@@ -92,6 +101,7 @@ export async function runPipeline(input: CompletionInput, options: PipelineOptio
     // Stopping inside the engine saves the steps the postprocessing would throw away.
     stopStrings: [...options.template.stopStrings, mode === 'single' ? '\n' : '\n\n'],
     timeBudgetMs: options.timeBudgetMs,
+    ...(sampling ? { sampling } : {}),
   };
   const raw: string[] = [];
   let stats: ModelRunStats | undefined;

@@ -5,6 +5,7 @@
  * accepted. Pure: the editor adapter gives it inputs, the model is reached through `RunModel`.
  */
 import { CompletionCache } from './cache';
+import { clampChoices, runChoices } from './choices';
 import { AdaptiveDebounce } from './debounce';
 import { runPipeline, type ModelRunStats, type PipelineOptions, type RunModel } from './pipeline';
 import type { CompletionInput } from './types';
@@ -14,6 +15,8 @@ export interface CompletionServiceOptions extends PipelineOptions {
   readonly debounceMaxMs: number;
   /** Compute the next suggestion as if the shown one were accepted. */
   readonly speculative: boolean;
+  /** Suggestions an explicit request (Alt+\) offers; automatic requests always make one. */
+  readonly choices?: number;
 }
 
 /** How a request ended, for the log line and the counters. */
@@ -23,9 +26,11 @@ export interface RequestLog {
   readonly outcome: Outcome;
   readonly ms: number;
   readonly suggestion: string;
-  /** Present when the request ran the model. */
+  /** Present when the request ran the model (the first run's stats for an explicit request). */
   readonly model?: ModelRunStats;
   readonly error?: string;
+  /** An explicit request's choices: how many distinct ones, from how many model runs, and the prompt tokens the later runs ran (0: one prefill served all). */
+  readonly choices?: { readonly count: number; readonly runs: number; readonly laterPromptTokens: number };
 }
 
 export interface Counters {
@@ -135,6 +140,59 @@ export class CompletionService {
       return report(text ? 'model' : 'empty', text);
     } catch (error) {
       return report('error', '', (error as Error).message);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (this.current === controller) this.current = undefined;
+    }
+  }
+
+  /**
+   * Up to `options().choices` distinct suggestions for an explicit request, the greedy one
+   * (what `complete` shows) first. No debounce: the user asked. Their choices stay cached, so
+   * stepping through them or typing through one runs nothing.
+   */
+  async completeChoices(input: CompletionInput, documentKey: string, signal: AbortSignal): Promise<string[]> {
+    const count = clampChoices(this.options().choices ?? 1);
+    if (count <= 1) {
+      const text = await this.complete(input, documentKey, signal);
+      return text ? [text] : [];
+    }
+    const start = this.now();
+    this.counters.requests++;
+    const context = contextKey(documentKey, input);
+    let model: ModelRunStats | undefined;
+    let choices: RequestLog['choices'];
+    const report = (outcome: Outcome, texts: string[], error?: string) => {
+      this.onRequest({ outcome, ms: this.now() - start, suggestion: texts[0] ?? '', model, error, choices });
+      return texts;
+    };
+    const cached = this.cache.getChoices(context, input.prefix);
+    if (cached) {
+      this.counters.cacheHits++;
+      return report('cache', cached);
+    }
+    this.current?.abort();
+    this.stopSpeculation();
+    const controller = new AbortController();
+    this.current = controller;
+    const onAbort = () => controller.abort();
+    signal.addEventListener('abort', onAbort);
+    try {
+      this.counters.modelRuns++;
+      const result = await runChoices(input, this.options(), this.runModel, count, controller.signal);
+      model = result.stats[0];
+      const later = result.stats.slice(1).reduce((sum, s) => sum + (s ? s.promptTokens - s.reusedTokens : 0), 0);
+      choices = { count: result.texts.length, runs: result.runs, laterPromptTokens: later };
+      if (controller.signal.aborted) {
+        this.counters.cancelled++;
+        return report('cancelled', []);
+      }
+      const texts = [...result.texts];
+      if (texts.length > 0) this.cache.putChoices(context, input.prefix, texts);
+      this.startSpeculation(input, context, texts[0] ?? '');
+      return report(texts.length > 0 ? 'model' : 'empty', texts);
+    } catch (error) {
+      return report('error', [], (error as Error).message);
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (this.current === controller) this.current = undefined;

@@ -19,6 +19,7 @@ export interface SettingTypes {
   'completion.debounceMaxMs': number;
   'completion.timeBudgetMs': number;
   'completion.speculative': boolean;
+  'completion.choices': number;
   'completion.template': string;
   'completion.model': (typeof COMPLETION_MODELS)[number];
   'chat.model': (typeof CHAT_MODELS)[number];
@@ -67,6 +68,7 @@ const SETTINGS = {
   'completion.debounceMaxMs': {},
   'completion.timeBudgetMs': {},
   'completion.speculative': {},
+  'completion.choices': {},
   'completion.template': {},
   'completion.model': { reloadsModel: true },
   'chat.model': { reloadsModel: true },

@@ -9,7 +9,7 @@ import { IncrementalDetokenizer } from './generation/detokenizer';
 import { Sampler, type SamplingOptions } from './generation/sampler';
 import { TextStopper } from './generation/stopping';
 import { FusedLmSession } from './fusedSession';
-import { KvSlots, reusableLength } from './kvSlots';
+import { commonPrefixLength, KvSlots, reusableLength, type PromptLogits } from './kvSlots';
 import { DeviceKvSession } from './deviceKvSession';
 import { cachedFusedGraph } from './fusedGraphCache';
 import { checkConfigAgainstWeights, contextLength, eosTokenIds, fusedOnnxPath, layerCount, onnxPath, tokenizerDir } from './modelFiles';
@@ -124,6 +124,14 @@ export interface GenerateRequest {
   readonly reuseCache?: boolean;
 }
 
+/** Work the engine has done since it was loaded, for tests and benchmarks (not timing). */
+export interface EngineCounters {
+  /** Requests that ran at least one prompt token (a request whose whole prompt was cached runs none). */
+  prefills: number;
+  /** Prompt tokens run over all requests. */
+  prefillTokens: number;
+}
+
 export interface GenerateStats {
   readonly text: string;
   readonly tokens: readonly number[];
@@ -158,6 +166,7 @@ class StepLock {
 export class Engine {
   private readonly slots: KvSlots<Kv>;
   private readonly lock = new StepLock();
+  readonly counters: EngineCounters = { prefills: 0, prefillTokens: 0 };
 
   private constructor(
     private readonly session: LmSession,
@@ -221,7 +230,11 @@ export class Engine {
     // so a concurrent request on the same slot starts a cache of its own instead of sharing.
     const entry = this.session.mutableKv ? this.slots.take(request.slot) : this.slots.get(request.slot);
     const cached = request.reuseCache === false ? undefined : entry;
-    const reused = cached ? reusableLength(cached.tokens, prompt) : 0;
+    // The same prompt again (another choice of one completion): its logits were kept with the
+    // cache, so no prompt token runs and every branch decodes from one prefill.
+    const kept = cached?.promptLogits?.length === prompt.length && commonPrefixLength(cached.tokens, prompt) === prompt.length ? cached.promptLogits : undefined;
+    const reused = kept ? prompt.length : cached ? reusableLength(cached.tokens, prompt) : 0;
+    let promptLogits: PromptLogits | undefined = kept;
     let kv: Kv;
     if (this.session.mutableKv) {
       const needed = Math.min(prompt.length + request.maxNewTokens, this.contextLength);
@@ -242,8 +255,14 @@ export class Engine {
     let firstTokenAt = 0;
     let finishReason: FinishReason = 'max-tokens';
     let pending = prompt.slice(reused);
+    if (pending.length > 0) {
+      this.counters.prefills++;
+      this.counters.prefillTokens += pending.length;
+    }
+    // The sampler modifies logits in place, so a kept row is handed out as a copy.
+    let carried: Float32Array | undefined = promptLogits?.logits.slice();
 
-    const save = () => this.slots.set(request.slot, history, kv, this.session.kvBytes(kv));
+    const save = () => this.slots.set(request.slot, history, kv, this.session.kvBytes(kv), promptLogits);
     try {
       // A full window ends generation like maxNewTokens does: no graph runs past the context.
       while (generated.length < request.maxNewTokens && history.length + pending.length <= this.contextLength) {
@@ -251,7 +270,8 @@ export class Engine {
           finishReason = 'cancelled';
           break;
         }
-        let logits: Float32Array | undefined;
+        let logits: Float32Array | undefined = carried;
+        carried = undefined;
         const chunk = this.options.prefillChunk ?? 256;
         while (pending.length > 0) {
           const ids = pending.slice(0, chunk);
@@ -261,6 +281,8 @@ export class Engine {
           pending = pending.slice(ids.length);
           logits = out.logits;
           if (pending.length > 0 && signal?.aborted) break;
+          // A fused session rewrites its logits buffer on the next step: keep a copy.
+          if (pending.length === 0 && history.length === prompt.length) promptLogits = { length: prompt.length, logits: out.logits.slice() };
         }
         if (!logits || signal?.aborted) {
           finishReason = 'cancelled';

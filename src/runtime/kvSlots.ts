@@ -22,11 +22,28 @@ export function reusableLength(cached: readonly number[], prompt: readonly numbe
   return Math.min(commonPrefixLength(cached, prompt), Math.max(prompt.length - 1, 0));
 }
 
+/**
+ * The next-token logits after a cache's first `length` tokens (its prompt), kept so that the
+ * same prompt again (another choice, a retry) samples from them without running a token.
+ */
+export interface PromptLogits {
+  readonly length: number;
+  readonly logits: Float32Array;
+}
+
+/** What a slot hands out. */
+export interface SlotEntry<Kv> {
+  readonly tokens: readonly number[];
+  readonly kv: Kv;
+  readonly promptLogits?: PromptLogits;
+}
+
 interface Slot<Kv> {
   tokens: number[];
   kv: Kv;
   bytes: number;
   usedAt: number;
+  promptLogits?: PromptLogits;
 }
 
 /** Holds one cache per slot name. */
@@ -41,17 +58,18 @@ export class KvSlots<Kv> {
   ) {}
 
   /** The cache of `slot`, if any (and marks it recently used). */
-  get(slot: string): { readonly tokens: readonly number[]; readonly kv: Kv } | undefined {
+  get(slot: string): SlotEntry<Kv> | undefined {
     const entry = this.slots.get(slot);
     if (entry) entry.usedAt = ++this.clock;
     return entry;
   }
 
   /** Stores `slot`'s cache, then drops other slots, least recently used first, over the bound. */
-  set(slot: string, tokens: readonly number[], kv: Kv, bytes: number): void {
+  set(slot: string, tokens: readonly number[], kv: Kv, bytes: number, promptLogits?: PromptLogits): void {
     const replaced = this.slots.get(slot);
     if (replaced && replaced.kv !== kv) this.onDrop(replaced.kv);
-    this.slots.set(slot, { tokens: [...tokens], kv, bytes, usedAt: ++this.clock });
+    const logitBytes = promptLogits ? promptLogits.logits.byteLength : 0;
+    this.slots.set(slot, { tokens: [...tokens], kv, bytes: bytes + logitBytes, usedAt: ++this.clock, promptLogits });
     const others = [...this.slots.entries()].filter(([name]) => name !== slot).sort((a, b) => a[1].usedAt - b[1].usedAt);
     for (const [name, entry] of others) {
       if (this.totalBytes() <= this.maxBytes) break;
@@ -61,7 +79,7 @@ export class KvSlots<Kv> {
   }
 
   /** Removes `slot`'s cache and hands it to the caller, who now owns it (no `onDrop`). */
-  take(slot: string): { readonly tokens: readonly number[]; readonly kv: Kv } | undefined {
+  take(slot: string): SlotEntry<Kv> | undefined {
     const entry = this.get(slot);
     this.slots.delete(slot);
     return entry;

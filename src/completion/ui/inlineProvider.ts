@@ -41,9 +41,12 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const cancel = token.onCancellationRequested(() => controller.abort());
     this.onBusy(true);
     try {
-      const text = await this.service.complete(input, document.uri.toString(), controller.signal);
-      if (!text || token.isCancellationRequested) return [];
-      return [new vscode.InlineCompletionItem(text, new vscode.Range(position, position))];
+      // An explicit trigger (Alt+\, or Alt+] asking for more) gets several choices to step through.
+      const texts = automatic
+        ? [await this.service.complete(input, document.uri.toString(), controller.signal)]
+        : await this.service.completeChoices(input, document.uri.toString(), controller.signal);
+      if (token.isCancellationRequested) return [];
+      return texts.filter((text) => text).map((text) => new vscode.InlineCompletionItem(text, new vscode.Range(position, position)));
     } finally {
       cancel.dispose();
       this.onBusy(false);
@@ -87,6 +90,10 @@ export function describeRequest(log: RequestLog): string {
       `finish ${m.finishReason}`,
     );
     if (m.truncatedTokens) parts.push(`prompt cut by ${m.truncatedTokens} tokens from the left to fit the context`);
+  }
+  if (log.choices) {
+    const c = log.choices;
+    parts.push(`${c.count} choices from ${c.runs} runs`, `later runs' prompt tokens ${c.laterPromptTokens}`);
   }
   if (log.error) parts.push(`error: ${log.error}`);
   return parts.join(', ');

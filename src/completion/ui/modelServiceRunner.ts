@@ -11,7 +11,7 @@ import type { RunModel } from '../pipeline';
 export function modelServiceRunner(models: Pick<ModelService, 'generate'>): RunModel {
   return (call, onText, signal) =>
     models
-      .generate('completion', { slot: 'completion', prompt: call.prompt, maxNewTokens: call.maxNewTokens, stopStrings: call.stopStrings, timeBudgetMs: call.timeBudgetMs }, onText, signal)
+      .generate('completion', { slot: 'completion', prompt: call.prompt, maxNewTokens: call.maxNewTokens, stopStrings: call.stopStrings, timeBudgetMs: call.timeBudgetMs, sampling: call.sampling }, onText, signal)
       .catch((error: unknown) => {
         if (isAbortError(error)) return undefined;
         throw error;

@@ -70,6 +70,10 @@ export interface CodeServerOptions {
    * `smolcode.localModelPath`) in User settings: they only take effect from here.
    */
   readonly machineSettings?: Readonly<Record<string, unknown>>;
+  /** User keybindings (`User/keybindings.json`), for built-in commands that have no default key. */
+  readonly keybindings?: readonly Readonly<Record<string, unknown>>[];
+  /** Log level of the server and its extension hosts (`--log`); default info, which leaves out SmolCode's per-request lines. */
+  readonly logLevel?: 'trace' | 'debug' | 'info';
 }
 
 /** A running code-server. */
@@ -118,6 +122,7 @@ export class CodeServer {
       mkdirSync(join(userData, 'Machine'), { recursive: true });
       writeFileSync(join(userData, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings, null, 2));
     }
+    if (options.keybindings) writeFileSync(join(userData, 'User', 'keybindings.json'), JSON.stringify(options.keybindings, null, 2));
 
     const port = await freePort();
     const args = [
@@ -132,6 +137,7 @@ export class CodeServer {
       '--ignore-last-opened',
       '--user-data-dir', userData,
       '--extensions-dir', extensions,
+      ...(options.logLevel ? ['--log', options.logLevel] : []),
     ];
     const log = createWriteStream(logFile);
     const group = ProcessGroup.spawn(tools.node, args, { env: serverEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -23,6 +23,10 @@ export interface E2eSessionOptions {
    * code-server's remote window ignores them in User settings.
    */
   readonly machineSettings?: Readonly<Record<string, unknown>>;
+  /** User keybindings (`User/keybindings.json`). */
+  readonly keybindings?: readonly Readonly<Record<string, unknown>>[];
+  /** `debug` writes SmolCode's per-request log lines (outcome: model, cache, ...). */
+  readonly logLevel?: 'trace' | 'debug' | 'info';
   /** Extra workspace files, workspace-relative path to content. */
   readonly files?: Readonly<Record<string, string>>;
   /**
@@ -89,6 +93,8 @@ export class E2eSession {
         logFile: join(session.artifacts, options.name ? `code-server-${options.name}.log` : 'code-server.log'),
         settings: options.settings,
         machineSettings: options.machineSettings,
+        keybindings: options.keybindings,
+        logLevel: options.logLevel,
       });
       session.browser = await HeadlessChromium.launch(tools.chromium, join(session.home, 'chromium'));
       const page = await session.browser.browser.newPage({ viewport: { width: 1400, height: 900 } });

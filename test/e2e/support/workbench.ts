@@ -182,7 +182,7 @@ export class Workbench {
   /**
    * The inline suggestion (ghost text) the active editor shows, as text: the part rendered after
    * the cursor on its line (`.ghost-text-decoration`) followed by any lines rendered below it
-   * (`.ghost-text` view zone lines; only the single-line case is exercised by a test so far).
+   * (view zone lines, see below).
    * Monaco renders spaces as non-breaking spaces; they are turned back into spaces. '' when none
    * is shown.
    */
@@ -191,7 +191,8 @@ export class Workbench {
     // helper that does not exist in the page.
     const unbreak = (text: string) => text.replace(/\u00a0/g, ' ');
     const inline = (await this.activeEditor.locator('.view-lines .ghost-text-decoration').allTextContents()).map(unbreak).join('');
-    const below = (await this.activeEditor.locator('.view-zones .ghost-text .view-line').allTextContents()).map(unbreak);
+    // VS Code 1.139 renders the lines below in a `.suggest-preview-text` view zone; older ones used `.ghost-text`.
+    const below = (await this.activeEditor.locator('.view-zones :is(.ghost-text, .suggest-preview-text) .view-line').allTextContents()).map(unbreak);
     return below.length > 0 ? [inline, ...below].join('\n') : inline;
   }
 

@@ -47,3 +47,23 @@ describe('completion cache', () => {
     assert.equal(cache.get('d', 'c')?.text, '3');
   });
 });
+
+describe('completion cache with an explicit request\'s choices', () => {
+  it('answers the choices at their prefix, and only those that a typed prefix still matches', () => {
+    const cache = new CompletionCache();
+    cache.put('doc', 'x = ', 'single()');
+    assert.equal(cache.getChoices('doc', 'x = '), undefined, 'a single suggestion is not a set of choices');
+    cache.putChoices('doc', 'x = ', ['foo(1)', 'bar(2)', 'foo(3)']);
+    assert.deepEqual(cache.getChoices('doc', 'x = '), ['foo(1)', 'bar(2)', 'foo(3)']);
+    assert.deepEqual(cache.getChoices('doc', 'x = foo('), ['1)', '3)']);
+    assert.equal(cache.getChoices('doc', 'x = baz'), undefined);
+  });
+
+  it('types through any choice: the first that matches gives the rest', () => {
+    const cache = new CompletionCache();
+    cache.putChoices('doc', 'x = ', ['foo(1)', 'bar(2)']);
+    assert.deepEqual(cache.get('doc', 'x = '), { text: 'foo(1)', speculative: false });
+    assert.deepEqual(cache.get('doc', 'x = ba'), { text: 'r(2)', speculative: false });
+    assert.equal(cache.get('doc', 'x = bar(2)'), undefined);
+  });
+});

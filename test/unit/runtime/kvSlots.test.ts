@@ -45,4 +45,14 @@ describe('KV slots', () => {
     slots.clear();
     assert.deepEqual(dropped, ['first', 'third', 'fourth']);
   });
+
+  it('keeps a prompt\'s logits with its cache, counted in the byte bound, and hands them out with it', () => {
+    const slots = new KvSlots<string>(100);
+    const logits = new Float32Array(10);
+    slots.set('a', [1, 2, 3, 4], 'cache', 50, { length: 3, logits });
+    assert.equal(slots.totalBytes(), 90);
+    assert.deepEqual(slots.take('a')?.promptLogits, { length: 3, logits });
+    slots.set('a', [1, 2], 'cache', 50);
+    assert.equal(slots.get('a')?.promptLogits, undefined, 'a cache stored without logits has none');
+  });
 });
