@@ -5,10 +5,11 @@ import type { CliCommand } from '../command';
 import { chatCommand } from './chat';
 import { datasetCommand } from './dataset';
 import { evalCommand } from './eval';
+import { exportGgufCommand } from './exportGguf';
 import { finetuneCommand } from './finetune';
 import { generateCommand } from './generate';
 import { importCommand } from './import';
 import { makeModelCommand } from './makeModel';
 import { mergeCommand } from './merge';
 
-export const commands: readonly CliCommand[] = [makeModelCommand, importCommand, generateCommand, chatCommand, datasetCommand, finetuneCommand, mergeCommand, evalCommand];
+export const commands: readonly CliCommand[] = [makeModelCommand, importCommand, generateCommand, chatCommand, datasetCommand, finetuneCommand, mergeCommand, exportGgufCommand, evalCommand];
