@@ -15,6 +15,7 @@ import { Settings } from './host/settings';
 import { adaptersRoot, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/ui/adapterCommands';
 import { registerDatasetCommand } from './finetune/ui/datasetCommand';
 import { registerFinetuneCommands } from './finetune/ui/finetuneCommand';
+import { registerExportGgufCommand } from './finetune/ui/exportGgufCommand';
 import { CompletionService } from './completion/service';
 import { templateNamed } from './completion/template/promptTemplate';
 import { roleModelResolver } from './modelStore/ui/roleModel';
@@ -137,6 +138,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('smolcode.selectDevice', () => selectDevice(settings)),
     registerDatasetCommand(context, log, settings, jobs),
     ...registerFinetuneCommands({ context, log, settings, jobs }),
+    registerExportGgufCommand({ context, log, settings, jobs }),
     vscode.commands.registerCommand(SELECT_ADAPTER_COMMAND, () => selectAdapter(settings, adaptersRoot(context))),
   );
 

@@ -53,7 +53,7 @@ describe('GGUF export of a model with a merged adapter', () => {
     try {
       ids = PROMPTS.map((p) => engine.promptIds(p));
       ours = [];
-      for (const prompt of PROMPTS) ours.push((await engine.complete({ slot: 'x', prompt, maxNewTokens: NEW_TOKENS, reuseCache: false })).tokens);
+      for (const prompt of PROMPTS) ours.push([...(await engine.complete({ slot: 'x', prompt, maxNewTokens: NEW_TOKENS, reuseCache: false })).tokens]);
     } finally {
       await engine.dispose();
     }
