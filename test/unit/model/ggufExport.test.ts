@@ -84,10 +84,13 @@ describe('GGUF export of a model folder', () => {
     assert.equal(ggmlTypeFor([64, 64], 'f16'), GgmlType.F16);
   });
 
-  it('refuses a folder without weights or tokenizer, and a missing output folder, writing nothing', async () => {
+  it('refuses a folder without weights or tokenizer and a missing output folder, and stops when cancelled, writing nothing', async () => {
     const empty = mkdtempSync(join(root, 'empty-'));
     await assert.rejects(exportGguf({ modelDir: empty, out: join(root, 'x.gguf'), type: 'f16' }), /has no model\.safetensors/);
     await assert.rejects(exportGguf({ modelDir: model.dir, out: join(root, 'missing', 'x.gguf'), type: 'f16' }), /does not exist/);
+    const controller = new AbortController();
+    const cancelled = exportGguf({ modelDir: model.dir, out: join(root, 'x.gguf'), type: 'f16', signal: controller.signal, onTensor: () => controller.abort() });
+    await assert.rejects(cancelled, { name: 'AbortError' });
     rmSync(join(model.dir, 'tokenizer.json'));
     await assert.rejects(exportGguf({ modelDir: model.dir, out: join(root, 'x.gguf'), type: 'f16' }), /has no tokenizer\.json/);
     assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('x') || n.startsWith('.x')), []);
