@@ -16,6 +16,7 @@ import { adaptersRoot, SELECT_ADAPTER_COMMAND, selectAdapter } from './finetune/
 import { registerDatasetCommand } from './finetune/ui/datasetCommand';
 import { registerExportTrainingCommand } from './finetune/ui/exportTrainingCommand';
 import { registerFinetuneCommands } from './finetune/ui/finetuneCommand';
+import { registerExportGgufCommand } from './finetune/ui/exportGgufCommand';
 import { CompletionService } from './completion/service';
 import { templateNamed } from './completion/template/promptTemplate';
 import { roleModelResolver } from './modelStore/ui/roleModel';
@@ -144,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerDatasetCommand(context, log, settings, jobs),
     registerExportTrainingCommand(context, log, settings, jobs),
     ...registerFinetuneCommands({ context, log, settings, jobs }),
+    registerExportGgufCommand({ context, log, settings, jobs }),
     vscode.commands.registerCommand(SELECT_ADAPTER_COMMAND, () => selectAdapter(settings, adaptersRoot(context))),
   );
 

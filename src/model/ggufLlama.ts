@@ -5,7 +5,8 @@
  * converter groups each head's rotary pairs as interleaved rows (its rope kernel rotates
  * adjacent values); HF's rotate_half pairs row i with row i + head_dim/2. Reversing it is
  * transformers' `reverse_permute_weights`: within each head, GGUF row 2i + j is HF row
- * j·head_dim/2 + i.
+ * j·head_dim/2 + i. Exporting applies the same mapping forwards (`ggufTensorName`,
+ * `permuteRotaryRows`).
  */
 import type { GgufFile, GgufValue } from '../graph/gguf/ggufFile';
 import { GgufError } from '../graph/gguf/ggufFile';
@@ -100,6 +101,15 @@ export function hfTensorName(name: string, path: string): string | undefined {
   return `model.layers.${match[1]}.${module}.weight`;
 }
 
+/** The llama.cpp name of transformers weight `name`, or undefined for a tensor a Llama GGUF does not hold. */
+export function ggufTensorName(name: string): string | undefined {
+  const global = Object.entries(GLOBAL_TENSORS).find(([, hf]) => hf === name);
+  if (global) return global[0];
+  const match = /^model\.layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  const module = match && Object.entries(LAYER_TENSORS).find(([, hf]) => hf === match[2]);
+  return module ? `blk.${match[1]}.${module[0]}.weight` : undefined;
+}
+
 /** The heads whose rotary rows llama.cpp permuted in weight `name` (HF name): query and key projections; 0 for any other. */
 export function rotaryHeads(name: string, config: ModelConfig): number {
   if (name.endsWith('self_attn.q_proj.weight')) return config.numAttentionHeads;
@@ -123,6 +133,27 @@ export function unpermuteRotaryRows<T extends Float32Array | Uint8Array>(weights
         const from = (h * headDim + 2 * i + j) * cols;
         const to = (h * headDim + j * half + i) * cols;
         out.set(weights.subarray(from, from + cols), to);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Applies llama.cpp's permutation to a query or key projection `[rows, cols]`, row-major (its
+ * converter's `LlamaModel.permute`): within each head, HF row j·head_dim/2 + i becomes row 2i + j.
+ * The inverse of `unpermuteRotaryRows`.
+ */
+export function permuteRotaryRows(weights: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+  const headDim = rows / heads;
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new Error(`cannot split ${rows} rows into ${heads} heads of an even size`);
+  const half = headDim / 2;
+  const out = new Float32Array(weights.length);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const from = (h * headDim + j * half + i) * cols;
+        out.set(weights.subarray(from, from + cols), (h * headDim + 2 * i + j) * cols);
       }
     }
   }

@@ -6,6 +6,7 @@
  * any other is refused by name. For SmolLM2 the result is equivalent to the released files (the
  * same ids for the same text, the same chat rendering; tested against them).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { GgufError, type GgufFile } from '../graph/gguf/ggufFile';
 
 /** llama.cpp's pre-tokenizer keys with the Hugging Face pre-tokenizer each stands for. */
@@ -20,9 +21,15 @@ const PRE_TOKENIZERS: Readonly<Record<string, unknown>> = {
   },
 };
 
+/** llama.cpp's key for a tokenizer.json `pre_tokenizer`, or undefined when none is known to match (the exporter's direction). */
+export function ggufPreTokenizerKey(preTokenizer: unknown): string | undefined {
+  return Object.entries(PRE_TOKENIZERS).find(([, known]) => isDeepStrictEqual(known, preTokenizer))?.[0];
+}
+
 /** llama.cpp's token kinds (llama_token_type): control and user-defined tokens are special. */
-const TOKEN_CONTROL = 3;
-const TOKEN_USER_DEFINED = 4;
+export const TOKEN_NORMAL = 1;
+export const TOKEN_CONTROL = 3;
+export const TOKEN_USER_DEFINED = 4;
 
 /** The files a model folder needs for its tokenizer, as file name → JSON. */
 export interface TokenizerFiles {

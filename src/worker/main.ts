@@ -22,6 +22,7 @@ import {
   datasetBuildRequest,
   finetuneRunRequest,
   generateRequest,
+  ggufExportRequest,
   ggufImportRequest,
   localGgufsRequest,
   jobProgressNotification,
@@ -33,6 +34,7 @@ import { Engines } from './engines';
 import { ortTelemetryDisabled } from '../env';
 import { ensureImportedGguf } from '../modelStore/ggufImports';
 import { findLocalGgufs } from '../modelStore/ggufStores';
+import { exportModelAsGguf } from '../finetune/exportGguf';
 
 function connect(): MessageConnection {
   if (process.argv.includes('--stdio')) {
@@ -109,6 +111,10 @@ connection.onRequest(finetuneRunRequest, ({ id, options }, token) => runJob(id, 
 connection.onRequest(adapterMergeRequest, ({ id, options }, token) => runJob(id, token, (signal, onProgress) => inProcessStages.merge(options, onProgress, signal)));
 
 connection.onRequest(ggufImportRequest, ({ id, request }, token) => runJob(id, token, (signal, onProgress) => ensureImportedGguf(request, onProgress, signal)));
+
+connection.onRequest(ggufExportRequest, ({ id, options }, token) =>
+  runJob(id, token, (signal, onProgress) => exportModelAsGguf({ ...options, signal, onTensor: (written, total) => onProgress({ written, total }) })),
+);
 
 connection.onRequest(localGgufsRequest, ({ id }, token) => runJob(id, token, async () => findLocalGgufs()));
 

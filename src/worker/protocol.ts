@@ -14,6 +14,8 @@ import type { ExecutionProviderInfo } from '../runtime/session';
 import type { WrittenFile } from '../model/modelFolder';
 import type { GgufImportRequest, ImportedGguf } from '../modelStore/ggufImports';
 import type { LocalGguf, SkippedGguf } from '../modelStore/ggufStores';
+import type { ModelGgufExportOptions } from '../finetune/exportGguf';
+import type { GgufExportResult } from '../model/ggufExport';
 
 
 export interface RuntimeInfo {
@@ -133,3 +135,17 @@ export interface LocalGgufsParams {
 
 /** The SmolLM2 GGUFs in Ollama's and LM Studio's stores (as the worker's environment locates them), and what was skipped. */
 export const localGgufsRequest = new RequestType<LocalGgufsParams, { found: LocalGguf[]; skipped: SkippedGguf[] }, void>('gguf/list');
+
+export interface GgufExportParams {
+  readonly id: number;
+  readonly options: Omit<ModelGgufExportOptions, 'onTensor' | 'signal'>;
+}
+
+/** Tensors written so far, for an export's progress. */
+export interface GgufExportProgress {
+  readonly written: number;
+  readonly total: number;
+}
+
+/** Writes a model (with an adapter merged in) as a GGUF file; progress per tensor; cancellable, leaving no file. */
+export const ggufExportRequest = new RequestType<GgufExportParams, GgufExportResult, void>('gguf/export');

@@ -5,6 +5,7 @@ import type { CliCommand } from '../command';
 import { chatCommand } from './chat';
 import { datasetCommand } from './dataset';
 import { evalCommand } from './eval';
+import { exportGgufCommand } from './exportGguf';
 import { exportTrainingCommand } from './exportTraining';
 import { finetuneCommand } from './finetune';
 import { generateCommand } from './generate';
@@ -12,4 +13,4 @@ import { importCommand } from './import';
 import { makeModelCommand } from './makeModel';
 import { mergeCommand } from './merge';
 
-export const commands: readonly CliCommand[] = [makeModelCommand, importCommand, generateCommand, chatCommand, datasetCommand, finetuneCommand, exportTrainingCommand, mergeCommand, evalCommand];
+export const commands: readonly CliCommand[] = [makeModelCommand, importCommand, generateCommand, chatCommand, datasetCommand, finetuneCommand, exportTrainingCommand, mergeCommand, exportGgufCommand, evalCommand];

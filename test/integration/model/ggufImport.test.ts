@@ -13,7 +13,7 @@ import { readModelConfig } from '../../../src/model/config';
 import { importGguf, tensorTypeCensus } from '../../../src/model/ggufImport';
 import { Engine } from '../../../src/runtime/engine';
 import { openOrtModel, runOrt } from '../../support/ortModel';
-import { writeGguf, type TestValue } from '../../support/ggufWriter';
+import { ggufBytes, type GgufMetadataEntry } from '../../../src/graph/gguf/ggufWriter';
 import { importedModel, preparedGguf } from '../../support/realModel';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
 
@@ -137,7 +137,7 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
 });
 
 describe('GGUF import refuses what it cannot import', () => {
-  const base: Record<string, TestValue> = {
+  const base: Record<string, GgufMetadataEntry> = {
     'general.architecture': { type: 8, value: 'llama' },
     'llama.embedding_length': { type: 4, value: 64 },
     'llama.feed_forward_length': { type: 4, value: 128 },
@@ -147,9 +147,9 @@ describe('GGUF import refuses what it cannot import', () => {
     'llama.vocab_size': { type: 4, value: 32 },
   };
 
-  async function attempt(name: string, metadata: Record<string, TestValue>): Promise<{ error: Error; out: string }> {
+  async function attempt(name: string, metadata: Record<string, GgufMetadataEntry>): Promise<{ error: Error; out: string }> {
     const path = join(root, `${name}.gguf`);
-    writeGguf(path, metadata, []);
+    writeFileSync(path, ggufBytes(metadata, []));
     const out = join(root, `${name}-out`);
     try {
       await importGguf({ gguf: path, outDir: out });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hfTensorName, shortestFloat32, unpermuteRotaryRows } from '../../../src/model/ggufLlama';
+import { ggufTensorName, hfTensorName, permuteRotaryRows, shortestFloat32, unpermuteRotaryRows } from '../../../src/model/ggufLlama';
 
 describe("llama.cpp's Llama layout in Hugging Face's terms", () => {
   it('maps tensor names, skips derived ones and names unknown ones', () => {
@@ -27,5 +27,23 @@ describe("llama.cpp's Llama layout in Hugging Face's terms", () => {
     assert.equal(shortestFloat32(Math.fround(1e-5)), 1e-5);
     assert.equal(shortestFloat32(Math.fround(130000)), 130000);
     assert.equal(shortestFloat32(Math.fround(0.1)), 0.1);
+  });
+});
+
+describe('llama.cpp rotary permutation for export', () => {
+  it('permuteRotaryRows is the inverse of unpermuteRotaryRows', () => {
+    const rows = 12;
+    const cols = 3;
+    const weights = Float32Array.from({ length: rows * cols }, (_, i) => i);
+    assert.deepEqual(unpermuteRotaryRows(permuteRotaryRows(weights, rows, cols, 3), rows, cols, 3), weights);
+    // Head 0 of 4 rows: HF rows 0,1 | 2,3 interleave to 0,2,1,3.
+    assert.deepEqual([...permuteRotaryRows(weights, rows, cols, 3).subarray(0, 4 * cols)], [0, 1, 2, 6, 7, 8, 3, 4, 5, 9, 10, 11]);
+  });
+
+  it('ggufTensorName inverts hfTensorName', () => {
+    for (const name of ['token_embd.weight', 'output_norm.weight', 'output.weight', 'blk.7.attn_q.weight', 'blk.0.ffn_down.weight']) {
+      assert.equal(ggufTensorName(hfTensorName(name, 'x')!), name);
+    }
+    assert.equal(ggufTensorName('model.layers.0.self_attn.rotary_emb.inv_freq'), undefined);
   });
 });

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { defaultStoreRoots, findLocalGgufs, OLLAMA_MODEL_LAYER, ollamaManifestPath, parameterLabel, resolveOllamaModel, summarizeGguf } from '../../../src/modelStore/ggufStores';
-import { ggufBytes, type TestValue } from '../../support/ggufWriter';
+import { ggufBytes, type GgufMetadataEntry } from '../../../src/graph/gguf/ggufWriter';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-stores-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A header-only GGUF: architecture, name, a vocabulary of `vocab` tokens, one Q8_0 matrix and one F32 vector. */
 function ggufOf(architecture: string, vocab: number): Buffer {
-  const metadata: Record<string, TestValue> = {
+  const metadata: Record<string, GgufMetadataEntry> = {
     'general.architecture': { type: 8, value: architecture },
     'general.name': { type: 8, value: `test ${architecture}` },
     'tokenizer.ggml.tokens': { type: 9, itemType: 8, items: Array.from({ length: vocab }, (_, i) => `t${i}`) },

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { dequantize } from '../../../../src/graph/gguf/dequantize';
 import { GgufError, GgufFile } from '../../../../src/graph/gguf/ggufFile';
-import { ggufBytes, type TestTensor, type TestValue } from '../../../support/ggufWriter';
+import { ggufBytes, type GgufMetadataEntry, type GgufTensorBytes } from '../../../../src/graph/gguf/ggufWriter';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const f32 = (...values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
-const TENSORS: TestTensor[] = [
+const TENSORS: GgufTensorBytes[] = [
   { name: 'a', dims: [3], type: 0, data: f32(1, 2, 3) },
   { name: 'b', dims: [2, 2], type: 0, data: f32(-1, 0.5, 4, 8) },
 ];
@@ -23,7 +23,7 @@ const METADATA = {
   'x.u64': { type: 10, value: 2n ** 40n },
   'x.flag': { type: 7, value: true },
   'x.list': { type: 9, itemType: 8, items: ['<s>', 'ab', 'ü'] },
-} as const satisfies Record<string, TestValue>;
+} as const satisfies Record<string, GgufMetadataEntry>;
 
 function file(name: string, bytes: Uint8Array): string {
   const path = join(root, name);
