@@ -74,7 +74,15 @@ export function registerCommitMessageCommand(deps: CommitMessageDeps): vscode.Di
       void vscode.window.showInformationMessage('SmolCode: a commit message is already being written for this repository.');
       return;
     }
-    const diff = await diffToDescribe(repository);
+    let diff: string | undefined;
+    try {
+      diff = await diffToDescribe(repository);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      deps.log.error(`commit message: git diff failed: ${message}`);
+      void vscode.window.showErrorMessage(`SmolCode: could not read the changes of ${basename(repository.rootUri.fsPath)}: ${message}`);
+      return;
+    }
     if (diff === undefined) return;
 
     running.add(root);
