@@ -35,6 +35,8 @@ export class EmptyDiffError extends Error {
 /** What one run wrote, and what the prompt held. */
 export interface WrittenMessage {
   readonly message: string;
+  /** The model's reply as it came, before cleaning. */
+  readonly reply: string;
   readonly finishReason: ChatReply['finishReason'];
   readonly files: number;
   readonly fitted: FittedDiff;
@@ -103,6 +105,6 @@ export async function writeCommitMessage(
       onMessage(cleanReply(raw));
     }, signal);
     checkCancelled(signal);
-    return { message: cleanReply(reply.text), finishReason: reply.finishReason, files: parsed.length, fitted, promptTokens };
+    return { message: cleanReply(reply.text), reply: reply.text, finishReason: reply.finishReason, files: parsed.length, fitted, promptTokens };
   }
 }

@@ -3,8 +3,9 @@
  * `smolcode.localModelPath`) in a workspace that is a real git repository: one commit, then a
  * staged change. Run from the palette with a draft typed in the Source Control input box, the
  * message streams in above the draft; run again from the Source Control title bar button, it
- * replaces that message and keeps the draft. The message is one Conventional-Commits-like
- * subject line, the input box shows it, and nothing is committed. Screenshot `commit-message`.
+ * replaces that message and keeps the draft. With nothing staged, it says so and offers the
+ * working tree's changes. The message is one Conventional-Commits-like subject line, the input
+ * box shows it, and nothing is committed. Screenshot `commit-message`.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sleep } from './support/processGroup';
 import { repoRoot } from './support/paths';
+import { clickNotificationButton, waitForNotification } from './support/prompts';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
 import type { Workbench } from './support/workbench';
@@ -159,5 +161,25 @@ describe('commit message from the staged diff, on the real SmolLM2-135M-Instruct
       await workbench.screenshot('commit-message-button');
     });
     assert.equal(git(session.workspace, 'rev-list', '--count', 'HEAD').trim(), '1', 'nothing was committed');
+  });
+
+  it('with nothing staged, says so and offers the working tree\'s changes, which it then describes', async () => {
+    assert.ok(session, 'the first test started the session');
+    git(session.workspace, 'reset', '--quiet');
+    await session.step('commit-message-unstaged', async (workbench) => {
+      // The Git extension sees the index change through its file watcher.
+      await workbench.page.locator('.scm-view .monaco-list-row').filter({ hasText: 'Staged Changes' }).waitFor({ state: 'hidden', timeout: timeouts.ui });
+      // The button, not the palette: the palette helper's first key is Escape, which clears the
+      // focused input box (VS Code's scm.clearInput), and the last run left the focus there.
+      await workbench.page.locator('.action-label[aria-label*="Generate Commit Message"]').first().click();
+      const toast = await waitForNotification(workbench, 'nothing is staged', timeouts.ui);
+      await workbench.screenshot('commit-message-nothing-staged');
+      await clickNotificationButton(toast, 'Use Working Tree Changes');
+      const texts = await waitForInputBoxTexts(session!, 3, MESSAGE_MS);
+      assert.ok(texts[2].endsWith(`\n\n${DRAFT}`), `the draft stays below the message, got ${JSON.stringify(texts[2])}`);
+      assertMessage(texts[2].slice(0, -(DRAFT.length + 2)));
+    });
+    assert.equal(git(session.workspace, 'rev-list', '--count', 'HEAD').trim(), '1', 'nothing was committed');
+    assert.equal(git(session.workspace, 'diff', '--cached', '--name-only'), '', 'nothing was staged either');
   });
 });

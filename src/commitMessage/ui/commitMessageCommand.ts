@@ -88,9 +88,9 @@ export function registerCommitMessageCommand(deps: CommitMessageDeps): vscode.Di
     running.add(root);
     const previous = repository.inputBox.value;
     const draft = userDraft(previous, lastWritten.get(root));
-    await vscode.commands.executeCommand('workbench.view.scm');
     const controller = new AbortController();
     try {
+      await vscode.commands.executeCommand('workbench.view.scm');
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'SmolCode: writing a commit message…', cancellable: true },
         async (_progress, token) => {
@@ -105,8 +105,8 @@ export function registerCommitMessageCommand(deps: CommitMessageDeps): vscode.Di
             const { fitted } = written;
             if (!written.message) {
               repository.inputBox.value = previous;
-              deps.log.warn(`commit message: the model wrote none (${written.finishReason})`);
-              void vscode.window.showWarningMessage('SmolCode: the model wrote no commit message. Try again.');
+              deps.log.warn(`commit message: the model wrote none (${written.finishReason}): ${JSON.stringify(written.reply.slice(0, 500))}`);
+              void vscode.window.showWarningMessage('SmolCode: the model\'s reply was not a commit message. Try again, or choose a larger chat model (smolcode.chat.model).');
               return;
             }
             const text = inputBoxText(written.message, draft);
