@@ -29,6 +29,8 @@ export interface E2eSessionOptions {
   readonly logLevel?: 'trace' | 'debug' | 'info';
   /** Extra workspace files, workspace-relative path to content. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Runs on the written workspace folder before code-server opens it (e.g. `git init`). */
+  readonly prepareWorkspace?: (dir: string) => void;
   /**
    * Names this session's artifacts: the server log becomes `code-server-<name>.log` and, on
    * close, code-server's logs folder (extension host log, output channels such as SmolCode's)
@@ -87,6 +89,7 @@ export class E2eSession {
       session.installLog = await CodeServer.installExtension(tools, session.home, vsix);
       session.installedExtensions = await CodeServer.listExtensions(tools, session.home);
       const workspace = createFixtureWorkspace(session.workspace, options.files);
+      options.prepareWorkspace?.(workspace);
       session.server = await CodeServer.start({
         tools,
         home: session.home,
