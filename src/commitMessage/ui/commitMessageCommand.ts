@@ -114,8 +114,10 @@ export function registerCommitMessageCommand(deps: CommitMessageDeps): vscode.Di
             lastWritten.set(root, { text, draft });
             deps.log.info(
               `commit message: ${written.files} files, ${fitted.summaries.length} summarised, ${fitted.omitted.length} omitted, ` +
-                `${fitted.cutHunks} hunks cut, prompt ${written.promptTokens} tokens, ${written.finishReason}; input box: ${JSON.stringify(text)}`,
+                `${fitted.cutHunks} hunks cut, prompt ${written.promptTokens} tokens, ${written.finishReason}`,
             );
+            // The box holds the user's own draft too: its text goes to the debug level only.
+            deps.log.debug(`commit message: input box: ${JSON.stringify(text)}`);
           } finally {
             cancel.dispose();
           }
