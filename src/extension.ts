@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { modelServiceBackend } from './chat/ui/modelServiceBackend';
 import { registerChat } from './chat/ui/chatFeature';
 import { CHAT_VIEW_ID } from './chat/ui/chatViewProvider';
+import { registerInlineEdit } from './inlineEdit/ui/inlineEditFeature';
 import { selectDevice, toggleInlineCompletions } from './host/settingsCommands';
 import { selectModel } from './modelStore/ui/modelPicker';
 import { findLeftovers } from './runtime/leftovers';
@@ -119,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): void {
       new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy)),
     ),
     ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models), workspaceState: context.workspaceState, settings, log }),
+    ...registerInlineEdit({ backend: modelServiceBackend(models), state: context.globalState, log }),
     vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
     vscode.commands.registerCommand('smolcode.restartWorkers', () => {

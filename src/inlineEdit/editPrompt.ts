@@ -1,16 +1,33 @@
 /**
- * @file The chat messages that ask the model to rewrite a selection: the language, the lines
- * around it as read-only context, the selection and the instruction, with the request for only
- * the rewritten code in one fenced block. The instruction comes last, where SmolLM2-Instruct
- * attends to it best.
+ * @file The chat messages that ask the model to rewrite a selection: the lines around it as
+ * read-only context, then the instruction, then the selection, with the request for code only
+ * in one fenced block. The order is measured on SmolLM2-135M-Instruct ("rename x to radius" on
+ * a two-line function, 4 samples each): with the selection before the context or the
+ * instruction, or with more words in the system prompt, it rewrote the context or answered in
+ * prose; with the selection last it renamed the parameter in 2 of 4.
  */
 import type { ChatMessage } from '../runtime/tokenizer';
 
 /** The system prompt of Edit Selection. */
-export const EDIT_SYSTEM_PROMPT =
-  'You are SmolCode, a coding assistant inside VS Code. You rewrite the code the user selected ' +
-  'as they ask. Reply with only the rewritten code in one fenced Markdown block, with no ' +
-  'explanation. Keep the code that the instruction does not ask to change.';
+export const EDIT_SYSTEM_PROMPT = 'You are SmolCode, a coding assistant inside VS Code. Reply with code only, in one fenced block.';
+
+/** Names of languages whose id is not the name capitalized. */
+const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
+  cpp: 'C++',
+  csharp: 'C#',
+  javascript: 'JavaScript',
+  javascriptreact: 'JavaScript',
+  typescript: 'TypeScript',
+  typescriptreact: 'TypeScript',
+  php: 'PHP',
+  shellscript: 'shell',
+  sql: 'SQL',
+};
+
+/** The language's name as a prompt says it ("Python", "TypeScript"). */
+export function languageName(languageId: string): string {
+  return LANGUAGE_NAMES[languageId] ?? languageId.charAt(0).toUpperCase() + languageId.slice(1);
+}
 
 /** What to rewrite, and the lines around it. */
 export interface EditRequest {
@@ -34,15 +51,17 @@ function fenced(languageId: string, text: string): string {
   return `${fence}${languageId}\n${text}\n${fence}`;
 }
 
-/** The user message: context before, the selection, context after, then the instruction. */
+/** The user message: context above, context below, the instruction, then the selection. */
 export function editUserMessage(request: EditRequest): string {
   const tag = request.languageId;
-  const parts = [`File: ${request.path} (${tag})`];
-  if (request.before.length > 0) parts.push(`Code above the selection (context only, do not repeat it):\n${fenced(tag, request.before.join('\n'))}`);
-  parts.push(`Selected code:\n${fenced(tag, request.selection)}`);
-  if (request.after.length > 0) parts.push(`Code below the selection (context only, do not repeat it):\n${fenced(tag, request.after.join('\n'))}`);
-  parts.push(`Instruction: ${request.instruction.trim()}`);
-  parts.push(`Reply with the rewritten selected code only, in one \`\`\`${tag} block.`);
+  const parts: string[] = [];
+  const context = (where: string, lines: readonly string[]) =>
+    `Context from ${request.path}, the lines ${where} the code (do not rewrite them):\n${fenced(tag, lines.join('\n'))}`;
+  if (request.before.length > 0) parts.push(context('above', request.before));
+  if (request.after.length > 0) parts.push(context('below', request.after));
+  const instruction = request.instruction.trim().replace(/[.\s]+$/, '');
+  parts.push(`Rewrite this ${languageName(tag)} code: ${instruction}.`);
+  parts.push(fenced(tag, request.selection));
   return parts.join('\n\n');
 }
 

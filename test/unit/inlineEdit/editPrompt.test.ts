@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EDIT_SYSTEM_PROMPT, editMessages, editUserMessage } from '../../../src/inlineEdit/editPrompt';
+import { EDIT_SYSTEM_PROMPT, editMessages, editUserMessage, languageName } from '../../../src/inlineEdit/editPrompt';
 
 const request = {
   languageId: 'python',
@@ -12,28 +12,31 @@ const request = {
 };
 
 describe('the prompt of an inline edit', () => {
-  it('gives the file, the context above, the selection, the context below, then the instruction', () => {
+  it('gives the context above and below, then the instruction, then the selection', () => {
     assert.equal(
       editUserMessage(request),
       [
-        'File: geometry/circle.py (python)',
-        'Code above the selection (context only, do not repeat it):\n```python\nimport math\n\n```',
-        'Selected code:\n```python\ndef area(r):\n    return 3.14 * r * r\n```',
-        'Code below the selection (context only, do not repeat it):\n```python\n\nprint(area(2))\n```',
-        'Instruction: use math.pi',
-        'Reply with the rewritten selected code only, in one ```python block.',
+        'Context from geometry/circle.py, the lines above the code (do not rewrite them):\n```python\nimport math\n\n```',
+        'Context from geometry/circle.py, the lines below the code (do not rewrite them):\n```python\n\nprint(area(2))\n```',
+        'Rewrite this Python code: use math.pi.',
+        '```python\ndef area(r):\n    return 3.14 * r * r\n```',
       ].join('\n\n'),
     );
   });
 
+  it('names languages as people write them and ends the instruction with one full stop', () => {
+    assert.deepEqual(['typescript', 'cpp', 'go', 'rust'].map(languageName), ['TypeScript', 'C++', 'Go', 'Rust']);
+    assert.ok(editUserMessage({ ...request, instruction: 'Add a docstring. ' }).includes('Rewrite this Python code: Add a docstring.\n'));
+  });
+
   it('leaves out empty context blocks', () => {
     const text = editUserMessage({ ...request, before: [], after: [] });
-    assert.ok(!text.includes('context only'), text);
+    assert.ok(!text.includes('Context'), text);
   });
 
   it('fences code that holds backticks with a longer fence', () => {
     const text = editUserMessage({ ...request, languageId: 'markdown', selection: '```js\nx\n```', before: [], after: [] });
-    assert.ok(text.includes('Selected code:\n````markdown\n```js\nx\n```\n````'), text);
+    assert.ok(text.endsWith('\n\n````markdown\n```js\nx\n```\n````'), text);
   });
 
   it('sends the system prompt and one user message', () => {

@@ -37,7 +37,7 @@ describe('rewriting a selection with the chat model', () => {
     const user = sent.messages[1].content;
     assert.ok(user.includes('class Square:\n    """A square."""\n\n```'), user);
     assert.ok(user.includes('\n    def side(self):\n        return 1\n```'), user);
-    assert.ok(user.endsWith('Instruction: rename x to count\n\nReply with the rewritten selected code only, in one ```python block.'), user);
+    assert.ok(user.endsWith('Rewrite this Python code: rename x to count.\n\n```python\n    def area(self, x):\n        return x * x\n```'), user);
   });
 
   it('keeps only the nearest context lines that fit a small window', async () => {
