@@ -3,8 +3,9 @@
  * `smolcode.localModelPath`, imported on first use): select a function, press Ctrl+I, type an
  * instruction, and the model's rewrite shows as a diff with Accept and Reject in its title bar.
  * Accept changes the file only inside the selected lines, and one Ctrl+Z restores it; Reject
- * and Cancel (while the reply streams) leave it byte-identical. The model samples, so the tests
- * assert where the text changed, never what it says. Screenshots go to test/e2e/artifacts/.
+ * and Cancel (while the reply streams) leave it byte-identical, and Accept refuses a file that
+ * changed after the request. The model samples, so the tests assert where the text changed,
+ * never what it says. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -123,7 +124,11 @@ async function editUntilDiff(session: E2eSession, instruction: string, timeout: 
     const noEdit = workbench.page.locator('.notifications-toasts .notification-toast').filter({ hasText: /left the selection as it was|answered without code/ });
     const deadline = Date.now() + timeout;
     for (;;) {
-      if (await diffEditor(workbench).isVisible()) return;
+      if (await diffEditor(workbench).isVisible()) {
+        // The diff's tab names the instruction: the typed one, not a recent one of the list.
+        await workbench.page.locator('.editor-group-container.active .tab.active').filter({ hasText: `SmolCode: ${instruction}` }).waitFor({ timeout: timeouts.ui });
+        return;
+      }
       if (await noEdit.first().isVisible()) break;
       if (Date.now() > deadline) throw new Error(`no diff within ${timeout} ms; SmolCode's log:\n${session.smolCodeLog()}`);
       await sleep(250);
@@ -185,6 +190,33 @@ describe('inline edit on the real SmolLM2-135M-Instruct', { timeout: 1_500_000 }
       await sleep(1_000);
       assert.equal(readFileSync(path, 'utf8'), CONTENT);
       assert.match(session!.smolCodeLog(), /inline edit: rejected for /);
+    });
+  });
+
+  it('Accept refuses, with a message, when the file changed after the request', async () => {
+    assert.ok(session, 'the first test started the session');
+    await session.step('inline-edit-changed', async (workbench) => {
+      const { page } = workbench;
+      await editUntilDiff(session!, 'add a docstring', EDIT_MS);
+      // Back in the file's own tab (the diff opened beside it), the user types on the first line.
+      await page.locator('.editor-group-container.active .tab').filter({ hasText: /^circle\.py$/ }).first().click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.press('End');
+      // One word: Monaco starts a new undo step where typing switches to whitespace.
+      await page.keyboard.type('#typed');
+      await page.locator('.editor-group-container.active .tab').filter({ hasText: 'SmolCode:' }).first().click();
+      await titleAction(workbench, 'Accept Edit').click();
+      await waitForNotification(workbench, 'changed after the edit was requested', timeouts.ui);
+      await diffEditor(workbench).waitFor({ state: 'hidden', timeout: timeouts.ui });
+      await workbench.screenshot('inline-edit-refused');
+      await workbench.openFile(FILE);
+      await page.keyboard.press('Control+S');
+      const typed = CONTENT.replace('import math', 'import math#typed');
+      assert.equal(await diskText(path, CONTENT), typed, 'only what the user typed reached the file');
+      await page.keyboard.press('Control+Z');
+      await page.keyboard.press('Control+S');
+      assert.equal(await diskText(path, typed), CONTENT);
+      await page.keyboard.press('Escape');
     });
   });
 

@@ -52,7 +52,6 @@ export async function editSelection(deps: EditSelectionDeps, running: { busy: bo
   const version = document.version;
   const request: EditRequest = {
     languageId: document.languageId,
-    path: relativePath,
     selection: document.getText(range).replace(/\r\n/g, '\n'),
     before: lines(document, range.start.line - MAX_CONTEXT_LINES, range.start.line),
     after: lines(document, range.end.line + 1, range.end.line + 1 + MAX_CONTEXT_LINES),

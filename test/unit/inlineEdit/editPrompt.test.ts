@@ -4,7 +4,6 @@ import { EDIT_SYSTEM_PROMPT, editMessages, editUserMessage, languageName } from 
 
 const request = {
   languageId: 'python',
-  path: 'geometry/circle.py',
   selection: 'def area(r):\n    return 3.14 * r * r',
   before: ['import math', ''],
   after: ['', 'print(area(2))'],
@@ -16,8 +15,8 @@ describe('the prompt of an inline edit', () => {
     assert.equal(
       editUserMessage(request),
       [
-        'Context from geometry/circle.py, the lines above the code (do not rewrite them):\n```python\nimport math\n\n```',
-        'Context from geometry/circle.py, the lines below the code (do not rewrite them):\n```python\n\nprint(area(2))\n```',
+        'The lines above the code (do not rewrite them):\n```python\nimport math\n\n```',
+        'The lines below the code (do not rewrite them):\n```python\n\nprint(area(2))\n```',
         'Rewrite this Python code: use math.pi.',
         '```python\ndef area(r):\n    return 3.14 * r * r\n```',
       ].join('\n\n'),
@@ -31,7 +30,7 @@ describe('the prompt of an inline edit', () => {
 
   it('leaves out empty context blocks', () => {
     const text = editUserMessage({ ...request, before: [], after: [] });
-    assert.ok(!text.includes('Context'), text);
+    assert.ok(!text.includes('do not rewrite'), text);
   });
 
   it('fences code that holds backticks with a longer fence', () => {

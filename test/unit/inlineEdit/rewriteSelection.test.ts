@@ -5,7 +5,6 @@ import { ScriptedBackend } from '../chat/fakes';
 
 const request = {
   languageId: 'python',
-  path: 'shapes.py',
   selection: '    def area(self, x):\n        return x * x',
   before: ['class Square:', '    """A square."""', ''],
   after: ['', '    def side(self):', '        return 1'],
