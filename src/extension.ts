@@ -9,6 +9,7 @@ import { modelServiceBackend } from './chat/ui/modelServiceBackend';
 import { registerChat } from './chat/ui/chatFeature';
 import { CHAT_VIEW_ID } from './chat/ui/chatViewProvider';
 import { registerCommitMessageCommand } from './commitMessage/ui/commitMessageCommand';
+import { registerInlineEdit } from './inlineEdit/ui/inlineEditFeature';
 import { selectDevice, toggleInlineCompletions } from './host/settingsCommands';
 import { selectModel } from './modelStore/ui/modelPicker';
 import { findLeftovers } from './runtime/leftovers';
@@ -128,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models, () => settings.get('chat.temperature')), workspaceState: context.workspaceState, settings, log }),
     registerCommitMessageCommand({ backend: modelServiceBackend(models, () => settings.get('chat.temperature')), log }),
+    ...registerInlineEdit({ backend: modelServiceBackend(models, () => settings.get('chat.temperature')), state: context.globalState, log }),
     vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
     vscode.commands.registerCommand('smolcode.restartWorkers', () => {

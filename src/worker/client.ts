@@ -205,6 +205,8 @@ export class WorkerClient {
     const source = new CancellationTokenSource();
     const abort = () => source.cancel();
     signal?.addEventListener('abort', abort);
+    // A signal that aborted before the request (while the model loaded) fires no event.
+    if (signal?.aborted) abort();
     try {
       return await Promise.race([send(source.token), running.exited]);
     } catch (error) {

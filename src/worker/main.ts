@@ -76,6 +76,9 @@ connection.onRequest(generateRequest, async ({ id, role, request }, token) => {
   const engine = await engines.get(role);
   const controller = new AbortController();
   const subscription = token.onCancellationRequested(() => controller.abort());
+  // A request cancelled before it was dispatched gets vscode-jsonrpc's frozen Cancelled token,
+  // whose event never fires.
+  if (token.isCancellationRequested) controller.abort();
   try {
     const stream = engine.generate(request, controller.signal);
     for (;;) {
@@ -95,6 +98,7 @@ connection.onRequest(generateRequest, async ({ id, role, request }, token) => {
 async function runJob<T>(id: number, token: CancellationToken, body: (signal: AbortSignal, progress: (progress: unknown) => void) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const subscription = token.onCancellationRequested(() => controller.abort());
+  if (token.isCancellationRequested) controller.abort();
   try {
     return await body(controller.signal, (progress) => void connection.sendNotification(jobProgressNotification, { id, progress }));
   } finally {

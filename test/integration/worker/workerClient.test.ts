@@ -56,6 +56,20 @@ describe('worker client over a real worker process', () => {
     assert.ok(stats.tokens.length < 200);
   });
 
+  it('cancels a generation whose signal aborted before it was sent (Cancel while the model loaded)', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const chunks: string[] = [];
+    const stats = await client.generate(
+      'completion',
+      { slot: 'completion', prompt: PROMPT, maxNewTokens: 200, stopTokenIds: [], reuseCache: false },
+      (t) => chunks.push(t),
+      controller.signal,
+    );
+    assert.equal(stats.finishReason, 'cancelled');
+    assert.ok(stats.tokens.length < 200, `stopped early, got ${stats.tokens.length} tokens`);
+  });
+
   it('fails requests in flight when the worker dies, logs it, and restarts on the next request', async () => {
     const { pid } = await client.runtimeInfo();
     const pending = client.generate('completion', { slot: 'completion', prompt: PROMPT, maxNewTokens: 100000, stopTokenIds: [], reuseCache: false }, () => {
