@@ -18,6 +18,7 @@ import { registerFinetuneCommands } from './finetune/ui/finetuneCommand';
 import { CompletionService } from './completion/service';
 import { templateNamed } from './completion/template/promptTemplate';
 import { roleModelResolver } from './modelStore/ui/roleModel';
+import { VsCodeDefinitionResolver } from './completion/ui/definitionResolver';
 import { EditorHistory } from './completion/ui/editorHistory';
 import { describeRequest, InlineProvider } from './completion/ui/inlineProvider';
 import { modelServiceRunner } from './completion/ui/modelServiceRunner';
@@ -116,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.languages.registerInlineCompletionItemProvider(
       { pattern: '**' },
-      new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy)),
+      new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy), new VsCodeDefinitionResolver()),
     ),
     ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models), workspaceState: context.workspaceState, settings, log }),
     vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),

@@ -79,9 +79,11 @@ export class CompletionService {
 
   /**
    * The suggestion for `input` in the document `documentKey`, or '' for none. `signal` is the
-   * editor's cancellation (the user typed on).
+   * editor's cancellation (the user typed on). `refine`, when given, builds the input the model
+   * runs on (with slower context: definitions); it runs only when the caches miss, during the
+   * debounce, and `input` (same document text) still keys the caches.
    */
-  async complete(input: CompletionInput, documentKey: string, signal: AbortSignal): Promise<string> {
+  async complete(input: CompletionInput, documentKey: string, signal: AbortSignal, refine?: (signal: AbortSignal) => Promise<CompletionInput>): Promise<string> {
     const start = this.now();
     this.counters.requests++;
     this.debounce.keystroke(start);
@@ -118,20 +120,22 @@ export class CompletionService {
     const onAbort = () => controller.abort();
     signal.addEventListener('abort', onAbort);
     try {
+      const refined = refine ? refine(controller.signal).catch(() => input) : Promise.resolve(input);
       await sleep(this.debounce.delay(), controller.signal);
+      const modelInput = await refined;
       if (controller.signal.aborted) {
         this.counters.cancelled++;
         return report('cancelled', '');
       }
       this.counters.modelRuns++;
-      const { text, stats } = await runPipeline(input, this.options(), this.runModel, controller.signal);
+      const { text, stats } = await runPipeline(modelInput, this.options(), this.runModel, controller.signal);
       model = stats;
       if (controller.signal.aborted) {
         this.counters.cancelled++;
         return report('cancelled', '');
       }
       this.cache.put(context, input.prefix, text);
-      this.startSpeculation(input, context, text);
+      this.startSpeculation(input, context, text, modelInput);
       return report(text ? 'model' : 'empty', text);
     } catch (error) {
       return report('error', '', (error as Error).message);
@@ -147,12 +151,14 @@ export class CompletionService {
     this.stopSpeculation();
   }
 
-  private startSpeculation(input: CompletionInput, context: string, suggestion: string): void {
+  /** Runs `modelInput` as if `suggestion` were accepted; the result is keyed by `input`'s prefix. */
+  private startSpeculation(input: CompletionInput, context: string, suggestion: string, modelInput: CompletionInput = input): void {
     this.stopSpeculation();
     if (!suggestion || !this.options().speculative) return;
     const controller = new AbortController();
     const accepted: CompletionInput = { ...input, prefix: input.prefix + suggestion };
-    const result = runPipeline(accepted, this.options(), this.runModel, controller.signal).then(
+    const run: CompletionInput = { ...modelInput, prefix: modelInput.prefix + suggestion };
+    const result = runPipeline(run, this.options(), this.runModel, controller.signal).then(
       ({ text }) => {
         if (!controller.signal.aborted) this.cache.put(context, accepted.prefix, text, true);
         return text;

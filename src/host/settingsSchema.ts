@@ -15,6 +15,7 @@ export interface SettingTypes {
   'completion.maxLines': number;
   'completion.contextTokens': number;
   'completion.useOtherFiles': boolean;
+  'completion.definitions': boolean;
   'completion.debounceMinMs': number;
   'completion.debounceMaxMs': number;
   'completion.timeBudgetMs': number;
@@ -61,6 +62,7 @@ const SETTINGS = {
   'completion.maxLines': {},
   'completion.contextTokens': {},
   'completion.useOtherFiles': {},
+  'completion.definitions': {},
   'completion.debounceMinMs': {},
   'completion.debounceMaxMs': {},
   'completion.timeBudgetMs': {},

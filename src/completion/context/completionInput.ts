@@ -5,6 +5,8 @@
  * bounded suffix. The editor adapter and the benchmark differ only in where documents come from.
  */
 import { estimateTokens, prefixWindow } from './budget';
+import { definitionSnippets, type ResolvedDefinition } from './definitions';
+import { nearbyIdentifiers, type IdentifierAt } from './nearbyIdentifiers';
 import { selectSnippets, type CandidateFile } from './snippets';
 import type { CompletionInput, Snippet } from '../types';
 
@@ -35,10 +37,40 @@ export function snippetBudget(contextTokens: number): number {
   return Math.floor(contextTokens / 3);
 }
 
-/** The snippets for a cursor: other files' windows ranked against the lines before it. */
-export function snippetsFor(before: string, candidates: readonly CandidateFile[], contextTokens: number): Snippet[] {
+/** The share of the snippet budget definitions may take first; similarity snippets get the rest. */
+export const DEFINITION_SHARE = 0.5;
+
+/** The text surely in the prompt whatever the snippets: the prefix window when they use their whole budget. */
+export function visiblePrefix(before: string, contextTokens: number): string {
+  return prefixWindow(before, contextTokens - snippetBudget(contextTokens));
+}
+
+/** The identifiers near the cursor whose definitions are worth looking up. */
+export function definitionTargets(before: string, contextTokens: number): IdentifierAt[] {
+  return nearbyIdentifiers(before, { visiblePrefix: visiblePrefix(before, contextTokens) });
+}
+
+/**
+ * The snippets for a cursor: the `definitions` of the identifiers near it first (up to
+ * `definitionShare` of the budget), then other files' windows ranked against the lines before
+ * it, without windows that repeat a definition. Definitions come last in the prompt, nearest
+ * the current file.
+ */
+export function snippetsFor(
+  before: string,
+  candidates: readonly CandidateFile[],
+  contextTokens: number,
+  definitions: readonly ResolvedDefinition[] = [],
+  definitionShare = DEFINITION_SHARE,
+): Snippet[] {
   const cursorText = before.split('\n').slice(-CURSOR_WINDOW_LINES).join('\n');
-  return selectSnippets(candidates, cursorText, { budgetTokens: snippetBudget(contextTokens) });
+  const budget = snippetBudget(contextTokens);
+  const defined =
+    definitions.length === 0 ? [] : definitionSnippets(definitions, { budgetTokens: Math.floor(budget * definitionShare), visiblePrefix: visiblePrefix(before, contextTokens) });
+  const used = defined.reduce((sum, s) => sum + estimateTokens(`<file_sep>${s.path}\n${s.text}`), 0);
+  const similar = selectSnippets(candidates, cursorText, { budgetTokens: budget - used, covered: defined });
+  const ordered = [...defined].sort((a, b) => a.path.localeCompare(b.path) || a.startLine - b.startLine);
+  return [...similar, ...ordered.map((d) => ({ path: d.path, text: d.text, kind: 'definition' as const }))];
 }
 
 /** The request for `document` with `snippets` (see `snippetsFor`; none when other files are off). */
