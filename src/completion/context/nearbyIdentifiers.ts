@@ -34,6 +34,9 @@ const SKIPPED = new Set(
   ).split(' '),
 );
 
+/** Keywords whose members are the code's own (`this.save()`), unlike a built-in's (`console.log`). */
+const OWN_OBJECT = new Set(['this', 'self', 'super']);
+
 /** Names a prefix declares: variables, functions, classes, parameters of arrow functions, Go's `:=`, Python's assignments. */
 const DECLARATIONS = [
   /\b(?:const|let|var|function|class|def|func|type|interface|enum)\s+([A-Za-z_$][\w$]*)/g,
@@ -89,7 +92,7 @@ export function nearbyIdentifiers(before: string, options: IdentifierOptions = {
       const beforeName = text.slice(0, character);
       // A member of a built-in (`console.log`, `Math.floor`) is as well known as the built-in.
       const owner = /([A-Za-z_$][\w$]*)\s*\.\s*$/.exec(beforeName)?.[1];
-      if (owner !== undefined && SKIPPED.has(owner)) continue;
+      if (owner !== undefined && SKIPPED.has(owner) && !OWN_OBJECT.has(owner)) continue;
       seen.add(name);
       const call = /^\s*(?:<[^>]*>)?\s*\(/.test(after);
       const typeLike = /^[A-Z]/.test(name) || /(?::|\bnew|\bextends|\bimplements|<)\s*$/.test(beforeName);

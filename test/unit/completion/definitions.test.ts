@@ -35,15 +35,16 @@ describe('nearby identifiers', () => {
       'export function report(queue: Queue<number>): string {',
       '  const total = sumAll(queue); // "count" of items',
       '  console.log("formatDuration here");',
+      '  this.flush(Math.max(1, 2));',
       '  return formatBytes(total) + pad',
     ].join('\n');
     const ids = nearbyIdentifiers(before, { visiblePrefix: before });
     assert.deepEqual(
       ids.map((i) => i.name),
-      ['formatBytes', 'sumAll', 'Queue', 'queue'],
+      ['formatBytes', 'flush', 'sumAll', 'Queue', 'queue'],
     );
-    assert.deepEqual(ids[0], { name: 'formatBytes', line: 5, character: 9 });
-    assert.deepEqual(ids[1], { name: 'sumAll', line: 3, character: 16 });
+    assert.deepEqual(ids[0], { name: 'formatBytes', line: 6, character: 9 });
+    assert.deepEqual(ids[1], { name: 'flush', line: 5, character: 7 });
   });
 
   it('skips names the visible prefix declares, but not imported ones', () => {
