@@ -39,7 +39,8 @@ ${ENGINE_USAGE}
                       (smolcode.completion.definitions), found by an eval-only resolver: the
                       TypeScript compiler's language service over the repository's TypeScript
                       and JavaScript files (other languages get none)
-  --definition-share F  share of the snippet budget definitions may take first (default ${DEFINITION_SHARE})
+  --definition-share F  share of the snippet budget definitions claim before the snippets of
+                      other files (default ${DEFINITION_SHARE}); they may also use what those leave
   --context-tokens N  prompt budget (default ${COMPLETION_DEFAULTS.contextTokens})
   --max-tokens N      most tokens per suggestion (default ${COMPLETION_DEFAULTS.maxTokens})
   --max-lines N       most lines per suggestion (default ${COMPLETION_DEFAULTS.maxLines})

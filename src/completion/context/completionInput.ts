@@ -51,10 +51,10 @@ export function definitionTargets(before: string, contextTokens: number): Identi
 }
 
 /**
- * The snippets for a cursor: the `definitions` of the identifiers near it first (up to
- * `definitionShare` of the budget), then other files' windows ranked against the lines before
- * it, without windows that repeat a definition. Definitions come last in the prompt, nearest
- * the current file.
+ * The snippets for a cursor: the `definitions` of the identifiers near it have the first claim
+ * on `definitionShare` of the budget, other files' windows ranked against the lines before it
+ * take what is left (without windows that repeat a chosen definition), and definitions not yet
+ * in may use what the windows leave. Definitions come last in the prompt, nearest the current file.
  */
 export function snippetsFor(
   before: string,
@@ -65,12 +65,17 @@ export function snippetsFor(
 ): Snippet[] {
   const cursorText = before.split('\n').slice(-CURSOR_WINDOW_LINES).join('\n');
   const budget = snippetBudget(contextTokens);
-  const defined =
-    definitions.length === 0 ? [] : definitionSnippets(definitions, { budgetTokens: Math.floor(budget * definitionShare), visiblePrefix: visiblePrefix(before, contextTokens) });
-  const used = defined.reduce((sum, s) => sum + estimateTokens(`<file_sep>${s.path}\n${s.text}`), 0);
-  const similar = selectSnippets(candidates, cursorText, { budgetTokens: budget - used, covered: defined });
+  if (definitions.length === 0) return selectSnippets(candidates, cursorText, { budgetTokens: budget });
+  const visible = visiblePrefix(before, contextTokens);
+  const first = definitionSnippets(definitions, { budgetTokens: Math.floor(budget * definitionShare), visiblePrefix: visible });
+  const similar = selectSnippets(candidates, cursorText, { budgetTokens: budget - tokensOf(first), covered: first });
+  const defined = definitionSnippets(definitions, { budgetTokens: budget - tokensOf(similar), visiblePrefix: visible, chosen: similar });
   const ordered = [...defined].sort((a, b) => a.path.localeCompare(b.path) || a.startLine - b.startLine);
   return [...similar, ...ordered.map((d) => ({ path: d.path, text: d.text, kind: 'definition' as const }))];
+}
+
+function tokensOf(snippets: readonly { readonly path: string; readonly text: string }[]): number {
+  return snippets.reduce((sum, s) => sum + estimateTokens(`<file_sep>${s.path}\n${s.text}`), 0);
 }
 
 /** The request for `document` with `snippets` (see `snippetsFor`; none when other files are off). */

@@ -6,6 +6,7 @@
  * lines (expanded from the name to the whole statement when the resolver gives only the name),
  * capped, without standard-library declarations, duplicates, or text the prompt already holds.
  */
+import type { Snippet } from '../types';
 import { estimateTokens } from './budget';
 import type { IdentifierAt } from './nearbyIdentifiers';
 
@@ -49,6 +50,8 @@ export interface DefinitionSnippetOptions {
   readonly maxTokens?: number;
   /** Text certain to be in the prompt; a definition it already contains is dropped. */
   readonly visiblePrefix?: string;
+  /** Snippets already chosen; a definition one of them contains (same path) is dropped. */
+  readonly chosen?: readonly Snippet[];
 }
 
 /** The line a declaration ends on when only its name's line is known: brackets balanced, or the indented block ended. */
@@ -120,6 +123,7 @@ export function definitionSnippets(definitions: readonly ResolvedDefinition[], o
     if (chosen.some((c) => c.path === path && c.startLine <= end && def.startLine <= c.endLine)) continue;
     const text = capTokens(lines.slice(def.startLine, end + 1).join('\n'), maxTokens);
     if (!text.trim() || (options.visiblePrefix ?? '').includes(text.trim())) continue;
+    if (options.chosen?.some((c) => c.path === path && c.text.includes(text.trim()))) continue;
     const cost = estimateTokens(`<file_sep>${path}\n${text}`);
     if (used + cost > options.budgetTokens) continue;
     chosen.push({ path, text, startLine: def.startLine, endLine: def.startLine + text.split('\n').length - 1 });

@@ -77,7 +77,7 @@ export class VsCodeDefinitionResolver implements DefinitionResolver<vscode.TextD
       if (uri.toString() === document.uri.toString() && range.start.line <= identifier.line && identifier.line <= range.end.line) continue;
       return {
         name: identifier.name,
-        path: vscode.workspace.asRelativePath(uri, false),
+        path: vscode.workspace.asRelativePath(uri),
         fileText: await textOf(uri),
         startLine: range.start.line,
         endLine: range.end.line,

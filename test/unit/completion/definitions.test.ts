@@ -130,9 +130,16 @@ describe('snippets with definitions', () => {
     assert.ok(used <= snippetBudget(1536), `used ${used} of ${snippetBudget(1536)}`);
   });
 
-  it('gives definitions no more than their share, and works without other files', () => {
-    assert.deepEqual(snippetsFor(before, [], 1536, [def({})]).map((s) => s.kind), ['definition']);
-    assert.deepEqual(snippetsFor(before, [], 1536, [def({})], 0), []);
+  it('with a share of 0, adds definitions only in what the similarity snippets leave; works without other files', () => {
+    const plain = snippetsFor(before, candidates, 1536);
+    const filling = snippetsFor(before, candidates, 1536, [def({}), def({ name: 'MAX_WIDTH', startLine: 7, endLine: 7 })], 0);
+    assert.deepEqual(filling.filter((s) => s.kind === undefined), plain);
+    const used = filling.reduce((sum, s) => sum + estimateTokens(`<file_sep>${s.path}\n${s.text}`), 0);
+    assert.ok(used <= snippetBudget(1536), `used ${used}`);
+    // The window of src/format.ts already holds both declarations.
+    assert.ok(plain.some((s) => s.path === 'src/format.ts' && s.text.includes('export const MAX_WIDTH = 80;')));
+    assert.deepEqual(filling.filter((s) => s.kind === 'definition'), []);
+    assert.deepEqual(snippetsFor(before, [], 1536, [def({})], 0).map((s) => s.kind), ['definition']);
     assert.deepEqual(snippetsFor(before, [], 1536, []), []);
   });
 });
