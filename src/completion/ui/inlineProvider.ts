@@ -14,7 +14,7 @@ import type { EditorHistory } from './editorHistory';
 
 /**
  * Snippets are chosen once per line of a document (with definitions: per line and set of
- * identifiers near the cursor), so keystrokes on one line keep the prompt prefix.
+ * definitions found), so keystrokes on one line keep the prompt prefix.
  */
 interface SnippetChoice {
   readonly key: string;
@@ -77,10 +77,10 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   /** The input with the definitions of the identifiers near the cursor (see service.complete's `refine`). */
   private async withDefinitions(document: vscode.TextDocument, position: vscode.Position, cursor: CursorDocument, signal: AbortSignal): Promise<CompletionInput> {
     const contextTokens = this.settings.get('completion.contextTokens');
-    const identifiers = definitionTargets(cursor.before, contextTokens);
-    const key = `${document.uri.toString()}:${position.line}:${identifiers.map((i) => `${i.name}@${i.line}`).join(',')}`;
+    // Cached lookups answer at once; the key changes when a late one has arrived since.
+    const definitions = await this.definitions.definitions(document, definitionTargets(cursor.before, contextTokens), signal);
+    const key = `${document.uri.toString()}:${position.line}:${definitions.map((d) => `${d.path}:${d.startLine}-${d.endLine}`).join(',')}`;
     if (this.definitionChoice?.key !== key) {
-      const definitions = await this.definitions.definitions(document, identifiers, signal);
       const candidates = this.settings.get('completion.useOtherFiles') ? this.history.candidates(document.uri) : [];
       this.definitionChoice = { key, snippets: snippetsFor(cursor.before, candidates, contextTokens, definitions) };
     }
