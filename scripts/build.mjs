@@ -50,6 +50,9 @@ const builds = [
     entryPoints: ['src/cli/bin.ts'],
     outfile: 'dist/cli.mjs',
     format: 'esm',
+    // `eval completion --definitions` loads the TypeScript compiler (a development dependency) on
+    // first use; bundling it would add megabytes to every CLI run.
+    external: [...node.external, 'typescript'],
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },

@@ -22,6 +22,7 @@ import { registerExportGgufCommand } from './finetune/ui/exportGgufCommand';
 import { CompletionService } from './completion/service';
 import { templateNamed } from './completion/template/promptTemplate';
 import { roleModelResolver } from './modelStore/ui/roleModel';
+import { VsCodeDefinitionResolver } from './completion/ui/definitionResolver';
 import { EditorHistory } from './completion/ui/editorHistory';
 import { describeRequest, InlineProvider } from './completion/ui/inlineProvider';
 import { modelServiceRunner } from './completion/ui/modelServiceRunner';
@@ -125,7 +126,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.languages.registerInlineCompletionItemProvider(
       { pattern: '**' },
-      new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy)),
+      new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy), new VsCodeDefinitionResolver()),
     ),
     ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models, () => settings.get('chat.temperature')), workspaceState: context.workspaceState, settings, log }),
     registerCommitMessageCommand({ backend: modelServiceBackend(models, () => settings.get('chat.temperature')), log }),

@@ -84,9 +84,11 @@ export class CompletionService {
 
   /**
    * The suggestion for `input` in the document `documentKey`, or '' for none. `signal` is the
-   * editor's cancellation (the user typed on).
+   * editor's cancellation (the user typed on). `refine`, when given, builds the input the model
+   * runs on (with slower context: definitions); it runs only when the caches miss, during the
+   * debounce, and `input` (same document text) still keys the caches.
    */
-  async complete(input: CompletionInput, documentKey: string, signal: AbortSignal): Promise<string> {
+  async complete(input: CompletionInput, documentKey: string, signal: AbortSignal, refine?: (signal: AbortSignal) => Promise<CompletionInput>): Promise<string> {
     const start = this.now();
     this.counters.requests++;
     this.debounce.keystroke(start);
@@ -123,20 +125,22 @@ export class CompletionService {
     const onAbort = () => controller.abort();
     signal.addEventListener('abort', onAbort);
     try {
+      const refined = refine ? refine(controller.signal).catch(() => input) : Promise.resolve(input);
       await sleep(this.debounce.delay(), controller.signal);
+      const modelInput = await refined;
       if (controller.signal.aborted) {
         this.counters.cancelled++;
         return report('cancelled', '');
       }
       this.counters.modelRuns++;
-      const { text, stats } = await runPipeline(input, this.options(), this.runModel, controller.signal);
+      const { text, stats } = await runPipeline(modelInput, this.options(), this.runModel, controller.signal);
       model = stats;
       if (controller.signal.aborted) {
         this.counters.cancelled++;
         return report('cancelled', '');
       }
       this.cache.put(context, input.prefix, text);
-      this.startSpeculation(input, context, text);
+      this.startSpeculation(input, context, text, modelInput);
       return report(text ? 'model' : 'empty', text);
     } catch (error) {
       return report('error', '', (error as Error).message);
@@ -151,10 +155,10 @@ export class CompletionService {
    * (what `complete` shows) first. No debounce: the user asked. Their choices stay cached, so
    * stepping through them or typing through one runs nothing.
    */
-  async completeChoices(input: CompletionInput, documentKey: string, signal: AbortSignal): Promise<string[]> {
+  async completeChoices(input: CompletionInput, documentKey: string, signal: AbortSignal, refine?: (signal: AbortSignal) => Promise<CompletionInput>): Promise<string[]> {
     const count = clampChoices(this.options().choices ?? 1);
     if (count <= 1) {
-      const text = await this.complete(input, documentKey, signal);
+      const text = await this.complete(input, documentKey, signal, refine);
       return text ? [text] : [];
     }
     const start = this.now();
@@ -178,8 +182,10 @@ export class CompletionService {
     const onAbort = () => controller.abort();
     signal.addEventListener('abort', onAbort);
     try {
+      // The cache stays keyed by the plain input, as in complete(); a failing lookup falls back to it.
+      const modelInput = refine ? await refine(controller.signal).catch(() => input) : input;
       this.counters.modelRuns++;
-      const result = await runChoices(input, this.options(), this.runModel, count, controller.signal);
+      const result = await runChoices(modelInput, this.options(), this.runModel, count, controller.signal);
       model = result.stats[0];
       const later = result.stats.slice(1).reduce((sum, s) => sum + (s ? s.promptTokens - s.reusedTokens : 0), 0);
       choices = { count: result.texts.length, runs: result.runs, laterPromptTokens: later };
@@ -189,7 +195,7 @@ export class CompletionService {
       }
       const texts = [...result.texts];
       if (texts.length > 0) this.cache.putChoices(context, input.prefix, texts);
-      this.startSpeculation(input, context, texts[0] ?? '');
+      this.startSpeculation(input, context, texts[0] ?? '', modelInput);
       return report(texts.length > 0 ? 'model' : 'empty', texts);
     } catch (error) {
       return report('error', [], (error as Error).message);
@@ -205,12 +211,14 @@ export class CompletionService {
     this.stopSpeculation();
   }
 
-  private startSpeculation(input: CompletionInput, context: string, suggestion: string): void {
+  /** Runs `modelInput` as if `suggestion` were accepted; the result is keyed by `input`'s prefix. */
+  private startSpeculation(input: CompletionInput, context: string, suggestion: string, modelInput: CompletionInput = input): void {
     this.stopSpeculation();
     if (!suggestion || !this.options().speculative) return;
     const controller = new AbortController();
     const accepted: CompletionInput = { ...input, prefix: input.prefix + suggestion };
-    const result = runPipeline(accepted, this.options(), this.runModel, controller.signal).then(
+    const run: CompletionInput = { ...modelInput, prefix: modelInput.prefix + suggestion };
+    const result = runPipeline(run, this.options(), this.runModel, controller.signal).then(
       ({ text }) => {
         if (!controller.signal.aborted) this.cache.put(context, accepted.prefix, text, true);
         return text;

@@ -8,6 +8,8 @@ export interface Snippet {
   /** Workspace-relative path, as the model sees it after `<file_sep>`. */
   readonly path: string;
   readonly text: string;
+  /** Set for the declaration of a symbol near the cursor; similarity snippets have none. */
+  readonly kind?: 'definition';
 }
 
 /** Everything known about one completion request. */

@@ -7,11 +7,13 @@
  * the line that was there: exact match, edit similarity, empty share and latency, overall and
  * per language.
  */
-import { completionInput, snippetsFor } from '../completion/context/completionInput';
+import { completionInput, definitionTargets, snippetsFor } from '../completion/context/completionInput';
+import type { DefinitionResolver } from '../completion/context/definitions';
 import type { CandidateFile } from '../completion/context/snippets';
 import { runPipeline, type PipelineOptions, type RunModel } from '../completion/pipeline';
 import { choosePositions, type EvalPosition } from './completionPositions';
 import { editSimilarity, firstLine } from './editSimilarity';
+import type { EvalDocument } from './definitions/typescriptResolver';
 import { heldOutFiles, VALIDATION_FRACTION, type Repository } from './repoFiles';
 
 export interface CompletionEvalOptions {
@@ -20,6 +22,10 @@ export interface CompletionEvalOptions {
   readonly contextTokens: number;
   /** `smolcode.completion.useOtherFiles`: snippets from the repository's other files. */
   readonly useOtherFiles: boolean;
+  /** Definitions of the identifiers near the cursor as snippets (`smolcode.completion.definitions`), from an eval-only resolver. */
+  readonly definitions?: DefinitionResolver<EvalDocument>;
+  /** The share of the snippet budget definitions may take first (default `DEFINITION_SHARE`). */
+  readonly definitionShare?: number;
   readonly files: number;
   readonly perFile: number;
   readonly seed: number;
@@ -37,6 +43,8 @@ export interface PositionResult {
   readonly exact: boolean;
   readonly editSimilarity: number;
   readonly ms: number;
+  /** Definition snippets in the prompt (with a resolver). */
+  readonly definitions?: number;
 }
 
 /** Scores over a set of positions. */
@@ -109,12 +117,16 @@ export async function evalCompletion(
     const lineEnd = file.text.indexOf('\n', offset);
     const after = lineEnd < 0 ? '' : file.text.slice(lineEnd);
     const cursor = { path: file.path, languageId: file.language.fence, before, after, repoName: repository.name };
-    const snippets = options.useOtherFiles ? snippetsFor(before, candidatesFor(repository, position), options.contextTokens) : [];
+    const identifiers = options.definitions ? definitionTargets(before, options.contextTokens) : [];
+    const definitions = identifiers.length ? await options.definitions!.definitions({ path: file.path, text: before + after }, identifiers, signal) : [];
+    const candidates = options.useOtherFiles ? candidatesFor(repository, position) : [];
+    const snippets = snippetsFor(before, candidates, options.contextTokens, definitions, options.definitionShare);
     const input = completionInput(cursor, snippets, { contextTokens: options.contextTokens });
+    const definitionCount = snippets.filter((s) => s.kind === 'definition').length;
     const start = performance.now();
     const { text } = await runPipeline(input, options.pipeline, runModel, signal);
     const ms = performance.now() - start;
-    const result = { path: file.path, line: position.line + 1, language: file.language.name, target: position.target, ...scoreSuggestion(text, position.target), ms };
+    const result = { path: file.path, line: position.line + 1, language: file.language.name, target: position.target, ...scoreSuggestion(text, position.target), ms, ...(options.definitions ? { definitions: definitionCount } : {}) };
     results.push(result);
     onResult(result, results.length, positions.length);
   }

@@ -15,6 +15,7 @@ export interface SettingTypes {
   'completion.maxLines': number;
   'completion.contextTokens': number;
   'completion.useOtherFiles': boolean;
+  'completion.definitions': boolean;
   'completion.debounceMinMs': number;
   'completion.debounceMaxMs': number;
   'completion.timeBudgetMs': number;
@@ -64,6 +65,7 @@ const SETTINGS = {
   'completion.maxLines': {},
   'completion.contextTokens': {},
   'completion.useOtherFiles': {},
+  'completion.definitions': {},
   'completion.debounceMinMs': {},
   'completion.debounceMaxMs': {},
   'completion.timeBudgetMs': {},

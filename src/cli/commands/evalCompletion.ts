@@ -7,7 +7,9 @@ import { resolve } from 'node:path';
 import { COMPLETION_DEFAULTS } from '../../completion/defaults';
 import { engineRunModel } from '../../completion/engineRunner';
 import { templateNamed } from '../../completion/template/promptTemplate';
+import { DEFINITION_SHARE } from '../../completion/context/completionInput';
 import { evalCompletion, type CompletionEvalReport, type Scores } from '../../eval/completionEval';
+import { typescriptResolver } from '../../eval/definitions/typescriptResolver';
 import { readRepository, VALIDATION_FRACTION } from '../../eval/repoFiles';
 import { Engine } from '../../runtime/engine';
 import { intFlag, parseFlags, rangeFlag } from '../args';
@@ -33,6 +35,12 @@ ${ENGINE_USAGE}
   --seed S            draws the held-out files and the positions (default 0, as smolcode.dataset.seed)
   --held-out F        share of files held out, 0..1 (default ${VALIDATION_FRACTION}, as the dataset builder)
   --no-snippets       no snippets from other files (smolcode.completion.useOtherFiles off)
+  --definitions       add the definitions of identifiers near the cursor as snippets
+                      (smolcode.completion.definitions), found by an eval-only resolver: the
+                      TypeScript compiler's language service over the repository's TypeScript
+                      and JavaScript files (other languages get none)
+  --definition-share F  share of the snippet budget definitions claim before the snippets of
+                      other files (default ${DEFINITION_SHARE}); they may also use what those leave
   --context-tokens N  prompt budget (default ${COMPLETION_DEFAULTS.contextTokens})
   --max-tokens N      most tokens per suggestion (default ${COMPLETION_DEFAULTS.maxTokens})
   --max-lines N       most lines per suggestion (default ${COMPLETION_DEFAULTS.maxLines})
@@ -64,6 +72,8 @@ export const evalCompletionCommand: CliCommand = {
       seed: { type: 'string' },
       'held-out': { type: 'string' },
       'no-snippets': { type: 'boolean' },
+      definitions: { type: 'boolean' },
+      'definition-share': { type: 'string' },
       'context-tokens': { type: 'string' },
       'max-tokens': { type: 'string' },
       'max-lines': { type: 'string' },
@@ -85,6 +95,7 @@ export const evalCompletionCommand: CliCommand = {
       },
       contextTokens: intFlag(values['context-tokens'], 'context-tokens', COMPLETION_DEFAULTS.contextTokens),
       useOtherFiles: !values['no-snippets'],
+      definitionShare: rangeFlag(values['definition-share'], 'definition-share', 0, 1) ?? DEFINITION_SHARE,
       files: intFlag(values.files, 'files', 20),
       perFile: intFlag(values.positions, 'positions', 5),
       seed: intFlag(values.seed, 'seed', 0),
@@ -95,18 +106,20 @@ export const evalCompletionCommand: CliCommand = {
     try {
       const repository = await readRepository(repoDir, undefined, interrupt.signal);
       if (repository.files.length < 2) throw new UsageError(`--repo ${values.repo}: ${repository.files.length} source file(s) of known languages; the benchmark needs at least 2`);
+      const definitions = values.definitions ? await typescriptResolver(repository) : undefined;
       const report = await evalCompletion(
         repository,
         engineRunModel(engine),
-        evalOptions,
-        (r, done, total) => console.error(`[${done}/${total}] ${r.path}:${r.line} ${r.exact ? 'exact' : `sim ${r.editSimilarity.toFixed(2)}`} ${r.ms.toFixed(0)} ms`),
+        { ...evalOptions, definitions },
+        (r, done, total) =>
+          console.error(`[${done}/${total}] ${r.path}:${r.line} ${r.exact ? 'exact' : `sim ${r.editSimilarity.toFixed(2)}`} ${r.ms.toFixed(0)} ms${r.definitions === undefined ? '' : `, ${r.definitions} definitions`}`),
         interrupt.signal,
       );
-      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, provider: engine.provider.name, repository: repoDir, options: { ...evalOptions, pipeline: { ...evalOptions.pipeline, template: COMPLETION_DEFAULTS.template } } };
+      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, provider: engine.provider.name, repository: repoDir, options: { ...evalOptions, definitions: Boolean(definitions), pipeline: { ...evalOptions.pipeline, template: COMPLETION_DEFAULTS.template } } };
       if (values.out) writeFileSync(resolve(values.out), `${JSON.stringify({ ...header, ...report }, null, 1)}\n`);
       if (values.json) console.log(JSON.stringify({ ...header, ...report }));
       else {
-        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files; ${options.modelDir} ${options.dtype} (${engine.graph.file}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}`);
+        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files; ${options.modelDir} ${options.dtype} (${engine.graph.file}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}${definitions ? ', definitions (eval-only TypeScript resolver)' : ''}`);
         console.log(rows(report).join('\n'));
       }
       return 0;

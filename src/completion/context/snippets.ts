@@ -26,6 +26,23 @@ export interface SnippetOptions {
   readonly duplicateThreshold?: number;
   /** Windows less similar than this to the cursor text are not worth their tokens. */
   readonly minScore?: number;
+  /** Line ranges already in the prompt (definitions); a window mostly inside one, or holding most of one, is dropped. */
+  readonly covered?: readonly LineRange[];
+}
+
+/** Lines `startLine..endLine` (zero-based, inclusive) of the file at `path`. */
+export interface LineRange {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+}
+
+/** Whether `window` repeats at least half of itself or of `range`. */
+function repeats(window: Window, range: LineRange): boolean {
+  if (window.path !== range.path) return false;
+  const windowEnd = window.startLine + window.text.split('\n').length - 1;
+  const overlap = Math.min(windowEnd, range.endLine) - Math.max(window.startLine, range.startLine) + 1;
+  return overlap > 0 && 2 * overlap >= Math.min(windowEnd - window.startLine + 1, range.endLine - range.startLine + 1);
 }
 
 interface Window {
@@ -67,6 +84,7 @@ export function selectSnippets(candidates: readonly CandidateFile[], cursorText:
     if (w.score < minScore) break;
     if (w.score >= threshold) continue;
     if (chosen.some((c) => jaccard(c.words, w.words) >= threshold)) continue;
+    if (options.covered?.some((range) => repeats(w, range))) continue;
     const cost = estimateTokens(`<file_sep>${w.path}\n${w.text}`);
     if (used + cost > options.budgetTokens) continue;
     chosen.push(w);

@@ -6,12 +6,16 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../../host/settings';
 import { isLanguageEnabled } from '../../host/settingsSchema';
-import { completionInput, snippetsFor, SUFFIX_CHARS } from '../context/completionInput';
+import { completionInput, definitionTargets, snippetsFor, SUFFIX_CHARS, type CursorDocument } from '../context/completionInput';
+import type { DefinitionResolver } from '../context/definitions';
 import type { CompletionService, RequestLog } from '../service';
 import type { CompletionInput, Snippet } from '../types';
 import type { EditorHistory } from './editorHistory';
 
-/** Snippets are chosen once per line of a document, so keystrokes on one line keep the prompt prefix. */
+/**
+ * Snippets are chosen once per line of a document (with definitions: per line and set of
+ * definitions found), so keystrokes on one line keep the prompt prefix.
+ */
 interface SnippetChoice {
   readonly key: string;
   readonly snippets: readonly Snippet[];
@@ -19,12 +23,14 @@ interface SnippetChoice {
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
   private choice: SnippetChoice | undefined;
+  private definitionChoice: SnippetChoice | undefined;
 
   constructor(
     private readonly service: CompletionService,
     private readonly history: EditorHistory,
     private readonly settings: Settings,
     private readonly onBusy: (busy: boolean) => void,
+    private readonly definitions: DefinitionResolver<vscode.TextDocument>,
   ) {}
 
   async provideInlineCompletionItems(
@@ -36,15 +42,17 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const automatic = context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic;
     if (automatic && !this.settings.get('completion.enabled')) return [];
     if (!isLanguageEnabled(this.settings.get('completion.languages', document), document.languageId)) return [];
-    const input = this.input(document, position);
+    const cursor = this.cursor(document, position);
+    const input = this.input(document, position, cursor);
+    const refine = this.settings.get('completion.definitions') ? (signal: AbortSignal) => this.withDefinitions(document, position, cursor, signal) : undefined;
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
     this.onBusy(true);
     try {
       // An explicit trigger (Alt+\, or Alt+] asking for more) gets several choices to step through.
       const texts = automatic
-        ? [await this.service.complete(input, document.uri.toString(), controller.signal)]
-        : await this.service.completeChoices(input, document.uri.toString(), controller.signal);
+        ? [await this.service.complete(input, document.uri.toString(), controller.signal, refine)]
+        : await this.service.completeChoices(input, document.uri.toString(), controller.signal, refine);
       if (token.isCancellationRequested) return [];
       return texts.filter((text) => text).map((text) => new vscode.InlineCompletionItem(text, new vscode.Range(position, position)));
     } finally {
@@ -53,18 +61,33 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     }
   }
 
-  private input(document: vscode.TextDocument, position: vscode.Position): CompletionInput {
-    const contextTokens = this.settings.get('completion.contextTokens');
-    const before = document.getText(new vscode.Range(new vscode.Position(0, 0), position));
+  private cursor(document: vscode.TextDocument, position: vscode.Position): CursorDocument {
     const end = document.positionAt(Math.min(document.getText().length, document.offsetAt(position) + SUFFIX_CHARS));
-    const cursor = {
+    return {
       path: vscode.workspace.asRelativePath(document.uri),
       languageId: document.languageId,
-      before,
+      before: document.getText(new vscode.Range(new vscode.Position(0, 0), position)),
       after: document.getText(new vscode.Range(position, end)),
       repoName: vscode.workspace.getWorkspaceFolder(document.uri)?.name ?? vscode.workspace.name ?? 'workspace',
     };
-    return completionInput(cursor, this.snippets(document, position, before, contextTokens), { contextTokens });
+  }
+
+  private input(document: vscode.TextDocument, position: vscode.Position, cursor: CursorDocument): CompletionInput {
+    const contextTokens = this.settings.get('completion.contextTokens');
+    return completionInput(cursor, this.snippets(document, position, cursor.before, contextTokens), { contextTokens });
+  }
+
+  /** The input with the definitions of the identifiers near the cursor (see service.complete's `refine`). */
+  private async withDefinitions(document: vscode.TextDocument, position: vscode.Position, cursor: CursorDocument, signal: AbortSignal): Promise<CompletionInput> {
+    const contextTokens = this.settings.get('completion.contextTokens');
+    // Cached lookups answer at once; the key changes when a late one has arrived since.
+    const definitions = await this.definitions.definitions(document, definitionTargets(cursor.before, contextTokens), signal);
+    const key = `${document.uri.toString()}:${position.line}:${definitions.map((d) => `${d.path}:${d.startLine}-${d.endLine}`).join(',')}`;
+    if (this.definitionChoice?.key !== key) {
+      const candidates = this.settings.get('completion.useOtherFiles') ? this.history.candidates(document.uri) : [];
+      this.definitionChoice = { key, snippets: snippetsFor(cursor.before, candidates, contextTokens, definitions) };
+    }
+    return completionInput(cursor, this.definitionChoice.snippets, { contextTokens });
   }
 
   private snippets(document: vscode.TextDocument, position: vscode.Position, before: string, contextTokens: number): readonly Snippet[] {

@@ -12,6 +12,7 @@ export function ghostTextSettings(dtype: string, limits: { maxTokens: number; ma
     'smolcode.threads': 1,
     // The prompt must be a function of this file alone.
     'smolcode.completion.useOtherFiles': false,
+    'smolcode.completion.definitions': false,
     // After Tab, nothing should race the save with another model run.
     'smolcode.completion.speculative': false,
     'smolcode.completion.timeBudgetMs': limits.timeBudgetMs,

@@ -2,7 +2,8 @@
  * @file `smolcode eval completion` on the committed fixture repository with a generated model:
  * the report's positions are the deterministic ones for the seed (the same on a second run),
  * each scored suggestion's scores follow from its text and target, the languages add up to the
- * total, --out writes the same report, and bad invocations are usage errors.
+ * total, --out writes the same report, --definitions adds definitions, and bad invocations are
+ * usage errors.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -63,9 +64,21 @@ describe('smolcode eval completion', () => {
   it('prints a table per language', () => {
     const run = cli([...args(), '--no-snippets']);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^eval-repo: 3 held-out of 5 files; .* fp32 .*, no snippets$/m);
+    assert.match(run.stdout, /^eval-repo: 3 held-out of 6 files; .* fp32 .*, no snippets$/m);
     assert.match(run.stdout, /^language\s+positions\s+exact\s+edit sim\s+empty\s+p50 ms\s+p95 ms$/m);
     assert.match(run.stdout, /^all\s+4\s/m);
+  });
+
+  it('adds definitions from the eval-only TypeScript resolver with --definitions', () => {
+    const run = cli([...args(), '--definitions', '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as CompletionEvalReport & { options: { definitions: boolean } };
+    assert.equal(report.options.definitions, true);
+    assert.equal(report.results.length, 4);
+    for (const r of report.results) assert.equal(typeof r.definitions, 'number');
+    const bad = cli([...args(), '--definitions', '--definition-share', '2']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--definition-share must be a number from 0 to 1, got "2"/);
   });
 
   it('names usage errors', () => {

@@ -55,7 +55,7 @@ describe('eval completion: scores', () => {
 describe('eval completion: positions', () => {
   it('reads the fixture with the dataset filters and holds out files by the dataset split', async () => {
     const repo = await readRepository(FIXTURE);
-    assert.deepEqual(repo.files.map((f) => f.path).sort(), ['cmd/main.go', 'geometry/shapes.py', 'geometry/units.py', 'src/format.ts', 'src/queue.ts']);
+    assert.deepEqual(repo.files.map((f) => f.path).sort(), ['cmd/main.go', 'geometry/shapes.py', 'geometry/units.py', 'src/format.ts', 'src/queue.ts', 'src/report.ts']);
     const held = heldOutFiles(repo, 7, 0.5).map((f) => f.path);
     assert.equal(held.length, 3);
     assert.deepEqual(heldOutFiles(repo, 7, 0.5).map((f) => f.path), held);
