@@ -205,7 +205,7 @@ export class OpenAiClient {
       }
     } catch (error) {
       if (error instanceof RemoteError && error.kind === 'interrupted') {
-        throw new RemoteError('interrupted', `${error.message}; the server may have stopped or restarted (the ${text.length} characters received are kept)`, undefined, text, { cause: error });
+        throw new RemoteError('interrupted', `${error.message} after ${text.length} characters of the reply; the server may have stopped or restarted`, undefined, text, { cause: error });
       }
       if (error instanceof RemoteError && !error.partialText && text) throw new RemoteError(error.kind, error.message, error.status, text, { cause: error });
       throw error;

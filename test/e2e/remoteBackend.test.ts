@@ -21,7 +21,6 @@ import { startLlamaServer, type LlamaServer } from '../support/llamaServer';
 import { ask, chatFrame, isStreaming, lastReplyText, waitFor } from './support/chatPanel';
 import { ghostTextSettings } from './support/ghostTextSettings';
 import { repoRoot } from './support/paths';
-import { sleep } from './support/processGroup';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
 
@@ -122,17 +121,14 @@ describe('SmolCode on a remote OpenAI-compatible server (llama-cpp-python on loo
       await workbench.runCommand('SmolCode: New Chat');
       const frame = await chatFrame(workbench);
       await ask(frame, 'Write a Python function that returns the circumference of a circle.');
-      let partial = '';
-      await waitFor('the reply to start', timeouts.inlineSuggestion, async () => (partial = await lastReplyText(frame)) !== '');
+      await waitFor('the reply to start', timeouts.inlineSuggestion, async () => (await lastReplyText(frame)) !== '');
       await workbench.screenshot('remote-03-chat-streaming');
       await waitFor('the reply to end', REPLY_MS, async () => !(await isStreaming(frame)));
       const reply = await lastReplyText(frame);
       await workbench.screenshot('remote-04-chat');
-      assert.ok(reply.length > partial.length, `the reply grew while streaming (${partial.length} → ${reply.length} chars)`);
       assert.match(reply, /circumference|radius|pi/i, `an answer about the question, got ${JSON.stringify(reply.slice(0, 300))}`);
       const errors = await frame.locator('p.error').allInnerTexts();
       assert.deepEqual(errors, [], 'no error in the panel');
-      await sleep(200);
     });
   });
 });

@@ -58,7 +58,8 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
     '--n_threads', '2',
     ...(options.apiKey ? ['--api_key', options.apiKey] : []),
   ];
-  const child = spawn(options.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Unbuffered, so the server's prints (such as the disconnect notice) reach log() as they happen.
+  const child = spawn(options.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
   live.add(child);
   let output = '';
   const keep = (chunk: Buffer) => {
