@@ -55,7 +55,8 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
     '--n_ctx', '4096',
     // The GGUF's own template is ChatML already; naming it keeps the test independent of llama-cpp-python's template detection.
     '--chat_format', 'chatml',
-    '--n_threads', '2',
+    // One thread: llama.cpp's threads spin at each step's barrier, which on a shared, loaded CI machine costs more than it gains.
+    '--n_threads', '1',
     ...(options.apiKey ? ['--api_key', options.apiKey] : []),
   ];
   // Unbuffered, so the server's prints (such as the disconnect notice) reach log() as they happen.

@@ -72,13 +72,16 @@ describe('remote backend on a real llama-cpp-python server', { timeout: 600_000 
     const suggestion = await runPipeline(python, options, runModel, AbortSignal.timeout(120_000));
     t.diagnostic(`raw ${JSON.stringify(suggestion.raw)} → ${JSON.stringify(suggestion.text)}`);
     assert.equal(suggestion.mode, 'multi');
-    assert.equal(suggestion.prompt, `<repo_name>crm<file_sep>people.py\n${python.prefix}`);
+    // The prefix's last space is left to the model (trailingSpace.ts), which writes it back first.
+    assert.equal(suggestion.prompt, `<repo_name>crm<file_sep>people.py\n${python.prefix.slice(0, -1)}`);
+    assert.match(suggestion.raw, /^ self\.name = name\n/);
     const lines = suggestion.text.split('\n');
     // The model initialises the three fields; the pipeline keeps maxLines of them, indented as the file is.
     assert.equal(lines.length, 2, suggestion.text);
     assert.match(lines[0], /^self\.name = name$/);
     assert.match(lines[1], /^ {8}self\.age = age$/);
-    assert.ok(suggestion.stats && suggestion.stats.finishReason.length > 0);
+    // Once it had its lines the pipeline closed the request: a cancelled run reports no stats.
+    assert.equal(suggestion.stats, undefined);
 
     // Single-line mode: the pipeline's '\n' stop goes to the server, which honours it.
     const inline = await runPipeline({ ...python, prefix: `${python.prefix}self.name = `, suffix: '\n' }, options, runModel, AbortSignal.timeout(120_000));
@@ -95,10 +98,10 @@ describe('remote backend on a real llama-cpp-python server', { timeout: 600_000 
     const client = new OpenAiClient({ baseUrl: server.url });
     const prompt = '<file_sep>count.py\nfor i in range(10):\n    print(i)\nfor j in range(10):\n';
     const free = await client.complete({ model: server.model, prompt, maxTokens: 32, stop: [], temperature: 0, stream: false }, () => undefined, AbortSignal.timeout(120_000));
-    const stopped = await client.complete({ model: server.model, prompt, maxTokens: 32, stop: ['print'], temperature: 0, stream: true }, () => undefined, AbortSignal.timeout(120_000));
-    t.diagnostic(`without stop ${JSON.stringify(free.text)}, with "print" ${JSON.stringify(stopped.text)}`);
-    assert.ok(free.text.includes('print'), free.text);
-    assert.equal(stopped.text, free.text.slice(0, free.text.indexOf('print')));
+    const stopped = await client.complete({ model: server.model, prompt, maxTokens: 32, stop: ['{'], temperature: 0, stream: true }, () => undefined, AbortSignal.timeout(120_000));
+    t.diagnostic(`without stop ${JSON.stringify(free.text)}, with "{" ${JSON.stringify(stopped.text)}`);
+    assert.ok(free.text.indexOf('{') > 0, free.text);
+    assert.equal(stopped.text, free.text.slice(0, free.text.indexOf('{')));
     assert.equal(stopped.finishReason, 'stop');
     client.dispose();
   });
@@ -109,7 +112,7 @@ describe('remote backend on a real llama-cpp-python server', { timeout: 600_000 
     const backend = remote(server.url);
     const chat = remoteChatBackend(async () => backend, () => 0);
     const chunks: string[] = [];
-    const reply = await chat.reply(chatMessages, 96, (text) => chunks.push(text), AbortSignal.timeout(120_000));
+    const reply = await chat.reply(chatMessages, 48, (text) => chunks.push(text), AbortSignal.timeout(400_000));
     t.diagnostic(`${chunks.length} chunks, finish ${reply.finishReason}: ${JSON.stringify(reply.text.slice(0, 200))}`);
     assert.ok(chunks.length > 5, `${chunks.length} chunks`);
     assert.equal(chunks.join(''), reply.text);
