@@ -4,7 +4,8 @@
  * starts on the local backend with the URL already set; switching `smolcode.backend` to `openai`
  * (no reload) names the server in the status bar, typing in a Python file shows ghost text that
  * equals what our pipeline gets from the same server directly, and a chat question streams a
- * reply from it. The local engine never loads: nothing in SmolCode's log says a model loaded.
+ * reply from it, the panel's model menu naming the server's model. The local engine never loads:
+ * nothing in SmolCode's log says a model loaded.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -127,6 +128,8 @@ describe('SmolCode on a remote OpenAI-compatible server (llama-cpp-python on loo
       const reply = await lastReplyText(frame);
       await workbench.screenshot('remote-04-chat');
       assert.match(reply, /circumference|radius|pi/i, `an answer about the question, got ${JSON.stringify(reply.slice(0, 300))}`);
+      // The menu names the server's model, not a catalog model the local engine would run.
+      assert.equal(await frame.locator('select.model-select').inputValue(), `remote: ${server!.model}`);
       const errors = await frame.locator('p.error').allInnerTexts();
       assert.deepEqual(errors, [], 'no error in the panel');
     });
