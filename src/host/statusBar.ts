@@ -44,10 +44,12 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  show(state: StatusState): void {
-    this.item.text = `${ICONS[state.kind]} SmolCode`;
-    this.item.tooltip = tooltipFor(state);
-    this.item.accessibilityInformation = { label: tooltipFor(state) };
+  /** `backend` names a non-local backend (`remote: host`); the local engine is the unnamed default. */
+  show(state: StatusState, backend?: string): void {
+    const tooltip = tooltipFor(state) + (backend ? ` Backend: ${backend}.` : '');
+    this.item.text = `${ICONS[state.kind]} SmolCode${backend ? ` (${backend})` : ''}`;
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: tooltip };
     this.item.command = state.kind === 'error' ? 'smolcode.showLog' : 'smolcode.toggleInlineCompletions';
     this.item.backgroundColor =
       state.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
@@ -68,8 +70,15 @@ export class StatusModel {
   private loading: string | undefined;
   private busy = 0;
   private error: string | undefined;
+  private backend: string | undefined;
 
   constructor(private readonly bar: StatusBar) {}
+
+  /** Names the backend in use when it is not the local engine (undefined: local). */
+  setBackend(label: string | undefined): void {
+    this.backend = label;
+    this.render();
+  }
 
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
@@ -93,9 +102,9 @@ export class StatusModel {
   }
 
   private render(): void {
-    if (this.error) this.bar.show({ kind: 'error', message: this.error });
-    else if (this.loading) this.bar.show({ kind: 'loading', detail: this.loading });
-    else if (this.busy > 0) this.bar.show({ kind: 'generating' });
-    else this.bar.show({ kind: this.enabled ? 'idle' : 'disabled' });
+    if (this.error) this.bar.show({ kind: 'error', message: this.error }, this.backend);
+    else if (this.loading) this.bar.show({ kind: 'loading', detail: this.loading }, this.backend);
+    else if (this.busy > 0) this.bar.show({ kind: 'generating' }, this.backend);
+    else this.bar.show({ kind: this.enabled ? 'idle' : 'disabled' }, this.backend);
   }
 }

@@ -30,18 +30,20 @@ export interface ChatFeatureDeps {
 /**
  * The panel's model menu: the catalog's Instruct models, and first the local model when
  * `smolcode.localModelPath` is set (it runs both roles, so the menu must not name a catalog model
- * then). Choosing a catalog model clears the local one, as "Select Model" does.
+ * then). Choosing a catalog model clears the local one, as "Select Model" does. On the remote
+ * backend the server's model is the only entry: the catalog does not run there.
  */
 export function chatModelChoice(settings: Settings): ModelChoice {
+  const remote = () => (settings.get('backend') === 'openai' ? `remote: ${settings.get('remote.chatModel').trim() || "the server's model"}` : undefined);
   const local = () => {
     const path = settings.get('localModelPath').trim();
     return path ? `local: ${basename(path)}` : undefined;
   };
   return {
-    options: () => [...(local() ? [local()!] : []), ...CHAT_MODELS],
-    current: () => local() ?? settings.get('chat.model'),
+    options: () => (remote() ? [remote()!] : [...(local() ? [local()!] : []), ...CHAT_MODELS]),
+    current: () => remote() ?? local() ?? settings.get('chat.model'),
     async select(model) {
-      if (model === local()) return;
+      if (model === local() || model === remote()) return;
       await settings.set('chat.model', model as (typeof CHAT_MODELS)[number]);
       if (local()) await settings.set('localModelPath', '');
     },
@@ -126,7 +128,7 @@ export function registerChat(deps: ChatFeatureDeps): vscode.Disposable[] {
     }),
     { dispose: () => clearTimeout(refresh) },
     { dispose: () => void controller.stop() },
-    deps.settings.onDidChange(['chat.model'], () => controller.postState()),
+    deps.settings.onDidChange(['chat.model', 'backend', 'remote.chatModel'], () => controller.postState()),
     ...EDITOR_ACTIONS.map(({ command, prompt }) => vscode.commands.registerCommand(command, () => askAboutEditor(prompt))),
     vscode.commands.registerCommand('smolcode.newChat', async () => {
       await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
