@@ -47,6 +47,8 @@ BROWSER_APT_PACKAGES=(chromium chromium-common libvulkan1 fonts-dejavu-core font
 APT_PACKAGES=("${SERVER_APT_PACKAGES[@]}")
 [[ $MODE == all ]] && APT_PACKAGES+=("${BROWSER_APT_PACKAGES[@]}")
 
+# shellcheck source=scripts/lib/cached-prepare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cached-prepare.sh"
 log() { printf '[prepare-code-server] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; log "fix the cause, then rerun: $RERUN"; exit 1; }
 
@@ -60,28 +62,9 @@ case "$(uname -s)-$(uname -m)" in
   *) die "unsupported platform $(uname -s)-$(uname -m); supported: Linux-x86_64, Linux-aarch64" ;;
 esac
 
+# The shared preparers' apt step, with this script's log tag and rerun line.
 install_apt_packages() {
-  local missing=() pkg
-  for pkg in "${APT_PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-      missing+=("$pkg")
-    fi
-  done
-  if ((${#missing[@]} == 0)); then
-    log "Debian packages present"
-    return
-  fi
-  local sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || die "missing Debian packages (${missing[*]}) and not root, no sudo"
-    sudo=(sudo -n)
-  fi
-  log "installing Debian packages: ${missing[*]}"
-  step="apt-get install ${missing[*]}"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" </dev/null >&2
-  step=""
+  PREPARE_TAG=prepare-code-server PREPARE_RERUN=$RERUN prepare_apt_install "${APT_PACKAGES[@]}"
 }
 
 # Installs into $1 (a fresh directory) and writes the marker last.

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# What the test preparers (scripts/python, scripts/models, scripts/llamacpp) share: their log
-# lines, an error that names the command to rerun, the `--check` mode, one preparer at a time per
+# What the test preparers (scripts/python, scripts/models, scripts/llamacpp, scripts/e2e) share: their log
+# lines, an error that names the command to rerun, missing Debian packages, the `--check` mode, one preparer at a time per
 # cache, and the "prepared" marker, written last, that tells a finished cache from one an
 # interrupted run left half done. Sourced; the caller sets PREPARE_TAG and PREPARE_RERUN.
 
@@ -37,4 +37,30 @@ prepare_finish() {
   local dir=$1
   shift
   printf '%s\n' "$@" >"$dir/prepared"
+}
+
+# prepare_apt_install PKG...: installs the Debian packages that are missing (as root, or through
+# sudo -n), so a fresh machine needs nothing installed by hand. The caller's `step` variable, when
+# it has one, names the apt-get command for its error trap.
+prepare_apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  if ((${#missing[@]} == 0)); then
+    prepare_log "Debian packages present"
+    return
+  fi
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || prepare_die "missing Debian packages (${missing[*]}) and not root, no sudo"
+    sudo=(sudo -n)
+  fi
+  prepare_log "installing Debian packages: ${missing[*]}"
+  step="apt-get install ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2
+  step=""
 }

@@ -41,21 +41,7 @@ print_env() { printf "SMOLCODE_LLAMA_SERVER_PYTHON='%s'\n" "$dir/bin/python"; }
 prepare_begin "$dir" print_env "$@"
 
 # pip builds llama.cpp from source: a fresh Debian machine may lack the compiler or cmake.
-missing=()
-command -v cmake >/dev/null || missing+=(cmake)
-command -v c++ >/dev/null || missing+=(build-essential)
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || die "missing Debian packages (${missing[*]}) to build llama.cpp, and not root, no sudo"
-    sudo=(sudo -n)
-  fi
-  log "installing Debian packages: ${missing[*]}"
-  step="apt-get install ${missing[*]}"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2
-  step=""
-fi
+prepare_apt_install cmake build-essential
 command -v cmake >/dev/null || die "cmake not found (apt-get install cmake); pip builds llama.cpp from source"
 command -v c++ >/dev/null || die "a C++ compiler is needed (apt-get install build-essential)"
 
