@@ -41,9 +41,11 @@ for (const { os, arch, target } of targets) {
   const missing = ['dist/tokenizer/tokenizer.json', 'dist/tokenizer/tokenizer_config.json', 'dist/tokenizer/NOTICE', 'dist/worker.mjs'].filter((f) => !listed.includes(f));
   if (missing.length > 0) throw new Error(`package: the ${target} VSIX would lack ${missing.join(', ')}; check .vscodeignore`);
   const out = join('dist', `smolcode-${target}-${version}.vsix`);
+  // The README's screenshots (docs/screenshots/) stay out of the VSIX and the repository has no
+  // public URL to rewrite them to, so relative links are left as they are.
   execFileSync(
     process.execPath,
-    ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository'],
+    ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'],
     { stdio: 'inherit' },
   );
   if (!existsSync(out)) throw new Error(`package: vsce did not write ${out}`);
