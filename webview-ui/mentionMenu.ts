@@ -1,9 +1,10 @@
 /**
  * @file The `@` suggestion list under the chat input: typing `@` (at the start or after a
  * space) lists `file`, `selection`, `problems` and `diff`, filtered by what follows. Arrows move,
- * Enter or Tab choose, Escape closes; a click chooses too. Choosing takes the `@word` out of the
- * text and hands the mention to `onPick` (the host turns it into a chip). A combobox/listbox
- * pair, so screen readers announce the options.
+ * Enter or Tab choose (Enter after a mention typed in full sends instead), Escape closes; a
+ * click chooses too. Choosing takes the `@word` out of the text and hands the mention to
+ * `onPick` (the host turns it into a chip). A combobox/listbox pair, so screen readers announce
+ * the options.
  */
 import { MENTION_DESCRIPTIONS, mentionQueryAt, removeRange, suggestMentions, type MentionKind, type MentionQuery } from '../src/shared/mentions';
 import { h } from './dom';
@@ -61,6 +62,11 @@ export class MentionMenu {
       case 'Enter':
       case 'Tab':
         if (event.shiftKey) return false;
+        // A mention typed out in full is sent as typed (the host reads it); Tab still makes it a chip.
+        if (event.key === 'Enter' && this.query?.query.toLowerCase() === this.options[this.active]) {
+          this.close();
+          return false;
+        }
         this.pick(this.options[this.active]);
         break;
       case 'Escape':

@@ -99,6 +99,17 @@ describe('chat panel @ suggestions', () => {
     assert.deepEqual(posted, [{ type: 'send', text: '@problems why?' }]);
   });
 
+  it('sends on Enter after a mention typed in full, while Tab still makes it a chip', () => {
+    type('why? @diff');
+    assert.equal(menu.hidden, false);
+    press('Tab');
+    assert.deepEqual(posted, [{ type: 'addMention', kind: 'diff' }]);
+    type('why? @Diff');
+    press('Enter');
+    assert.deepEqual(posted.slice(1), [{ type: 'send', text: 'why? @Diff' }]);
+    assert.equal(menu.hidden, true);
+  });
+
   it('shows mention chips with their icons and removes them through the host', () => {
     hostPosts({
       type: 'state',
