@@ -5,17 +5,21 @@
  * `@` in the chat input lists the mentions, `problems` becomes a chip (removed and added again,
  * by keyboard and by mouse), and the question's reply streams and ends. SmolCode's log line for
  * the sent context shows the diagnostics went into the prompt. Then `@selection` typed in full
- * sends the selected line, with a file picked for `@file`. The model samples, so its text is never asserted. Screenshots:
+ * sends the selected line, with a file picked for `@file` and `@diff` of a change made in a fresh git
+ * repository. The model samples, so its text is never asserted. Screenshots:
  * test/e2e/artifacts/chat-mentions-*.png.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { chatFrame, isStreaming, lastReplyText, openChat, waitFor } from './support/chatPanel';
 import { repoRoot } from './support/paths';
 import { sleep } from './support/processGroup';
+import { createFixtureWorkspace } from './support/fixtureWorkspace';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
 
@@ -38,6 +42,20 @@ function preparedGgufPath(): string {
   const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
   if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
   return path;
+}
+
+/**
+ * A git repository whose one commit holds the fixture workspace with `files` (written the same
+ * way the session writes them); returns its git dir. The session's workspace links to it with a
+ * `.git` file, because it is created inside `E2eSession.start`, when code-server is about to open it.
+ */
+function committedFixture(files: Record<string, string>): string {
+  const dir = createFixtureWorkspace(join(mkdtempSync(join(tmpdir(), 'smolcode-e2e-git-')), 'work'), files);
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: dir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'fixture');
+  return join(dir, '.git');
 }
 
 /** Polls SmolCode's log until `pattern` matches; returns the match. */
@@ -69,18 +87,24 @@ async function sendAndWaitForReply(frame: Frame): Promise<string> {
 describe('chat mentions on the real SmolLM2-135M-Instruct', { timeout: 1_800_000 }, () => {
   let session: E2eSession;
   let frame: Frame;
+  let gitDir: string | undefined;
 
   before(async () => {
+    gitDir = committedFixture({ [FILE]: BROKEN_JSON });
     session = await E2eSession.start({
       name: 'chat-mentions',
       machineSettings: { 'smolcode.localModelPath': preparedGgufPath() },
-      files: { [FILE]: BROKEN_JSON },
+      // The harness turns the Git extension off for quiet; @diff reads through it.
+      settings: { 'git.enabled': true },
+      // A `.git` file pointing at the repository: the workspace opens as a clean git work tree.
+      files: { [FILE]: BROKEN_JSON, '.git': `gitdir: ${gitDir}\n` },
     });
     await session.workbench.statusBarItems('SmolCode').first().waitFor({ state: 'visible', timeout: timeouts.extensionActivation });
   });
 
   after(async () => {
     await session?.close();
+    if (gitDir) rmSync(join(gitDir, '..', '..'), { recursive: true, force: true });
   });
 
   it('suggests mentions for @, turns problems into a removable chip and sends the diagnostics with the question', async () => {
@@ -141,9 +165,11 @@ describe('chat mentions on the real SmolLM2-135M-Instruct', { timeout: 1_800_000
     });
   });
 
-  it('attaches a file picked for @file and the selected line for @selection typed in full', async () => {
+  it('attaches a file picked for @file, the selected line for @selection and the git diff for @diff typed in full', async () => {
     await session.step('chat-mentions-selection', async (workbench) => {
       const { page } = workbench;
+      // One uncommitted change in the workspace's repository; @diff reads it through git when sent.
+      appendFileSync(join(session.workspace, 'src/math.ts'), 'export const DIFF_MARKER = 1;\n');
       // @file: the host's quick pick of workspace files, then a chip named after the file.
       frame = await chatFrame(workbench);
       await frame.locator('textarea.input').click();
@@ -168,7 +194,7 @@ describe('chat mentions on the real SmolLM2-135M-Instruct', { timeout: 1_800_000
       frame = await chatFrame(workbench);
       const input = frame.locator('textarea.input');
       await input.click();
-      await input.fill('In one sentence, why is @selection repeated?');
+      await input.fill('In one sentence, why is @selection repeated? @diff');
       await sendAndWaitForReply(frame);
       assert.equal(await frame.locator('.turn.user .content').last().innerText(), 'In one sentence, why is repeated?');
       const sentChips = await frame.locator('.turn.user').last().locator('.turn-context .chip').allInnerTexts();
@@ -176,6 +202,8 @@ describe('chat mentions on the real SmolLM2-135M-Instruct', { timeout: 1_800_000
       const [line] = await waitForLog(session, /chat: question sent with context .*\[selection: app\.json \(line 2\)\].*/, timeouts.ui);
       assert.ok(line.includes('```json\\n  \\"name\\": \\"demo\\",\\n'), line);
       assert.equal(line.match(/\[selection:/g)?.length, 1, `the selection is sent once: ${line}`);
+      assert.match(line, /\[diff: diff \(1 file\)\] "Uncommitted changes in the working tree \(git diff against HEAD\):\\n```diff\\ndiff --git a\/src\/math\.ts b\/src\/math\.ts/, line);
+      assert.ok(line.includes('+export const DIFF_MARKER = 1;'), line);
       assert.match(line, /\[file: math\.ts \(src\/math\.ts\)\] "The file `src\/math\.ts`:\\n```\w+\\n\/\*\* Adds two numbers\. \*\//, line);
       await workbench.screenshot('chat-mentions-selection');
     });
