@@ -7,6 +7,7 @@
 import { parseToWebview, type ChatState } from '../src/shared/protocol';
 import { h, iconButton } from './dom';
 import { createMarkdownRenderer } from './markdown';
+import { MentionMenu } from './mentionMenu';
 import { TranscriptView } from './transcript';
 import { chipsView, historyView, trimText } from './view';
 import { post } from './vscodeApi';
@@ -21,12 +22,13 @@ const chips = h('div', { class: 'chips', 'aria-label': 'Context' });
 const input = h('textarea', {
   class: 'input',
   rows: '3',
-  placeholder: 'Ask about your code (Enter to send, Shift+Enter for a new line)',
+  placeholder: 'Ask about your code (@ to mention a file, selection, problems or diff; Enter to send)',
   'aria-label': 'Message',
 });
 const sendButton = iconButton('send', 'Send', () => send(), { className: 'send' });
 const stopButton = iconButton('debug-stop', 'Stop', () => post({ type: 'stop' }), { showLabel: true, className: 'stop' });
 const turns = new TranscriptView(transcript, render);
+const mentions = new MentionMenu(input, (kind) => post({ type: 'addMention', kind }));
 
 let state: ChatState | undefined;
 let pendingFrame = 0;
@@ -36,6 +38,7 @@ function send(): void {
   if (text.trim() === '' || state?.streaming) return;
   post({ type: 'send', text });
   input.value = '';
+  mentions.close();
 }
 
 function nearBottom(): boolean {
@@ -95,6 +98,7 @@ function applyDelta(text: string): void {
 modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
 
 input.addEventListener('keydown', (event) => {
+  if (mentions.handleKey(event)) return;
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     send();
@@ -137,7 +141,7 @@ document.getElementById('app')?.replaceChildren(
   historyPanel,
   transcript,
   notes,
-  h('footer', { class: 'composer' }, chips, input, h('div', { class: 'composer-actions' }, stopButton, sendButton)),
+  h('footer', { class: 'composer' }, chips, mentions.element, input, h('div', { class: 'composer-actions' }, stopButton, sendButton)),
 );
 stopButton.hidden = true;
 post({ type: 'ready' });

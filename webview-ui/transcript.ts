@@ -53,7 +53,7 @@ function turnView(turn: TurnView, render: MarkdownRenderer, regenerate: boolean)
 
 function emptyView(): HTMLElement {
   return h('div', { class: 'empty' },
-    h('p', {}, 'Ask about your code. The current file and selection are attached as context; remove a chip to leave it out.'),
+    h('p', {}, 'Ask about your code. The current file and selection are attached as context; remove a chip to leave it out. Type @ to add a file, the selection, the problems or the git diff.'),
     h('p', { class: 'hint' }, 'Enter sends, Shift+Enter starts a new line, Escape stops the reply.'));
 }
 

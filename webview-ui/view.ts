@@ -3,18 +3,20 @@
  * list and the notes (the turns are transcript.ts's). Every handler posts a typed message;
  * nothing from the model is ever run.
  */
-import type { ContextChip, HistoryItem, TrimNotice } from '../src/shared/protocol';
+import type { ContextChip, ContextKind, HistoryItem, TrimNotice } from '../src/shared/protocol';
 import { h, iconButton } from './dom';
 import { post } from './vscodeApi';
 
+const CHIP_ICONS: Readonly<Record<ContextKind, string>> = { file: 'file', selection: 'selection', problems: 'warning', diff: 'diff' };
+
 /** A context chip, with a remove button when `onRemove` is given. */
 export function chipView(chip: ContextChip, onRemove?: () => void): HTMLElement {
-  const icon = chip.kind === 'file' ? 'file' : 'selection';
+  const icon = CHIP_ICONS[chip.kind];
   return h('span', { class: 'chip', title: `${chip.label} (${chip.detail})` },
     h('span', { class: `codicon codicon-${icon}`, 'aria-hidden': 'true' }),
     h('span', { class: 'chip-label' }, chip.label),
     h('span', { class: 'chip-detail' }, chip.detail),
-    onRemove && iconButton('close', `Remove ${chip.kind === 'file' ? 'file' : 'selection'} ${chip.label} from the context`, onRemove, { className: 'chip-remove' }),
+    onRemove && iconButton('close', `Remove ${chip.label === chip.kind ? chip.kind : `${chip.kind} ${chip.label}`} from the context`, onRemove, { className: 'chip-remove' }),
   );
 }
 

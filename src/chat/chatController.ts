@@ -3,6 +3,7 @@
  * the reply to the panel, stop, regenerate, new chat, and the per-workspace history. The view
  * provider feeds it validated webview messages and gives it a `post` function.
  */
+import { parseMentions, type MentionKind } from '../shared/mentions';
 import type { ChatState, ContextChip, ToWebview, TrimNotice } from '../shared/protocol';
 import type { ChatBackend } from './chatBackend';
 import type { ContextItem } from './contextAssembly';
@@ -17,6 +18,17 @@ export interface ContextSource {
   /** The chips' content, read now; file before selection (the order they may be dropped in). */
   read(): Promise<ContextItem[]>;
   remove(id: string): void;
+}
+
+/** Mentions waiting for the next question (see mentionList.ts). */
+export interface MentionSource {
+  chips(): readonly ContextChip[];
+  /** Adds a mention (`@file` asks for the file first); false when nothing was added. */
+  add(kind: MentionKind): Promise<boolean>;
+  /** Removes a mention chip; false when `id` is not a mention's. */
+  remove(id: string): boolean;
+  /** Resolves the waiting mentions into context and clears them. */
+  take(): Promise<ContextItem[]>;
 }
 
 /** The chat model setting. */
@@ -37,6 +49,8 @@ export interface ChatControllerDeps {
   readonly backend: ChatBackend;
   readonly store: ConversationStore;
   readonly context: ContextSource;
+  /** `@` mentions; without it, mentions typed in a question stay plain text. */
+  readonly mentions?: MentionSource;
   readonly models: ModelChoice;
   readonly log: ChatLog;
   readonly post: (message: ToWebview) => void;
@@ -50,6 +64,23 @@ export const MAX_REPLY_TOKENS = 1024;
 /** Tokens kept for a reply in a window of `windowTokens`: a quarter, at most `MAX_REPLY_TOKENS`. */
 export function replyTokenBudget(windowTokens: number): number {
   return Math.min(MAX_REPLY_TOKENS, Math.floor(windowTokens / 4));
+}
+
+/**
+ * The items without repeated blocks, keeping the last copy: `@selection` of the selection the
+ * editor chip already carries is sent once, in the mention's (later, kept longer) place.
+ */
+export function withoutRepeats(items: readonly ContextItem[]): ContextItem[] {
+  return items.filter((item, i) => !items.slice(i + 1).some((later) => later.block === item.block));
+}
+
+/**
+ * One context item for the log: its chip and the start of its block, so the log shows what the
+ * model was given (the e2e tests read it) without copying whole files into it.
+ */
+export function describeItem(item: ContextItem): string {
+  const head = item.block.length > 400 ? `${item.block.slice(0, 400)}…` : item.block;
+  return `[${item.chip.kind}: ${item.chip.label} (${item.chip.detail})] ${JSON.stringify(head)}`;
 }
 
 interface OpenConversation {
@@ -75,7 +106,7 @@ export class ChatController {
       conversationId: this.conversation.id,
       turns: turnViews(this.conversation.turns),
       streaming: this.running !== undefined,
-      chips: this.deps.context.chips(),
+      chips: [...this.deps.context.chips(), ...(this.deps.mentions?.chips() ?? [])],
       history: this.deps.store.list(),
       models: this.deps.models.options(),
       currentModel: this.deps.models.current(),
@@ -86,17 +117,32 @@ export class ChatController {
     this.deps.post({ type: 'state', state });
   }
 
-  /** Asks `text` with the current context chips; a reply in progress is stopped first. */
+  /**
+   * Asks `text` with the current context chips; a reply in progress is stopped first. Mentions
+   * typed in full (`@problems`) join the chosen ones and leave the question's text.
+   */
   async send(text: string): Promise<void> {
     await this.stop();
-    const items = await this.deps.context.read();
+    const mentions = this.deps.mentions;
+    const parsed = mentions ? parseMentions(text) : { question: text, mentions: [] };
+    for (const kind of parsed.mentions) await mentions?.add(kind);
+    // Mentions come last: they were asked for, so the trimming (first blocks first) keeps them longest.
+    const items = withoutRepeats([...(await this.deps.context.read()), ...((await mentions?.take()) ?? [])]);
+    if (items.length > 0) this.deps.log.info(`chat: question sent with context ${items.map(describeItem).join('; ')}`);
     this.conversation.turns.push({
       role: 'user',
-      content: text,
+      content: parsed.question,
       context: items.map((item) => item.chip),
       blocks: items.map((item) => item.block),
     });
     await this.startReply();
+  }
+
+  /** Adds a mention chosen in the panel's `@` suggestions. */
+  async addMention(kind: MentionKind): Promise<void> {
+    if (!this.deps.mentions) return;
+    await this.deps.mentions.add(kind);
+    this.postState();
   }
 
   /** Replaces the last reply with a new one. */
@@ -138,7 +184,7 @@ export class ChatController {
   }
 
   removeContext(id: string): void {
-    this.deps.context.remove(id);
+    if (!this.deps.mentions?.remove(id)) this.deps.context.remove(id);
     this.postState();
   }
 

@@ -46,7 +46,7 @@ function block(title: string, languageId: string, content: string): string {
 }
 
 /** The chip for a kind of context, or `undefined` when there is nothing to attach. */
-export function contextChip(kind: ContextKind, snapshot: EditorSnapshot): ContextChip | undefined {
+export function contextChip(kind: Extract<ContextKind, 'file' | 'selection'>, snapshot: EditorSnapshot): ContextChip | undefined {
   const label = baseName(snapshot.path);
   if (kind === 'file') return { id: 'file', kind, label, detail: 'current file' };
   const selection = snapshot.selection;

@@ -3,7 +3,7 @@
  * Stored data is checked on load: it may come from an older version or be damaged, and a bad
  * entry is skipped rather than breaking the panel.
  */
-import type { ContextChip, HistoryItem } from '../shared/protocol';
+import { CONTEXT_KINDS, type ContextChip, type HistoryItem } from '../shared/protocol';
 import { historyItem, type Conversation, type StoredTurn } from './conversation';
 
 /** The part of `vscode.Memento` the store uses. */
@@ -20,7 +20,7 @@ export const MAX_CONVERSATIONS = 50;
 
 function isChip(value: unknown): value is ContextChip {
   const chip = value as ContextChip;
-  return typeof chip === 'object' && chip !== null && typeof chip.id === 'string' && (chip.kind === 'file' || chip.kind === 'selection') &&
+  return typeof chip === 'object' && chip !== null && typeof chip.id === 'string' && (CONTEXT_KINDS as readonly string[]).includes(chip.kind) &&
     typeof chip.label === 'string' && typeof chip.detail === 'string';
 }
 

@@ -55,7 +55,16 @@ function historyMessages(history: readonly StoredTurn[], latestBlocks: ReadonlyS
 
 function describeChip(chip: ContextChip | undefined): string {
   if (!chip) return 'context';
-  return chip.kind === 'file' ? `file ${chip.label}` : `selection in ${chip.label} (${chip.detail})`;
+  switch (chip.kind) {
+    case 'file':
+      return `file ${chip.label}`;
+    case 'selection':
+      return `selection in ${chip.label} (${chip.detail})`;
+    case 'problems':
+      return `problems of ${chip.label}`;
+    case 'diff':
+      return `the diff (${chip.detail})`;
+  }
 }
 
 /** The messages to send for the conversation's last (user) turn, and what was left out. */

@@ -4,17 +4,19 @@
  * `parseToWebview` before use: a webview is a separate page and its messages are untrusted,
  * and the host's messages carry model output. Parsers copy only known fields.
  */
+import { isMentionKind, type MentionKind } from './mentions';
 
-/** What a context chip points at. */
-export type ContextKind = 'selection' | 'file';
+/** What a context chip points at (the last two come only from mentions). */
+export const CONTEXT_KINDS = ['selection', 'file', 'problems', 'diff'] as const;
+export type ContextKind = (typeof CONTEXT_KINDS)[number];
 
 /** A piece of editor context shown as a removable chip above the input. */
 export interface ContextChip {
   readonly id: string;
   readonly kind: ContextKind;
-  /** File name, shown on the chip. */
+  /** File name (or the mention's name), shown on the chip. */
   readonly label: string;
-  /** Where in the file, e.g. "lines 3–10". */
+  /** Where in the file, e.g. "lines 3–10", or what a mention found ("2 problems", "no selection"). */
   readonly detail: string;
 }
 
@@ -73,6 +75,8 @@ export type FromWebview =
   | { readonly type: 'openConversation'; readonly id: string }
   | { readonly type: 'deleteConversation'; readonly id: string }
   | { readonly type: 'removeContext'; readonly id: string }
+  /** The user chose a mention from the `@` suggestions. */
+  | { readonly type: 'addMention'; readonly kind: MentionKind }
   | { readonly type: 'codeAction'; readonly action: CodeAction; readonly code: string }
   | { readonly type: 'openLink'; readonly href: string }
   | { readonly type: 'selectModel'; readonly model: string };
@@ -120,6 +124,8 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
     case 'deleteConversation':
     case 'removeContext':
       return isId(value.id) ? { type: value.type, id: value.id } : undefined;
+    case 'addMention':
+      return isMentionKind(value.kind) ? { type: 'addMention', kind: value.kind } : undefined;
     case 'codeAction':
       return isOneOf(value.action, CODE_ACTIONS) && isText(value.code)
         ? { type: 'codeAction', action: value.action, code: value.code }
@@ -134,7 +140,7 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
 }
 
 function parseChip(value: unknown): ContextChip | undefined {
-  if (!isRecord(value) || !isId(value.id) || !isOneOf(value.kind, ['selection', 'file'] as const)) return undefined;
+  if (!isRecord(value) || !isId(value.id) || !isOneOf(value.kind, CONTEXT_KINDS)) return undefined;
   if (typeof value.label !== 'string' || typeof value.detail !== 'string') return undefined;
   return { id: value.id, kind: value.kind, label: value.label, detail: value.detail };
 }

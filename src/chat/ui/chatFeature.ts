@@ -14,6 +14,8 @@ import { EDITOR_ACTIONS } from '../editorActions';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chatViewProvider';
 import { ConversationStore } from '../conversationStore';
 import { EditorContext } from './editorContext';
+import { MentionList } from '../mentionList';
+import { VsCodeMentionResolver } from './mentionResolver';
 import { externalUrl } from '../links';
 import { CHAT_MODELS } from '../../modelStore/catalog';
 
@@ -58,6 +60,7 @@ export function registerChat(deps: ChatFeatureDeps): vscode.Disposable[] {
     backend: deps.backend,
     store: new ConversationStore(deps.workspaceState),
     context: editors,
+    mentions: new MentionList(new VsCodeMentionResolver(editors)),
     models: chatModelChoice(deps.settings),
     log: deps.log,
     post: (message) => provider.post(message),
@@ -83,6 +86,11 @@ export function registerChat(deps: ChatFeatureDeps): vscode.Disposable[] {
         return controller.delete(message.id);
       case 'removeContext':
         return controller.removeContext(message.id);
+      case 'addMention':
+        // @file's quick pick takes the focus; the user goes on typing the question after it.
+        await controller.addMention(message.kind);
+        provider.post({ type: 'focusInput' });
+        return;
       case 'selectModel':
         return controller.selectModel(message.model);
       case 'codeAction':

@@ -11,7 +11,8 @@ import type { ContextSource } from '../chatController';
 /** Schemes of documents worth chatting about (not output channels, SCM input, …). */
 const CONTEXT_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 
-function snapshot(editor: vscode.TextEditor): EditorSnapshot {
+/** The editor's file and selection as plain data. */
+export function snapshot(editor: vscode.TextEditor): EditorSnapshot {
   const document = editor.document;
   const selection = editor.selection;
   // A selection ending at column 0 of a line does not include that line.
@@ -62,6 +63,11 @@ export class EditorContext implements ContextSource, vscode.Disposable {
     this.track(editor);
     this.hiddenSelection = undefined;
     this.hiddenFile = undefined;
+  }
+
+  /** The editor the chat last saw active (focus may be in the chat now), if still open. */
+  current(): vscode.TextEditor | undefined {
+    return this.editor;
   }
 
   chips(): ContextChip[] {

@@ -41,6 +41,27 @@ describe('conversation history store', () => {
     assert.deepEqual(new ConversationStore(memento).list(), []);
   });
 
+  it('keeps conversations whose questions carried mention chips, and skips unknown chip kinds', async () => {
+    const memento = new MemoryMemento();
+    const withMentions: Conversation = {
+      ...conversation('m', 1),
+      turns: [{
+        role: 'user',
+        content: 'why?',
+        context: [
+          { id: 'mention-problems-1', kind: 'problems', label: 'a.json', detail: '2 problems' },
+          { id: 'mention-diff-2', kind: 'diff', label: 'diff', detail: '1 file' },
+        ],
+        blocks: ['problems block', 'diff block'],
+      }],
+    };
+    await new ConversationStore(memento).save(withMentions);
+    assert.deepEqual(new ConversationStore(memento).get('m'), withMentions);
+    const unknown = { ...withMentions, id: 'u', turns: [{ ...withMentions.turns[0], context: [{ id: 'x', kind: 'terminal', label: 't', detail: '' }] }] };
+    memento.values.set(HISTORY_KEY, [withMentions, unknown]);
+    assert.deepEqual(new ConversationStore(memento).list().map((item) => item.id), ['m']);
+  });
+
   it('titles a conversation by its first question, shortened', () => {
     assert.equal(titleFor([]), 'New chat');
     assert.equal(titleFor([{ role: 'user', content: '  What\n does   this do? ', context: [], blocks: [] }]), 'What does this do?');

@@ -28,6 +28,9 @@ describe('webview protocol validation', () => {
       { type: 'openConversation', id: 'c-1' },
       { type: 'deleteConversation', id: '6f1c2a9e-0b7d-4c1e-9f3a-2d4b5c6d7e8f' },
       { type: 'removeContext', id: 'selection' },
+      { type: 'removeContext', id: 'mention-problems-3' },
+      { type: 'addMention', kind: 'file' },
+      { type: 'addMention', kind: 'diff' },
       { type: 'codeAction', action: 'insert', code: 'x = 1' },
       { type: 'openLink', href: 'https://example.com' },
       { type: 'selectModel', model: 'SmolLM2-135M-Instruct' },
@@ -51,6 +54,10 @@ describe('webview protocol validation', () => {
     ['an id that is a number', { type: 'openConversation', id: 7 }],
     ['a link that is not a string', { type: 'openLink', href: ['javascript:alert(1)'] }],
     ['a model that is not a string', { type: 'selectModel', model: null }],
+    ['a mention of an unknown kind', { type: 'addMention', kind: 'terminal' }],
+    ['a mention without a kind', { type: 'addMention' }],
+    ['a mention whose kind is not a string', { type: 'addMention', kind: ['file'] }],
+    ['a mention with its @', { type: 'addMention', kind: '@file' }],
   ] as const) {
     it(`rejects ${name} from the webview`, () => {
       assert.equal(parseFromWebview(value), undefined);
@@ -62,6 +69,16 @@ describe('webview protocol validation', () => {
     assert.deepEqual(parseToWebview({ type: 'delta', text: 'tok' }), { type: 'delta', text: 'tok' });
     assert.deepEqual(parseToWebview({ type: 'focusInput' }), { type: 'focusInput' });
     assert.deepEqual(parseToWebview({ type: 'toggleHistory' }), { type: 'toggleHistory' });
+  });
+
+  it('accepts chips of the mentions: problems and diff', () => {
+    const chips = [
+      { id: 'mention-problems-1', kind: 'problems', label: 'data.json', detail: '2 problems' },
+      { id: 'mention-diff-2', kind: 'diff', label: 'diff', detail: 'not a git repository' },
+    ];
+    const parsed = parseToWebview({ type: 'state', state: { ...state, chips } });
+    assert.ok(parsed?.type === 'state');
+    assert.deepEqual(parsed.state.chips, chips);
   });
 
   it('strips unknown fields from a state deep down', () => {
@@ -76,6 +93,7 @@ describe('webview protocol validation', () => {
     ['a turn with an unknown role', { ...state, turns: [{ role: 'system', content: 'x', context: [] }] }],
     ['a turn whose content is not text', { ...state, turns: [{ role: 'user', content: { html: '<b>' }, context: [] }] }],
     ['a chip of an unknown kind', { ...state, chips: [{ id: 'x', kind: 'url', label: 'a', detail: 'b' }] }],
+    ['a mention chip with an id of path characters', { ...state, chips: [{ id: 'mention/../x', kind: 'diff', label: 'diff', detail: '' }] }],
     ['a history item without a date', { ...state, history: [{ id: 'c', title: 't' }] }],
     ['a trim notice with a negative count', { ...state, trim: { ...state.trim, droppedTurns: -1 } }],
     ['a non-boolean streaming flag', { ...state, streaming: 'yes' }],
