@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { ChatBackend } from '../../chat/chatBackend';
 import { writeCommitMessage } from '../commitMessageWriter';
 import { inputBoxText, userDraft, type WrittenText } from '../inputBoxText';
-import { gitApi, repositoryOfScmArgument, type GitApi, type GitRepository } from './gitApi';
+import { gitApi, repositoryOfScmArgument, type GitApi, type GitRepository } from '../../host/gitApi';
 
 export const GENERATE_COMMIT_MESSAGE_COMMAND = 'smolcode.generateCommitMessage';
 

@@ -1,6 +1,6 @@
 /**
  * @file The part of VS Code's built-in Git extension API (`vscode.git`, API version 1) that the
- * commit message needs, typed narrowly after its `git.d.ts`
+ * commit message and the chat's `@diff` need, typed narrowly after its `git.d.ts`
  * (https://github.com/microsoft/vscode/blob/main/extensions/git/src/api/git.d.ts), and how to
  * reach it with a message for each way it can be missing.
  */
@@ -13,6 +13,10 @@ export interface GitRepository {
   readonly inputBox: { value: string };
   /** `git diff` (`cached`: `git diff --cached`, the staged changes) as text. */
   diff(cached?: boolean): Promise<string>;
+  /** Changes of the working tree against HEAD (staged and not). */
+  diffWithHEAD(): Promise<{ readonly uri: vscode.Uri }[]>;
+  /** `git diff HEAD -- path`. */
+  diffWithHEAD(path: string): Promise<string>;
 }
 
 /** The Git extension's API object. */
