@@ -7,6 +7,7 @@
  *   dtype, each run of each runtime is measured in its own child process (scripts/bench/worker.ts), so that peak RSS is
  *   one runtime's and load time is a fresh process's;
  * - speed: scripts/bench/speed.ts on the 135M shape (ours on the plain and both fused graphs,
+ *   llama.cpp on Q4_0 and Q8_0 GGUFs of the same weights,
  *   transformers.js on each file, cached load, the memory-bandwidth bound), in its own process;
  * - replay: typing a real function keystroke by keystroke against inline completion
  *   (scripts/bench/replay.ts, one process per run);

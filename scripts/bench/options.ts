@@ -55,8 +55,9 @@ typing a real function against inline completion, and measures LoRA training thr
 Options:
   --sections LIST      comma-separated of ${SECTIONS.join(', ')} (default all):
                          engine: ours vs transformers.js per shape and dtype
-                         speed: 135M plain and fused graphs, ours and transformers.js on each file, with
-                           cached load and the memory-bandwidth bound (scripts/bench/speed.ts)
+                         speed: 135M plain and fused graphs, ours and transformers.js on each file, and
+                           llama.cpp (node-llama-cpp) on Q4_0 and Q8_0 GGUFs of the same weights, with
+                           cached load, the memory-bandwidth bound and ratios to llama.cpp (scripts/bench/speed.ts)
                          replay: typing a function from node_modules keystroke by keystroke (135M)
                          training: LoRA training tok/s and peak RSS beside engine prefill (135M fp32)
   --shapes LIST        comma-separated of ${SHAPE_NAMES.join(', ')} (default 135M,360M; --quick: 135M)

@@ -11,7 +11,7 @@
  * table shows medians.
  *
  *   node --import tsx scripts/bench/speed.ts [--shape 135M] [--dtypes q4,fp32] [--rounds 3]
- *     [--runtimes plain,fused,fused-gqa,transformers,transformers-fused] [--threads N] [--models DIR] [--json FILE]
+ *     [--runtimes plain,fused,fused-gqa,transformers,transformers-fused,llamacpp-q4_0,llamacpp-q8_0] [--threads N] [--models DIR] [--json FILE]
  */
 import '../../src/runtime/telemetry';
 import { execFileSync } from 'node:child_process';
@@ -28,6 +28,7 @@ import { FUSED_ATTENTIONS, fusedVariantFile, SHAPE_NAMES, VARIANT_FILE, type Fus
 import { makeModelFolder, writeFusedOnnxVariant, writeOnnxVariant } from '../../src/model/modelFolder';
 import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
+import { benchGguf } from './llamaCppSubject';
 import { loadSubject, RUNTIMES, type Runtime, type Subject } from './speedSubjects';
 import { cacheRoot } from '../cacheRoot';
 
@@ -81,6 +82,10 @@ export function weightBytesPerToken(c: ModelConfig, dtype: FusedVariant, runtime
   const q = c.numAttentionHeads * c.headDim;
   const kv = c.numKeyValueHeads * c.headDim;
   const projections = c.numHiddenLayers * (2 * c.hiddenSize * q + 2 * c.hiddenSize * kv + 3 * c.hiddenSize * c.intermediateSize);
+  // llama.cpp's blocks: Q4_0 18 bytes and Q8_0 34 bytes per 32 weights; the tied head is Q8_0 in both files.
+  if (runtime === 'llamacpp-q4_0' || runtime === 'llamacpp-q8_0') {
+    return projections * (runtime === 'llamacpp-q4_0' ? 18 / 32 : 34 / 32) + c.vocabSize * c.hiddenSize * (34 / 32);
+  }
   const bytesPerWeight = dtype === 'fp32' ? 4 : dtype === 'q4' ? 0.5 + 4 / 32 : 1 + 4 / 32;
   const head = c.vocabSize * c.hiddenSize * (dtype !== 'fp32' && runtime !== 'plain' && runtime !== 'transformers' ? bytesPerWeight : 4);
   return projections * bytesPerWeight + head;
@@ -126,8 +131,10 @@ async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVaria
   const cacheDir = mkdtempSync(join(tmpdir(), 'smolcode-speed-cache-'));
   try {
     // Import the runtime's modules first (ours also tokenises with transformers.js), so the
-    // timings are of loading the model.
-    await Promise.all([import('@huggingface/transformers'), loadOrt()]);
+    // timings are of loading the model; llama.cpp's process loads neither, so its RSS is its own.
+    if (!runtime.startsWith('llamacpp')) await Promise.all([import('@huggingface/transformers'), loadOrt()]);
+    // The GGUF is written on first use; written here, outside the timed load.
+    if (runtime.startsWith('llamacpp')) await benchGguf(modelDir, runtime === 'llamacpp-q4_0' ? 'q4_0' : 'q8_0');
     let start = performance.now();
     await (await loadSubject(runtime, modelDir, dtype, threads, cacheDir)).dispose();
     const loadFirstMs = performance.now() - start;
@@ -212,6 +219,8 @@ const RUNTIME_LABEL: Record<Runtime, string> = {
   'fused-gqa': 'ours, fused (GQA)',
   transformers: 'transformers.js, plain file',
   'transformers-fused': 'transformers.js, fused GQA file',
+  'llamacpp-q4_0': 'llama.cpp, Q4_0 GGUF',
+  'llamacpp-q8_0': 'llama.cpp, Q8_0 GGUF',
 };
 
 function table(rows: readonly { runtime: Runtime; dtype: FusedVariant; result: Result; boundTps: number }[]): string {
@@ -233,6 +242,34 @@ function table(rows: readonly { runtime: Runtime; dtype: FusedVariant; result: R
     ].join(' | '),
   ).map((line) => `| ${line} |`);
   return [head, `|${'---|'.repeat(11)}`, ...lines].join('\n');
+}
+
+/**
+ * Ours (the fused matmul graph, what the engine runs on CPU) against the better llama.cpp file
+ * per measure, for each dtype that has both: the ratios #19 sets goals for.
+ */
+function llamaCppRatios(rows: readonly { runtime: Runtime; dtype: FusedVariant; result: Result }[]): string {
+  const out: string[] = [];
+  for (const dtype of new Set(rows.map((r) => r.dtype))) {
+    const ours = rows.find((r) => r.dtype === dtype && r.runtime === 'fused')?.result;
+    const theirs = rows.filter((r) => r.dtype === dtype && r.runtime.startsWith('llamacpp')).map((r) => r.result);
+    if (!ours || theirs.length === 0) continue;
+    const best = (pick: (r: Result) => number, lower = false) => (lower ? Math.min : Math.max)(...theirs.map(pick));
+    out.push(
+      `| ${dtype} | ${(ours.decode / best((r) => r.decode)).toFixed(2)}x | ${(ours.prefill512 / best((r) => r.prefill512)).toFixed(2)}x | ` +
+        `${(ours.prefill1500 / best((r) => r.prefill1500)).toFixed(2)}x | ${(ours.keystrokeMs / best((r) => r.keystrokeMs, true)).toFixed(2)}x | ` +
+        `${(ours.peakRssMb - best((r) => r.peakRssMb, true)).toFixed(0)} MB |`,
+    );
+  }
+  if (out.length === 0) return '';
+  return [
+    '',
+    'Ours (fused) against the better llama.cpp file per measure (decode and prefill: higher is better; keystroke: lower is better):',
+    '',
+    '| dtype | decode | prefill 512 | prefill 1500 | keystroke | peak RSS, ours minus llama.cpp |',
+    '|---|---|---|---|---|---|',
+    ...out,
+  ].join('\n');
 }
 
 function runChild(args: readonly string[], resultFile: string): unknown {
@@ -320,6 +357,7 @@ export function speedReport(run: SpeedRun): string {
     `copy bandwidth ${run.bandwidth.toFixed(1)} GB/s (read + write, best seen); bound = bandwidth / weight bytes read per token. A copy also writes (and reads each destination line first), so reading weights alone streams faster and a run can pass 100% of this bound`,
     '',
     table(run.rows),
+    llamaCppRatios(run.rows),
   ].join('\n');
 }
 

@@ -1,7 +1,8 @@
 /**
  * @file The runtimes `speed.ts` measures, behind one surface: our engine on the plain graph and
  * on both fused graphs (matmul attention, what it runs on CPU, and GQA), and stock
- * transformers.js on the plain file and on the fused GQA file (it cannot feed the matmul one).
+ * transformers.js on the plain file and on the fused GQA file (it cannot feed the matmul one),
+ * and llama.cpp on Q4_0 and Q8_0 GGUFs of the same weights (llamaCppSubject.ts).
  * Each takes token ids; ours decodes them to text for `Engine.complete` (the engine re-tokenises,
  * so its time includes tokenising, and a count may shift by one; the measured counts are
  * reported).
@@ -9,9 +10,10 @@
 import '../../src/runtime/telemetry';
 import { Engine } from '../../src/runtime/engine';
 import { fusedVariantFile, type FusedVariant } from '../../src/model/configTypes';
+import { loadLlamaCpp } from './llamaCppSubject';
 
 /** Runtimes measured by speed.ts. */
-export const RUNTIMES = ['plain', 'fused', 'fused-gqa', 'transformers', 'transformers-fused'] as const;
+export const RUNTIMES = ['plain', 'fused', 'fused-gqa', 'transformers', 'transformers-fused', 'llamacpp-q4_0', 'llamacpp-q8_0'] as const;
 /** One runtime. */
 export type Runtime = (typeof RUNTIMES)[number];
 
@@ -33,6 +35,9 @@ export interface Subject {
 /** Loads `runtime` on `modelDir`; ours keeps optimised graphs in `cacheDir`. */
 export function loadSubject(runtime: Runtime, modelDir: string, dtype: FusedVariant, threads: number, cacheDir: string): Promise<Subject> {
   if (runtime === 'transformers') return loadTransformers(modelDir, dtype, threads);
+  // llama.cpp runs its own GGUF of the same weights whatever the dtype row (see llamaCppSubject.ts).
+  if (runtime === 'llamacpp-q4_0') return loadLlamaCpp(modelDir, 'q4_0', threads);
+  if (runtime === 'llamacpp-q8_0') return loadLlamaCpp(modelDir, 'q8_0', threads);
   // transformers.js names files `<model_file_name><dtype suffix>.onnx`; the fused ones are
   // `model<suffix>_fused.onnx`, so the file is named in full and the dtype suffix left empty.
   if (runtime === 'transformers-fused') return loadTransformers(modelDir, 'fp32', threads, fusedVariantFile(dtype).replace(/\.onnx$/, ''));

@@ -22,12 +22,17 @@ import { architectureFor } from './registry';
 import { safetensorsSource, type WeightSource } from './weights';
 
 /** The tensor types an export can be asked for. */
-export const GGUF_EXPORT_TYPES = ['f16', 'q8_0'] as const;
+export const GGUF_EXPORT_TYPES = ['f16', 'q8_0', 'q4_0'] as const;
 export type GgufExportType = (typeof GGUF_EXPORT_TYPES)[number];
 
-/** llama.cpp's `llama_ftype` of each export type (general.file_type): MOSTLY_F16, MOSTLY_Q8_0. */
-const FILE_TYPE: Record<GgufExportType, number> = { f16: 1, q8_0: 7 };
-const MATRIX_TYPE: Record<GgufExportType, WritableGgmlType> = { f16: GgmlType.F16, q8_0: GgmlType.Q8_0 };
+/** llama.cpp's `llama_ftype` of each export type (general.file_type): MOSTLY_F16, MOSTLY_Q8_0, MOSTLY_Q4_0. */
+const FILE_TYPE: Record<GgufExportType, number> = { f16: 1, q8_0: 7, q4_0: 2 };
+const MATRIX_TYPE: Record<GgufExportType, WritableGgmlType> = { f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
+/**
+ * The output head (SmolLM2 ties it to the embedding) stays at 8 bits in a Q4_0 file, as
+ * llama-quantize keeps it at a higher precision (Q6_K, which SmolCode does not write).
+ */
+const OUTPUT_HEADS = new Set(['model.embed_tokens.weight', 'lm_head.weight']);
 
 /** What to export. */
 export interface GgufExportOptions {
@@ -51,11 +56,11 @@ export interface GgufExportResult {
   readonly census: Readonly<Record<string, number>>;
 }
 
-/** The ggml type a weight of HF `shape` is written as. */
-export function ggmlTypeFor(shape: readonly number[], type: GgufExportType): WritableGgmlType {
+/** The ggml type a weight of HF `shape` (and `name`) is written as. */
+export function ggmlTypeFor(shape: readonly number[], type: GgufExportType, name = ''): WritableGgmlType {
   if (shape.length === 1) return GgmlType.F32;
-  const matrix = MATRIX_TYPE[type];
-  return matrix === GgmlType.Q8_0 && shape[shape.length - 1] % 32 !== 0 ? GgmlType.F16 : matrix;
+  const matrix = type === 'q4_0' && OUTPUT_HEADS.has(name) ? GgmlType.Q8_0 : MATRIX_TYPE[type];
+  return matrix !== GgmlType.F16 && shape[shape.length - 1] % 32 !== 0 ? GgmlType.F16 : matrix;
 }
 
 /** The tensors of a GGUF of `config` from `weights` (HF names and layout), encoded when written. */
@@ -66,7 +71,7 @@ export function ggufTensors(config: ModelConfig, weights: WeightSource, type: Gg
     if (!ggufName) throw new Error(`${weights.label}: weight ${name} has no llama.cpp name`);
     if (!weights.has(name)) throw new Error(`${weights.label}: missing weight ${name}`);
     if (weights.shape(name).join('x') !== shape.join('x')) throw new Error(`${weights.label}: ${name} has shape [${weights.shape(name)}], the config implies [${shape}]`);
-    const ggmlType = ggmlTypeFor(shape, type);
+    const ggmlType = ggmlTypeFor(shape, type, name);
     const heads = rotaryHeads(name, config);
     tensors.push({
       name: ggufName,

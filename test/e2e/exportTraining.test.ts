@@ -73,11 +73,25 @@ describe('SmolCode training recipe export in code-server', { timeout: timeouts.s
       // code-server's folder dialog is a quick input with the path as its value.
       const input = workbench.quickInput.locator('input.input');
       await input.waitFor({ state: 'visible', timeout: timeouts.ui });
+      // The dialog rewrites its value as it lists folders; Enter before it settles accepts the
+      // default (the workspace), so each Enter waits for the value to name the folder.
+      const valueIs = async (want: (value: string) => boolean) => {
+        const deadline = Date.now() + timeouts.ui;
+        while (!want(await input.inputValue().catch(() => ''))) {
+          if (Date.now() > deadline) throw new Error(`the folder dialog holds ${JSON.stringify(await input.inputValue().catch(() => ''))}, not ${outDir}/`);
+          await sleep(200);
+        }
+      };
       await input.fill(`${outDir}/`);
+      await valueIs((value) => value === `${outDir}/`);
       await sleep(1_000);
+      await valueIs((value) => value === `${outDir}/`);
       await input.press('Enter');
       await sleep(1_500);
-      if (await input.isVisible()) await input.press('Enter');
+      if (await input.isVisible()) {
+        await valueIs((value) => value.replace(/\/$/, '') === outDir);
+        await input.press('Enter');
+      }
 
       await waitForNotification(workbench, 'training recipe written to', EXPORT_MS);
       const { text } = await workbench.webviewFrameContaining('Cluster training recipe');

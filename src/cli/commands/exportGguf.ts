@@ -9,14 +9,14 @@ import { choiceFlag, parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { sigintSignal } from '../interrupt';
 
-const USAGE = `Usage: smolcode export-gguf --model DIR [--adapter DIR] --out FILE.gguf [--type f16|q8_0]
+const USAGE = `Usage: smolcode export-gguf --model DIR [--adapter DIR] --out FILE.gguf [--type f16|q8_0|q4_0]
 
 Writes the model in --model (config.json, model.safetensors, tokenizer files), with the LoRA
 adapter in --adapter merged into its weights (W + scale·B·A), as a GGUF v3 file that llama.cpp,
 Ollama and LM Studio load: llama.* hyperparameters, the tokenizer and chat template as
 tokenizer.* metadata, weights under llama.cpp's names. Norms stay F32; the matrices are F16 or
 Q8_0 (blocks of 32 with one f16 scale, as llama.cpp's converter writes them; about half the size
-of F16). The file is written beside FILE.gguf and renamed when complete, so a failed or
+of F16) or Q4_0 (4-bit blocks as llama-quantize writes them, the output head kept at Q8_0). The file is written beside FILE.gguf and renamed when complete, so a failed or
 cancelled export (Ctrl+C) leaves no partial file. Ollama: a Modelfile with "FROM ./FILE.gguf",
 then \`ollama create NAME -f Modelfile\`.
 

@@ -82,6 +82,10 @@ describe('GGUF export of a model folder', () => {
     assert.equal(ggmlTypeFor([64, 64], 'q8_0'), GgmlType.Q8_0);
     assert.equal(ggmlTypeFor([64, 40], 'q8_0'), GgmlType.F16);
     assert.equal(ggmlTypeFor([64, 64], 'f16'), GgmlType.F16);
+    // Q4_0 keeps the (tied) output head at 8 bits, as llama-quantize keeps it above 4.
+    assert.equal(ggmlTypeFor([64, 64], 'q4_0', 'model.layers.0.mlp.up_proj.weight'), GgmlType.Q4_0);
+    assert.equal(ggmlTypeFor([64, 64], 'q4_0', 'model.embed_tokens.weight'), GgmlType.Q8_0);
+    assert.equal(ggmlTypeFor([64, 40], 'q4_0', 'model.layers.0.mlp.up_proj.weight'), GgmlType.F16);
   });
 
   it('refuses a folder without weights or tokenizer and a missing output folder, and stops when cancelled, writing nothing', async () => {
