@@ -18,7 +18,7 @@ import { exportTrainingRecipe, RECIPE_README, recipeFolderFor } from '../export/
 import type { DatasetProgress } from '../stages';
 import { pickRole } from './finetuneCommand';
 import { finetuneOptionsFrom } from './finetuneSettings';
-import { datasetOptionsFromSettings, datasetProgressMessage, perplexityModelDir, pickWorkspaceFolder } from './jobUi';
+import { datasetOptionsFromSettings, datasetProgressMessage, finetuneSettingValues, perplexityModelDir, pickWorkspaceFolder } from './jobUi';
 import { workerStages } from './workerStages';
 
 export const EXPORT_TRAINING_COMMAND = 'smolcode.exportTraining';
@@ -47,20 +47,7 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
       // The chat samples are shaped with the Instruct tokenizer's template, as the dataset command does.
       const chatModel = await ensureModelWithProgress({ model: settings.get('chat.model'), dtype: settings.get('dtype') }, models);
       const modelId = settings.get(role === 'completion' ? 'completion.model' : 'chat.model');
-      const { steps, rank, alpha, dropout, lr, seqLen, targets } = finetuneOptionsFrom(
-        {
-          steps: settings.get('finetune.steps', folder.uri),
-          rank: settings.get('finetune.rank', folder.uri),
-          alpha: settings.get('finetune.alpha', folder.uri),
-          dropout: settings.get('finetune.dropout', folder.uri),
-          learningRate: settings.get('finetune.learningRate', folder.uri),
-          seqLen: settings.get('finetune.seqLen', folder.uri),
-          targets: settings.get('finetune.targets', folder.uri),
-          device: settings.get('device'),
-          threads: settings.get('threads'),
-        },
-        { modelDir: '', outDir },
-      );
+      const { steps, rank, alpha, dropout, lr, seqLen, targets } = finetuneOptionsFrom(finetuneSettingValues(settings, folder), { modelDir: '', outDir });
       const request = {
         role,
         outDir,

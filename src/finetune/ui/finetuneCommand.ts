@@ -20,7 +20,7 @@ import { datasetSummary, type DatasetReport } from '../dataset/report';
 import { smallTrainingSetWarning } from '../dataset/shortfall';
 import { adapterFolderName, editorTrainingThreads, finetuneOptionsFrom } from './finetuneSettings';
 import { throttled, withCancellableProgress } from '../../host/progress';
-import { datasetDir, datasetOptionsFromSettings, datasetProgressMessage, perplexityModelDir, pickWorkspaceFolder } from './jobUi';
+import { datasetDir, datasetOptionsFromSettings, finetuneSettingValues, datasetProgressMessage, perplexityModelDir, pickWorkspaceFolder } from './jobUi';
 import { formatDuration } from '../progressText';
 import { REPORT_FILE } from '../runReport';
 import { runFinetunePipeline, type FinetuneRunEvent, type FinetuneRunRequest } from '../run';
@@ -114,17 +114,7 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
   const dtype = settings.get('dtype');
   const modelName = settings.get(role === 'completion' ? 'completion.model' : 'chat.model');
   const dataOut = datasetDir(context, folder);
-  const values = {
-    steps: settings.get('finetune.steps', folder.uri),
-    rank: settings.get('finetune.rank', folder.uri),
-    alpha: settings.get('finetune.alpha', folder.uri),
-    dropout: settings.get('finetune.dropout', folder.uri),
-    learningRate: settings.get('finetune.learningRate', folder.uri),
-    seqLen: settings.get('finetune.seqLen', folder.uri),
-    targets: settings.get('finetune.targets', folder.uri),
-    device: settings.get('device'),
-    threads: editorTrainingThreads(settings.get('threads'), availableParallelism()),
-  };
+  const values = { ...finetuneSettingValues(settings, folder), threads: editorTrainingThreads(settings.get('threads'), availableParallelism()) };
   // Training reads the float weights; the dataset's chat samples need the Instruct tokenizer's template.
   const models = { settings, storageUri: context.globalStorageUri, jobs, log };
   const model = await ensureModelWithProgress({ model: modelName, dtype, weights: true }, models, signal);

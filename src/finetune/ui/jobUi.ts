@@ -15,6 +15,7 @@ import { parseLanguageNames } from '../dataset/languages';
 import type { DatasetOptions } from '../dataset/pipeline';
 import type { DatasetReport } from '../dataset/report';
 import { parseMixture } from '../dataset/types';
+import type { FinetuneSettingValues } from './finetuneSettings';
 
 
 /** The workspace folder to work on: the only one, or the user's pick; undefined when none or dismissed. */
@@ -27,6 +28,21 @@ export async function pickWorkspaceFolder(placeHolder: string): Promise<vscode.W
 /** Where the training set of `folder` goes: the workspace's extension storage, outside the workspace. */
 export function datasetDir(context: vscode.ExtensionContext, folder: vscode.WorkspaceFolder): vscode.Uri {
   return vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'dataset', folder.name);
+}
+
+/** The `smolcode.finetune.*` values (scoped to the folder) and the runtime settings training shares with inference. */
+export function finetuneSettingValues(settings: Settings, folder: vscode.WorkspaceFolder): FinetuneSettingValues {
+  return {
+    steps: settings.get('finetune.steps', folder.uri),
+    rank: settings.get('finetune.rank', folder.uri),
+    alpha: settings.get('finetune.alpha', folder.uri),
+    dropout: settings.get('finetune.dropout', folder.uri),
+    learningRate: settings.get('finetune.learningRate', folder.uri),
+    seqLen: settings.get('finetune.seqLen', folder.uri),
+    targets: settings.get('finetune.targets', folder.uri),
+    device: settings.get('device'),
+    threads: settings.get('threads'),
+  };
 }
 
 /** The build options from the settings (scoped to the folder); bad values throw, naming themselves. */
