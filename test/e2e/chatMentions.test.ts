@@ -10,16 +10,14 @@
  * test/e2e/artifacts/chat-mentions-*.png.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { chatFrame, isStreaming, lastReplyText, openChat, waitFor } from './support/chatPanel';
-import { repoRoot } from './support/paths';
+import { preparedGgufPath } from './support/paths';
 import { sleep } from './support/processGroup';
-import { createFixtureWorkspace } from './support/fixtureWorkspace';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
 
@@ -36,26 +34,12 @@ const REPLY_MS = 480_000;
 /** Asking for one sentence keeps the sampled reply short on most runs. */
 const QUESTION = 'In one sentence, what is wrong here?';
 
-/** The prepared GGUF (test:prepare runs before the e2e tests; without it the suite cannot run). */
-function preparedGgufPath(): string {
-  const run = spawnSync('bash', [join(repoRoot, 'scripts/models/prepare-smollm2-gguf.sh'), '--check'], { encoding: 'utf8' });
-  const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
-  if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
-  return path;
-}
-
-/**
- * A git repository whose one commit holds the fixture workspace with `files` (written the same
- * way the session writes them); returns its git dir. The session's workspace links to it with a
- * `.git` file, because it is created inside `E2eSession.start`, when code-server is about to open it.
- */
-function committedFixture(files: Record<string, string>): string {
-  const dir = createFixtureWorkspace(join(mkdtempSync(join(tmpdir(), 'smolcode-e2e-git-')), 'work'), files);
+/** Makes the fixture workspace a git repository whose one commit holds it (before code-server opens it), so `@diff` has a HEAD. */
+function commitWorkspace(dir: string): void {
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: dir, stdio: 'ignore' });
   git('init', '-q');
   git('add', '.');
   git('commit', '-q', '-m', 'fixture');
-  return join(dir, '.git');
 }
 
 /** Polls SmolCode's log until `pattern` matches; returns the match. */
@@ -87,24 +71,22 @@ async function sendAndWaitForReply(frame: Frame): Promise<string> {
 describe('chat mentions on the real SmolLM2-135M-Instruct', { timeout: 1_800_000 }, () => {
   let session: E2eSession;
   let frame: Frame;
-  let gitDir: string | undefined;
 
   before(async () => {
-    gitDir = committedFixture({ [FILE]: BROKEN_JSON });
     session = await E2eSession.start({
       name: 'chat-mentions',
       machineSettings: { 'smolcode.localModelPath': preparedGgufPath() },
       // The harness turns the Git extension off for quiet; @diff reads through it.
       settings: { 'git.enabled': true },
-      // A `.git` file pointing at the repository: the workspace opens as a clean git work tree.
-      files: { [FILE]: BROKEN_JSON, '.git': `gitdir: ${gitDir}\n` },
+      files: { [FILE]: BROKEN_JSON },
+      // The workspace opens as a clean git work tree.
+      prepareWorkspace: commitWorkspace,
     });
     await session.workbench.statusBarItems('SmolCode').first().waitFor({ state: 'visible', timeout: timeouts.extensionActivation });
   });
 
   after(async () => {
     await session?.close();
-    if (gitDir) rmSync(join(gitDir, '..', '..'), { recursive: true, force: true });
   });
 
   it('suggests mentions for @, turns problems into a removable chip and sends the diagnostics with the question', async () => {

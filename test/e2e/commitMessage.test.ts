@@ -8,12 +8,12 @@
  * box shows it, and nothing is committed. Screenshot `commit-message`.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sleep } from './support/processGroup';
-import { repoRoot } from './support/paths';
+import { preparedGgufPath } from './support/paths';
 import { clickNotificationButton, waitForNotification } from './support/prompts';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
@@ -25,14 +25,6 @@ const FIRST_MESSAGE_MS = 480_000;
 const MESSAGE_MS = 240_000;
 const DRAFT = 'Refs #7 (typed before asking)';
 const SUBJECT_MAX = 72;
-
-/** The prepared GGUF (test:prepare runs before the e2e tests; without it the suite cannot run). */
-function preparedGgufPath(): string {
-  const run = spawnSync('bash', [join(repoRoot, 'scripts/models/prepare-smollm2-gguf.sh'), '--check'], { encoding: 'utf8' });
-  const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
-  if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
-  return path;
-}
 
 function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8' });

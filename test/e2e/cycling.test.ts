@@ -9,12 +9,11 @@
  * distinct ones without running the model again. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ghostTextSettings } from './support/ghostTextSettings';
-import { repoRoot } from './support/paths';
+import { preparedGgufPath } from './support/paths';
 import { sleep } from './support/processGroup';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
@@ -33,14 +32,6 @@ const settings = {
   ...ghostTextSettings('q4', { maxTokens: 32, maxLines: 4, timeBudgetMs: 60_000 }),
   'smolcode.completion.choices': 3,
 };
-
-/** The prepared GGUF (test:prepare runs before the e2e tests; without it the suite cannot run). */
-function preparedGgufPath(): string {
-  const run = spawnSync('bash', [join(repoRoot, 'scripts/models/prepare-smollm2-gguf.sh'), '--check'], { encoding: 'utf8' });
-  const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
-  if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
-  return path;
-}
 
 /** SmolCode's per-request log lines (written at debug level) with this outcome. */
 function requestLines(session: E2eSession, outcome: 'model' | 'cache'): string[] {

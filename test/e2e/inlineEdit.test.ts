@@ -8,13 +8,12 @@
  * never what it says. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Locator } from 'playwright-core';
 import { sleep } from './support/processGroup';
-import { repoRoot } from './support/paths';
+import { preparedGgufPath } from './support/paths';
 import { clickNotificationButton, notification, waitForNotification } from './support/prompts';
 import { E2eSession } from './support/session';
 import { timeouts } from './support/timeouts';
@@ -46,14 +45,6 @@ const FIRST_EDIT_MS = 360_000;
 const EDIT_MS = 240_000;
 /** Tries of a run whose reply was no change or no code (the model samples). */
 const TRIES = 3;
-
-/** The prepared GGUF (test:prepare runs before the e2e tests; without it the suite cannot run). */
-function preparedGgufPath(): string {
-  const run = spawnSync('bash', [join(repoRoot, 'scripts/models/prepare-smollm2-gguf.sh'), '--check'], { encoding: 'utf8' });
-  const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
-  if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
-  return path;
-}
 
 const settings = {
   'smolcode.device': 'cpu',

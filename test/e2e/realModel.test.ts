@@ -11,7 +11,6 @@
  * whose validation loss fell. Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +21,7 @@ import { repositoryTemplate } from '../../src/completion/template/promptTemplate
 import { Engine } from '../../src/runtime/engine';
 import { directSuggestion } from './support/directPipeline';
 import { sleep } from './support/processGroup';
-import { repoRoot } from './support/paths';
+import { preparedGgufPath, repoRoot } from './support/paths';
 import { ask, chatFrame, isStreaming, lastReplyText, waitFor } from './support/chatPanel';
 import { chooseQuickPickItem, clickNotificationButton, startCommand, waitForNotification } from './support/prompts';
 import { E2eSession } from './support/session';
@@ -41,14 +40,6 @@ const MAX_LINES = 4;
 const TIME_BUDGET_MS = 60_000;
 /** The Ollama model name the store lists the file under. */
 const OLLAMA_NAME = 'smollm2:135m';
-
-/** The prepared GGUF (test:prepare runs before the e2e tests; without it the suite cannot run). */
-function preparedGgufPath(): string {
-  const run = spawnSync('bash', [join(repoRoot, 'scripts/models/prepare-smollm2-gguf.sh'), '--check'], { encoding: 'utf8' });
-  const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
-  if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
-  return path;
-}
 
 /** An Ollama store that holds `gguf` as `smollm2:135m`, laid out as `ollama pull` leaves it. */
 function ollamaStore(root: string, gguf: string, sha256: string): string {

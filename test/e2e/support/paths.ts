@@ -3,6 +3,7 @@
  * prepares the tools (scripts/e2e/prepare-code-server.sh) and passes their paths in the
  * environment; this module validates them once.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -54,4 +55,12 @@ export function vsixPath(): string {
 export function ensureArtifactsDir(): string {
   mkdirSync(artifactsDir, { recursive: true });
   return artifactsDir;
+}
+
+/** The prepared SmolLM2-135M-Instruct GGUF (test:prepare runs before the e2e tests; without it the real-model suites cannot run). */
+export function preparedGgufPath(): string {
+  const run = spawnSync('bash', [join(repoRoot, 'scripts/models/prepare-smollm2-gguf.sh'), '--check'], { encoding: 'utf8' });
+  const path = /SMOLCODE_SMOLLM2_GGUF='([^']+)'/.exec(run.stdout)?.[1];
+  if (run.status !== 0 || !path) throw new Error('the SmolLM2 GGUF is not prepared: run `npm run test:prepare` (scripts/models/prepare-smollm2-gguf.sh)');
+  return path;
 }
