@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { datasetSummary } from '../../finetune/dataset/report';
+import { DEFAULT_FIM_RATE } from '../../finetune/dataset/samples/fimSamples';
 import { smallTrainingSetWarning } from '../../finetune/dataset/shortfall';
 import { OPTIMIZERS } from '../../finetune/optimizer';
 import { formatDuration } from '../../finetune/progressText';
@@ -42,6 +43,9 @@ Options:
   --role R             with --workspace: completion (code samples; default) or chat (conversations;
                        train an Instruct model)
   --merge-dtype D      with --workspace: the ONNX variant the adapter is merged into (default fp32)
+  --fim-rate F         with --workspace and the completion role: share of code samples written as
+                       fill-in-the-middle samples, 0..1 (default ${DEFAULT_FIM_RATE}; 0: none). The adapter folder
+                       then records it (smolcode_fim.json) and completions use the FIM template
   --tokenizer DIR      with --workspace: the Instruct tokenizer that shapes chat samples
                        (default ${TOKENIZER_DEFAULT_USAGE})
   --steps N | --epochs N   length of training (default: 3 epochs below 1000 samples, 2 below 10000, else 1)
@@ -140,6 +144,7 @@ export const finetuneCommand: CliCommand = {
       workspace: { type: 'string' },
       role: { type: 'string' },
       'merge-dtype': { type: 'string' },
+      'fim-rate': { type: 'string' },
       tokenizer: { type: 'string' },
       out: { type: 'string' },
       steps: { type: 'string' },
@@ -169,7 +174,7 @@ export const finetuneCommand: CliCommand = {
     if (workspace === undefined && !values.data) throw new UsageError('--data FILE.jsonl or --workspace DIR is required');
     if (workspace !== undefined && (values.data !== undefined || values.val !== undefined)) throw new UsageError('--workspace builds its own data: pass it without --data and --val');
     if (workspace === undefined) {
-      for (const flag of ['role', 'merge-dtype', 'tokenizer'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --workspace`);
+      for (const flag of ['role', 'merge-dtype', 'tokenizer', 'fim-rate'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --workspace`);
     }
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('pass --steps or --epochs, not both');
     for (const flag of ['data', 'val'] as const) {
@@ -210,7 +215,7 @@ export const finetuneCommand: CliCommand = {
         const summary = await runFinetunePipeline(
           {
             role: choiceFlag(values.role, 'role', ['completion', 'chat'] as const, 'completion'),
-            workspace: { name: basename(root), dataset: { workspace: root, out: join(training.outDir, 'dataset') } },
+            workspace: { name: basename(root), dataset: { workspace: root, out: join(training.outDir, 'dataset'), fimRate: rangeFlag(values['fim-rate'], 'fim-rate', 0, 1) ?? DEFAULT_FIM_RATE } },
             baseModelName: training.modelDir,
             chatTokenizerDir: resolveTokenizerDir(values.tokenizer),
             training,
