@@ -44,7 +44,11 @@ export interface DatasetOptions {
   readonly repoName?: string;
   /** Share of code chunks written as fill-in-the-middle samples instead (samples/fimSamples.ts; default 0: none). */
   readonly fimRate?: number;
-  /** Tokens a FIM sample must fit: the training sequence length, so it is never split (default `seqLen`). */
+  /**
+   * Tokens a FIM sample must fit: the training sequence length, so it is never split (default
+   * `seqLen`). With FIM on, code chunks are cut at this length too, so that a chunk written as a
+   * FIM sample replaces one training sequence of plain code rather than a whole long file.
+   */
   readonly fimSeqLen?: number;
 }
 
@@ -188,7 +192,7 @@ export async function buildDataset(options: DatasetOptions, hooks: DatasetHooks)
         continue;
       }
       const header = repoHeader(repoName, file.path);
-      const budget = seqLen - tokenizer.encode(header).length - 1;
+      const budget = (fimRate > 0 ? Math.min(seqLen, fimSeqLen) : seqLen) - tokenizer.encode(header).length - 1;
       const chunks = budget > 0 ? chunkByTokens(text, budget, countTokens) : [];
       let chunkStart = 0;
       for (const [i, chunk] of chunks.entries()) {

@@ -3,8 +3,9 @@
  * (model/fim.ts). A share of the code chunks (`fimRate`; Refact trains 90% FIM, StarCoder 50%)
  * becomes FIM samples instead. The middle looks like what the completion pipeline asks for: it
  * starts inside a non-blank line (after the indentation half the time, as an editor's
- * auto-indent leaves the cursor, else anywhere before the line's last character) and runs to the
- * end of that line or of up to 7 more (the pipeline shows at most 8 lines), without the last
+ * auto-indent leaves the cursor, else anywhere before the line's last character; a space or tab
+ * just before it moves into the middle, as the pipeline's healing of a trailing space moves it
+ * into the model's text) and runs to the end of that line or of up to 7 more (the pipeline shows at most 8 lines), without the last
  * newline, so the suffix starts with it as in the editor. The sample is a window of the file
  * around the middle that fits one training sequence, so prefix, suffix and middle are never
  * split apart: the suffix takes whole lines up to the product's bound (FIM_SUFFIX_CHARS) and a
@@ -61,7 +62,9 @@ export function pickMiddle(text: string, from: number, to: number, random: Rando
   const column = atIndent < 0.5 ? indent : indent + Math.floor(where * (contentEnd - indent));
   const count = length < 0.5 ? 1 : 2 + Math.floor(((length - 0.5) / 0.5) * (MAX_MIDDLE_LINES - 1));
   const last = lines[Math.min(lines.length - 1, line.index + Math.min(count, MAX_MIDDLE_LINES) - 1)]!;
-  const start = line.start + column;
+  // The pipeline heals a prompt's trailing space or tab (completion/trailingSpace.ts): the model
+  // writes it, with the word it belongs to. So the middle takes the space before its start too.
+  const start = line.start + column - (column > 0 && /[ \t]/.test(content[column - 1]!) ? 1 : 0);
   // Trailing blank lines and spaces stay in the suffix: the pipeline stops at a blank line.
   const end = start + text.slice(start, last.end).trimEnd().length;
   return { start, end };

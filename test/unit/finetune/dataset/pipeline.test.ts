@@ -56,7 +56,8 @@ describe('the dataset pipeline (fake tokenizer)', () => {
     assert.deepEqual(await files('fim-half'), await files('fim-half-again'), 'the same seed gives the same samples');
     const code = half.splits.train.samples.code + half.splits.validation.samples.code;
     const fim = half.splits.train.fimSamples + half.splits.validation.fimSamples;
-    assert.equal(code, plain.splits.train.samples.code + plain.splits.validation.samples.code, 'FIM samples replace code samples one for one');
+    const sameChunks = await buildDataset({ workspace: join(temp, 'repo'), out: join(temp, 'fim-0-200'), seqLen: 200 }, { tokenizer: fakeTokenizer });
+    assert.equal(code, sameChunks.splits.train.samples.code + sameChunks.splits.validation.samples.code, 'chunks are cut at fimSeqLen, and FIM samples replace them one for one');
     assert.ok(fim > 0.25 * code && fim < 0.75 * code, `${fim} of ${code}`);
     assert.ok(half.splits.validation.fimSamples > 0, 'validation samples get the same treatment');
     assert.deepEqual([half.settings.fimRate, half.settings.fimSeqLen], [0.5, 200]);
