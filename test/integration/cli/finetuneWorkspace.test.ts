@@ -74,6 +74,10 @@ describe('smolcode finetune --workspace', () => {
       assert.deepEqual(ids.filter((id) => id === 7 || id === 4 || id === 6 || id === 0), [7, 4, 6, 0], 'each marker once, in PSM order, then the end');
     }
     assert.equal(templateFor(readFimRecord(out), 'repository').name, 'fim');
+    const merged = join(root, 'fim-merged');
+    const merge = cli(['merge', '--model', model.dir, '--adapter', out, '--out', merged, '--dtypes', 'fp32']);
+    assert.equal(merge.status, 0, merge.stderr);
+    assert.deepEqual(readFimRecord(merged), fimRecord(1), 'a merge into another folder keeps the record');
 
     const evalRun = cli(['eval', 'completion', '--model', out, '--repo', join(root, 'shapes'), '--mode', 'mid-file', '--files', '1', '--positions', '2', '--held-out', '0.4', '--max-tokens', '4', '--threads', '1', '--json']);
     assert.equal(evalRun.status, 0, evalRun.stderr);
