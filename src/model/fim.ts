@@ -63,6 +63,13 @@ export function fimSampleText(header: string, prefix: string, middle: string, su
   return `${fimPrompt(header, prefix, suffix)}${middle}${FIM_FORMAT.end}`;
 }
 
+/** Whether `text` is a sample in this format: the three markers once each, in PSM order, and the end token last. */
+export function isFimSample(text: string): boolean {
+  const count = (marker: string) => text.split(marker).length - 1;
+  const [p, s, m] = [FIM_FORMAT.prefix, FIM_FORMAT.suffix, FIM_FORMAT.middle].map((marker) => text.indexOf(marker)) as [number, number, number];
+  return [FIM_FORMAT.prefix, FIM_FORMAT.suffix, FIM_FORMAT.middle].every((marker) => count(marker) === 1) && 0 <= p && p < s && s < m && text.endsWith(FIM_FORMAT.end);
+}
+
 /** The file an adapter folder records its FIM training in (PEFT ignores files it does not know). */
 export const FIM_RECORD_FILE = 'smolcode_fim.json';
 

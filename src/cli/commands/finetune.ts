@@ -5,11 +5,13 @@
  * training set, training, merge and report. Ctrl+C stops after the current step with a
  * checkpoint; `--resume` continues from it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { datasetSummary } from '../../finetune/dataset/report';
 import { DEFAULT_FIM_RATE } from '../../finetune/dataset/samples/fimSamples';
 import { smallTrainingSetWarning } from '../../finetune/dataset/shortfall';
+import { fimSamplesIn } from '../../finetune/fimData';
+import { FIM_RECORD_FILE, fimRecord } from '../../model/fim';
 import { OPTIMIZERS } from '../../finetune/optimizer';
 import { formatDuration } from '../../finetune/progressText';
 import { runFinetunePipeline } from '../../finetune/run';
@@ -29,7 +31,9 @@ const USAGE = `Usage: smolcode finetune --model DIR --data FILE.jsonl --out ADAP
 
 Trains a LoRA adapter on FILE.jsonl (lines {"text"}, {"messages"} or {"input_ids", "labels"})
 and writes adapter_config.json + adapter_model.safetensors (Hugging Face PEFT format) to
-ADAPTER_DIR. The model folder needs config.json and model.safetensors; its tokenizer files,
+ADAPTER_DIR. When {"text"} lines hold fill-in-the-middle samples in SmolCode's format
+(smolcode dataset --fim-rate), ADAPTER_DIR also gets smolcode_fim.json with their share, and
+completions with the adapter use the FIM template. The model folder needs config.json and model.safetensors; its tokenizer files,
 else ${TOKENIZER_DEFAULT_USAGE}. Defaults are sized from the data (see src/finetune/plan.ts).
 
 With --workspace, runs what the editor's "Fine-tune on This Workspace" runs: builds the
@@ -248,6 +252,14 @@ export const finetuneCommand: CliCommand = {
       }
       const val = result.initialValLoss !== null ? `; validation loss ${result.initialValLoss.toFixed(4)} -> ${result.bestValLoss!.toFixed(4)}` : '';
       console.log(`${result.status} after ${result.steps} steps${val}; adapter in ${result.outDir}`);
+      // Data in SmolCode's FIM format (smolcode dataset --fim-rate) makes an adapter that the completion template must prompt in it.
+      const { fim, text } = fimSamplesIn(resolve(values.data!));
+      if (fim > 0) {
+        writeFileSync(join(result.outDir, FIM_RECORD_FILE), `${JSON.stringify(fimRecord(fim / text), null, 2)}\n`);
+        console.log(`fill-in-the-middle: ${fim} of ${text} text samples; recorded in ${join(result.outDir, FIM_RECORD_FILE)}`);
+      } else {
+        rmSync(join(result.outDir, FIM_RECORD_FILE), { force: true });
+      }
       return 0;
     } catch (error) {
       if (!interrupt.signal.aborted) throw error;

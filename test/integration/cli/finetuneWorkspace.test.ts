@@ -74,6 +74,11 @@ describe('smolcode finetune --workspace', () => {
       assert.deepEqual(ids.filter((id) => id === 7 || id === 4 || id === 6 || id === 0), [7, 4, 6, 0], 'each marker once, in PSM order, then the end');
     }
     assert.equal(templateFor(readFimRecord(out), 'repository').name, 'fim');
+    const fromData = join(root, 'fim-from-data');
+    const dataRun = cli(['finetune', '--model', model.dir, '--data', join(out, 'dataset', 'code-train.jsonl'), '--out', fromData, '--steps', '1', '--seq-len', '128', '--threads', '1']);
+    assert.equal(dataRun.status, 0, dataRun.stderr);
+    assert.match(dataRun.stdout, /fill-in-the-middle: \d+ of \d+ text samples; recorded in /);
+    assert.equal(readFimRecord(fromData)?.format, 'smolcode-fim-psm', 'finetune --data records FIM found in its data');
     const merged = join(root, 'fim-merged');
     const merge = cli(['merge', '--model', model.dir, '--adapter', out, '--out', merged, '--dtypes', 'fp32']);
     assert.equal(merge.status, 0, merge.stderr);

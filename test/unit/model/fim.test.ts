@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { boundedSuffix, checkFimRecord, FIM_FORMAT, FIM_RECORD_FILE, fimPrompt, fimRecord, fimSampleText, readFimRecord } from '../../../src/model/fim';
+import { boundedSuffix, checkFimRecord, FIM_FORMAT, FIM_RECORD_FILE, fimPrompt, fimRecord, fimSampleText, isFimSample, readFimRecord } from '../../../src/model/fim';
+import { fimSamplesIn } from '../../../src/finetune/fimData';
 import { loadTestTokenizer } from '../../support/tokenizer';
 
 const HEADER = '<repo_name>app<file_sep>src/a.py\n';
@@ -36,6 +37,13 @@ describe('the FIM format', () => {
     assert.deepEqual(ids, [...encode(HEADER), 7, ...encode(prefix), 4, ...encode(suffix), 6, ...encode(middle), 0]);
   });
 
+  it('tells its samples from other text', () => {
+    assert.equal(isFimSample(fimSampleText(HEADER, 'a = ', '1', '\n')), true);
+    assert.equal(isFimSample(`${HEADER}a = 1\n<|endoftext|>`), false);
+    assert.equal(isFimSample(fimPrompt(HEADER, 'a = ', '\n')), false, 'no middle and end');
+    assert.equal(isFimSample(`${HEADER}<reponame>x<gh_stars>y<filename>z<|endoftext|>`), false, 'out of order');
+  });
+
   it('bounds the suffix at a line end within the character budget', () => {
     assert.equal(boundedSuffix('\nab\ncd\nef', 6), '\nab\ncd');
     assert.equal(boundedSuffix('\nab', 6), '\nab');
@@ -49,6 +57,13 @@ describe('the FIM record of an adapter folder', () => {
     dir = mkdtempSync(join(tmpdir(), 'smolcode-fim-record-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('comes from the share of FIM samples among the text lines of a data file', () => {
+    const data = join(dir, 'data.jsonl');
+    const lines = [{ text: fimSampleText(HEADER, 'a = ', '1', '\n') }, { text: 'plain code' }, { messages: [] }, { text: fimSampleText(HEADER, 'b', '2', '') }, { text: 'more' }];
+    writeFileSync(data, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    assert.deepEqual(fimSamplesIn(data), { fim: 2, text: 4 });
+  });
 
   it('names the format, its version, the rate and the markers', () => {
     assert.deepEqual(fimRecord(0.5), { format: 'smolcode-fim-psm', version: 1, rate: 0.5, markers: { prefix: '<gh_stars>', suffix: '<reponame>', middle: '<filename>', end: '<|endoftext|>' } });
