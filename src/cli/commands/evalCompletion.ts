@@ -15,6 +15,7 @@ import { DEFINITION_SHARE } from '../../completion/context/completionInput';
 import { evalCompletion, type CompletionEvalReport, type Scores } from '../../eval/completionEval';
 import { typescriptResolver } from '../../eval/definitions/typescriptResolver';
 import { readRepository, VALIDATION_FRACTION } from '../../eval/repoFiles';
+import { trainedPaths } from '../../eval/trainingOverlap';
 import { Engine } from '../../runtime/engine';
 import { choiceFlag, intFlag, parseFlags, rangeFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
@@ -130,7 +131,11 @@ export const evalCompletionCommand: CliCommand = {
           console.error(`[${done}/${total}] ${r.path}:${r.line} ${r.exact ? 'exact' : `sim ${r.editSimilarity.toFixed(2)}`} ${r.ms.toFixed(0)} ms${r.definitions === undefined ? '' : `, ${r.definitions} definitions`}`),
         interrupt.signal,
       );
-      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, provider: engine.provider.name, repository: repoDir, options: { ...evalOptions, definitions: Boolean(definitions), pipeline: { ...evalOptions.pipeline, template: template.name } } };
+      const trainedOn = trainedPaths(options.modelDir, report.results.map((r) => r.path));
+      if (trainedOn.length > 0) {
+        console.error(`warning: the adapter trained on ${trainedOn.length} of the evaluated files (${trainedOn.join(', ')}; its dataset/report.json); use the --seed and --held-out its training set was built with (${VALIDATION_FRACTION} by default) to score code it never saw`);
+      }
+      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, provider: engine.provider.name, repository: repoDir, trainedOn, options: { ...evalOptions, definitions: Boolean(definitions), pipeline: { ...evalOptions.pipeline, template: template.name } } };
       if (values.out) writeFileSync(resolve(values.out), `${JSON.stringify({ ...header, ...report }, null, 1)}\n`);
       if (values.json) console.log(JSON.stringify({ ...header, ...report }));
       else {

@@ -86,8 +86,9 @@ describe('smolcode finetune --workspace', () => {
 
     const evalRun = cli(['eval', 'completion', '--model', out, '--repo', join(root, 'shapes'), '--mode', 'mid-file', '--files', '1', '--positions', '2', '--held-out', '0.4', '--max-tokens', '4', '--threads', '1', '--json']);
     assert.equal(evalRun.status, 0, evalRun.stderr);
-    const report = JSON.parse(evalRun.stdout) as { options: { mode: string; pipeline: { template: string } }; results: unknown[] };
+    const report = JSON.parse(evalRun.stdout) as { options: { mode: string; pipeline: { template: string } }; results: unknown[]; trainedOn: string[] };
     assert.deepEqual([report.options.mode, report.options.pipeline.template], ['mid-file', 'fim']);
+    assert.deepEqual(report.trainedOn, [], 'the held-out file is the training set\'s validation file');
     assert.ok(report.results.length > 0);
     const forced = cli(['eval', 'completion', '--model', out, '--repo', join(root, 'shapes'), '--mode', 'mid-file', '--template', 'repository', '--files', '1', '--positions', '1', '--held-out', '0.4', '--max-tokens', '2', '--threads', '1', '--json']);
     assert.equal(forced.status, 0, forced.stderr);
