@@ -20,7 +20,8 @@ import { registerExportTrainingCommand } from './finetune/ui/exportTrainingComma
 import { registerFinetuneCommands } from './finetune/ui/finetuneCommand';
 import { registerExportGgufCommand } from './finetune/ui/exportGgufCommand';
 import { CompletionService } from './completion/service';
-import { templateNamed } from './completion/template/promptTemplate';
+import { templateFor } from './completion/template/promptTemplate';
+import { fimRecordReader } from './finetune/ui/adapterFolder';
 import { roleModelResolver } from './modelStore/ui/roleModel';
 import { VsCodeDefinitionResolver } from './completion/ui/definitionResolver';
 import { EditorHistory } from './completion/ui/editorHistory';
@@ -103,6 +104,8 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   );
 
+  // The completion adapter's folder says whether it learned FIM; the template follows it, locally and remotely.
+  const fimRecordOf = fimRecordReader((error) => log.warn(`completion adapter: ${error.message}; using the setting's template`));
   const completion = new CompletionService(
     remote.runModel(
       modelServiceRunner(models),
@@ -117,7 +120,7 @@ export function activate(context: vscode.ExtensionContext): void {
       },
     ),
     () => ({
-      template: templateNamed(settings.get('completion.template')),
+      template: templateFor(fimRecordOf(settings.get('completion.adapter').trim()), settings.get('completion.template')),
       maxNewTokens: settings.get('completion.maxTokens'),
       maxLines: settings.get('completion.maxLines'),
       timeBudgetMs: settings.get('completion.timeBudgetMs'),

@@ -1,6 +1,7 @@
 /**
  * @file `smolcode eval completion`: a next-line benchmark in the manner of RepoBench and
- * CrossCodeEval, run through the product's own code. At each chosen position the request is
+ * CrossCodeEval, run through the product's own code (and a mid-file mode, with cursors inside
+ * blocks that go on after them, for fill-in-the-middle models: completionPositions.ts). At each chosen position the request is
  * built as the extension builds it (completionInput.ts: template, snippets from the repository's
  * other files ranked as the editor ranks open files, token budget), the suggestion comes from
  * the completion pipeline (stop rules and postprocessing), and its first line is scored against
@@ -11,7 +12,7 @@ import { completionInput, definitionTargets, snippetsFor } from '../completion/c
 import type { DefinitionResolver } from '../completion/context/definitions';
 import type { CandidateFile } from '../completion/context/snippets';
 import { runPipeline, type PipelineOptions, type RunModel } from '../completion/pipeline';
-import { choosePositions, type EvalPosition } from './completionPositions';
+import { choosePositions, type EvalPosition, type PositionMode } from './completionPositions';
 import { editSimilarity, firstLine } from './editSimilarity';
 import type { EvalDocument } from './definitions/typescriptResolver';
 import { heldOutFiles, VALIDATION_FRACTION, type Repository } from './repoFiles';
@@ -30,6 +31,8 @@ export interface CompletionEvalOptions {
   readonly perFile: number;
   readonly seed: number;
   readonly validationFraction?: number;
+  /** Where cursors go (default next-line). */
+  readonly mode?: PositionMode;
 }
 
 /** One scored position. */
@@ -107,7 +110,7 @@ export async function evalCompletion(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<CompletionEvalReport> {
   const heldOut = heldOutFiles(repository, options.seed, options.validationFraction ?? VALIDATION_FRACTION);
-  const positions = choosePositions(heldOut, { files: options.files, perFile: options.perFile, seed: options.seed });
+  const positions = choosePositions(heldOut, { files: options.files, perFile: options.perFile, seed: options.seed, mode: options.mode });
   const results: PositionResult[] = [];
   for (const position of positions) {
     signal.throwIfAborted();

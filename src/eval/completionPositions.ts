@@ -2,7 +2,10 @@
  * @file Where `smolcode eval completion` puts the cursor, RepoBench-style: held-out files of the
  * repository, then the starts of non-trivial lines in them (the cursor after the indentation,
  * as an editor's auto-indent leaves it), both drawn deterministically from the seed. The line
- * that was there is the target; everything after it stays as the suffix.
+ * that was there is the target; everything after it stays as the suffix. In `mid-file` mode
+ * only lines inside a block with more of the block after them count: indented, and followed
+ * (past blank lines) by a line indented at least as deep, so the suffix holds code of the same
+ * function that a fill-in-the-middle model can use.
  */
 import { Rng } from '../graph/rng';
 import type { Language } from '../finetune/dataset/languages';
@@ -40,14 +43,28 @@ export function isNonTrivialLine(content: string, language: Language): boolean {
   return !comments.some((marker) => code.startsWith(marker));
 }
 
-/** The candidate cursors of one file: every non-trivial line but the first (which has no prefix). */
-export function positionsIn(file: RepoFile): EvalPosition[] {
+/** Where the benchmark's cursors go: any non-trivial line, or only lines inside a block that continues after them. */
+export const POSITION_MODES = ['next-line', 'mid-file'] as const;
+export type PositionMode = (typeof POSITION_MODES)[number];
+
+const indentOf = (line: string) => /^[ \t]*/.exec(line)![0].length;
+
+/** Whether line `index` is indented and the block goes on after it: the next non-blank line is indented at least as deep. */
+export function isInsideBlock(lines: readonly string[], index: number): boolean {
+  const indent = indentOf(lines[index]!);
+  if (indent === 0) return false;
+  const next = lines.slice(index + 1).find((l) => l.trim() !== '');
+  return next !== undefined && indentOf(next) >= indent;
+}
+
+/** The candidate cursors of one file: every non-trivial line but the first (which has no prefix); in `mid-file` mode only those inside a continuing block. */
+export function positionsIn(file: RepoFile, mode: PositionMode = 'next-line'): EvalPosition[] {
   const positions: EvalPosition[] = [];
   let start = 0;
   const lines = file.text.split('\n');
   lines.forEach((line, index) => {
-    const indent = /^[ \t]*/.exec(line)![0].length;
-    if (index > 0 && isNonTrivialLine(line, file.language)) {
+    const indent = indentOf(line);
+    if (index > 0 && isNonTrivialLine(line, file.language) && (mode === 'next-line' || isInsideBlock(lines, index))) {
       positions.push({ file, line: index, offset: start + indent, target: line.slice(indent).replace(/\s+$/, '') });
     }
     start += line.length + 1;
@@ -56,14 +73,14 @@ export function positionsIn(file: RepoFile): EvalPosition[] {
 }
 
 /** Chooses up to `perFile` positions in each of up to `files` of `heldOut`, in a stable order (path, line). */
-export function choosePositions(heldOut: readonly RepoFile[], options: { readonly files: number; readonly perFile: number; readonly seed: number }): EvalPosition[] {
+export function choosePositions(heldOut: readonly RepoFile[], options: { readonly files: number; readonly perFile: number; readonly seed: number; readonly mode?: PositionMode }): EvalPosition[] {
   const rng = new Rng(options.seed);
   const ordered = [...heldOut].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const chosen: EvalPosition[] = [];
   let filesUsed = 0;
   for (const index of rng.permutation(ordered.length)) {
     if (filesUsed >= options.files) break;
-    const candidates = positionsIn(ordered[index]!);
+    const candidates = positionsIn(ordered[index]!, options.mode);
     if (candidates.length === 0) continue;
     filesUsed++;
     const picks = rng.permutation(candidates.length).slice(0, options.perFile).sort((a, b) => a - b);

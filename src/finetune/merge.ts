@@ -12,6 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { readModelConfig } from '../model/config';
 import { readModelFolderConfig } from '../model/configBounds';
 import { ONNX_VARIANTS, VARIANT_FILE, type OnnxVariant } from '../model/configTypes';
+import { FIM_RECORD_FILE } from '../model/fim';
 import type { WrittenFile } from '../model/modelFolder';
 import { writeOnnxModel } from '../graph/onnxWriter';
 import { precisionFor } from '../model/precision';
@@ -91,6 +92,9 @@ export function mergeAdapter(options: MergeOptions): WrittenFile[] {
     for (const name of COPIED_FILES) {
       if (existsSync(join(modelDir, name)) && resolve(modelDir, name) !== resolve(outDir, name)) copyFileSync(join(modelDir, name), join(staging, name));
     }
+    // The merged model prompts as the adapter learned: it keeps the adapter's FIM record.
+    const fimRecord = join(options.adapterDir, FIM_RECORD_FILE);
+    if (existsSync(fimRecord) && resolve(fimRecord) !== resolve(outDir, FIM_RECORD_FILE)) copyFileSync(fimRecord, join(staging, FIM_RECORD_FILE));
     const weights = mergedWeights(safetensorsSource(file), adapter, config);
     const written = (options.variants ?? presentVariants(modelDir)).map((variant) => {
       const start = performance.now();

@@ -5,15 +5,17 @@
  * worker; `smolcode finetune --workspace` runs it with the stages in its own process. Pure: no
  * VS Code, and every stage behind `FinetuneStages`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dtype, OnnxVariant, Role } from '../model/configTypes';
+import { readModelConfig } from '../model/config';
+import { FIM_RECORD_FILE, fimRecord } from '../model/fim';
 import { OUTPUT_FILES, type DatasetOptions } from './dataset/pipeline';
 import type { DatasetReport } from './dataset/report';
 import { emptyTrainingSetMessage, smallTrainingSetWarning } from './dataset/shortfall';
 import { modelFingerprint } from './adapterBase';
 import { lossChartSvg } from './lossChart';
-import type { FinetuneOptions } from './plan';
+import { defaultSeqLen, type FinetuneOptions } from './plan';
 import { CHART_FILE, meanThroughput, REPORT_FILE, RUN_FILE, runReportMarkdown, type RunSummary } from './runReport';
 import type { DatasetProgress, FinetuneStages, MergeProgress } from './stages';
 import type { FinetuneEvent } from './trainer';
@@ -62,6 +64,17 @@ function dataFiles(report: DatasetReport, role: Role, dataDir: string, workspace
   };
 }
 
+/**
+ * The dataset options for `role`: FIM samples only for the completion role (chat adapters never
+ * serve completions), each within the training sequence length the trainer will use, so that no
+ * FIM sample is split into windows.
+ */
+export function roleDatasetOptions(role: Role, dataset: DatasetOptions, training: Pick<FinetuneOptions, 'seqLen' | 'modelDir'>): DatasetOptions {
+  if (role !== 'completion' || !dataset.fimRate) return { ...dataset, fimRate: 0 };
+  const seqLen = training.seqLen ?? defaultSeqLen(readModelConfig(join(training.modelDir, 'config.json')).maxPositionEmbeddings);
+  return { ...dataset, fimSeqLen: seqLen };
+}
+
 /** Runs the whole pipeline; rejects with an AbortError when `signal` aborts (training keeps its checkpoint). */
 export async function runFinetunePipeline(
   request: FinetuneRunRequest,
@@ -70,7 +83,7 @@ export async function runFinetunePipeline(
   signal: AbortSignal,
 ): Promise<RunSummary> {
   const { role, workspace, training, merge } = request;
-  const report = await stages.buildDataset(workspace.dataset, request.chatTokenizerDir, workspace.perplexityModelDir, (progress) => onEvent({ type: 'dataset', progress }), signal);
+  const report = await stages.buildDataset(roleDatasetOptions(role, workspace.dataset, training), request.chatTokenizerDir, workspace.perplexityModelDir, (progress) => onEvent({ type: 'dataset', progress }), signal);
   onEvent({ type: 'dataset-built', report });
   const files = dataFiles(report, role, workspace.dataset.out, workspace.name);
   await mkdir(training.outDir, { recursive: true });
@@ -89,6 +102,10 @@ export async function runFinetunePipeline(
   );
   const trainingSeconds = (performance.now() - trainingStart) / 1000;
 
+  // Recorded before the merge, so a merge that fails still leaves a folder that says what it learned.
+  const fim = role === 'completion' && report.settings.fimRate > 0 && report.splits.train.fimSamples > 0 ? fimRecord(report.settings.fimRate) : undefined;
+  if (fim) await writeFile(join(training.outDir, FIM_RECORD_FILE), `${JSON.stringify(fim, null, 2)}\n`);
+  else await rm(join(training.outDir, FIM_RECORD_FILE), { force: true });
   const mergeStart = performance.now();
   await stages.merge({ modelDir: training.modelDir, adapterDir: training.outDir, variants: [merge.variant] }, (progress) => onEvent({ type: 'merging', progress }), signal);
   const summary: RunSummary = {
@@ -117,6 +134,7 @@ export async function runFinetunePipeline(
     provider,
     mergedVariant: merge.variant,
     dataNote: smallTrainingSetWarning(report),
+    fim: fim ? { format: fim.format, version: fim.version, rate: fim.rate, trainSamples: report.splits.train.fimSamples } : null,
     mergedNote: merge.variant === merge.dtype ? undefined : `The merged model is ${merge.variant}: merging cannot write ${merge.dtype}, so SmolCode loads this adapter as ${merge.variant}.`,
     finished: new Date().toISOString(),
   };

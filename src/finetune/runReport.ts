@@ -46,6 +46,8 @@ export interface RunSummary {
   readonly mergedNote?: string;
   /** Why the training set may be too small to help, when it is. */
   readonly dataNote?: string;
+  /** The fill-in-the-middle training (model/fim.ts), also recorded in `smolcode_fim.json`; null for none. */
+  readonly fim?: { readonly format: string; readonly version: number; readonly rate: number; readonly trainSamples: number } | null;
   /** ISO date of the end of the run. */
   readonly finished: string;
 }
@@ -89,6 +91,7 @@ export function runReportMarkdown(run: RunSummary, chartFile = CHART_FILE): stri
     `| Merge time | ${duration(run.mergeSeconds)} (${run.mergedVariant}) |`,
     `| LoRA | rank ${run.lora.rank}, alpha ${run.lora.alpha}, on ${run.lora.targets.join(', ')} |`,
     `| Learning rate, sequence length | ${run.lr}, ${run.seqLen} tokens |`,
+    ...(run.fim ? [`| Fill-in-the-middle | ${run.fim.trainSamples} training samples, rate ${run.fim.rate} (${run.fim.format} v${run.fim.version}): completions with this adapter show the model the code after the cursor |`] : []),
     '',
   ];
   if (run.valFile === null) lines.push('No validation samples were available (the workspace has too few files), so the adapter is the one after the last step.', '');

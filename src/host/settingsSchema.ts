@@ -52,6 +52,7 @@ export interface SettingTypes {
   'finetune.learningRate': number;
   'finetune.seqLen': number;
   'finetune.targets': string[];
+  'finetune.fimRate': number;
 }
 
 export type SettingKey = keyof SettingTypes;
@@ -107,6 +108,7 @@ const SETTINGS = {
   'finetune.learningRate': {},
   'finetune.seqLen': {},
   'finetune.targets': {},
+  'finetune.fimRate': {},
 } as const satisfies Record<SettingKey, SettingTraits>;
 
 /** Every setting key, for checking the manifest against this file. */

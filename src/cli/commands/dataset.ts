@@ -30,6 +30,10 @@ Options:
   --languages L,...  languages to keep (default: all 15 of Stack-Edu)
   --mixture JSON     sampling rates, e.g. '{"fillInMiddle":0}' (default
                      {"code":1,"docToCode":1,"signatureToBody":0.5,"prefixToRest":0.25,"fillInMiddle":0.25})
+  --fim-rate F       share of code chunks written as fill-in-the-middle samples, 0..1 (default 0;
+                     smolcode finetune --workspace uses 0.5 for the completion role)
+  --fim-seq-len N    tokens each FIM sample fits: the training --seq-len, so none is split
+                     (default 512, smolcode finetune's)
   --tokenizer DIR    SmolLM2 Instruct tokenizer files (default ${TOKENIZER_DEFAULT_USAGE})
   --perplexity-model DIR
                      drop files whose perplexity under this base model (its onnx/model.onnx)
@@ -58,6 +62,8 @@ export const datasetCommand: CliCommand = {
       validation: { type: 'string' },
       languages: { type: 'string' },
       mixture: { type: 'string' },
+      'fim-rate': { type: 'string' },
+      'fim-seq-len': { type: 'string' },
       tokenizer: { type: 'string' },
       'perplexity-model': { type: 'string' },
     });
@@ -80,6 +86,8 @@ export const datasetCommand: CliCommand = {
       validationFraction: rangeFlag(values.validation, 'validation', 0, 0.99) ?? 0.1,
       languages,
       mixture: mixtureFlag(values.mixture),
+      fimRate: rangeFlag(values['fim-rate'], 'fim-rate', 0, 1) ?? 0,
+      fimSeqLen: intFlag(values['fim-seq-len'], 'fim-seq-len', 512),
     };
     const tokenizer = await loadSampleTokenizer(tokenizerDir);
     const perplexityModel = values['perplexity-model'];

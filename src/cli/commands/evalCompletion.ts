@@ -1,18 +1,23 @@
 /**
  * @file `smolcode eval completion`: the next-line benchmark (eval/completionEval.ts) on a model
- * folder and a repository, printed as a table per language or written as JSON.
+ * folder and a repository, printed as a table per language or written as JSON; `--mode mid-file`
+ * puts the cursors inside blocks, and the template follows the model folder's FIM record as the
+ * extension's does (`--template` forces one).
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COMPLETION_DEFAULTS } from '../../completion/defaults';
 import { engineRunModel } from '../../completion/engineRunner';
-import { templateNamed } from '../../completion/template/promptTemplate';
+import { templateFor, templateNamed, TEMPLATE_NAMES } from '../../completion/template/promptTemplate';
+import { POSITION_MODES } from '../../eval/completionPositions';
+import { readFimRecord } from '../../model/fim';
 import { DEFINITION_SHARE } from '../../completion/context/completionInput';
 import { evalCompletion, type CompletionEvalReport, type Scores } from '../../eval/completionEval';
 import { typescriptResolver } from '../../eval/definitions/typescriptResolver';
 import { readRepository, VALIDATION_FRACTION } from '../../eval/repoFiles';
+import { trainedPaths } from '../../eval/trainingOverlap';
 import { Engine } from '../../runtime/engine';
-import { intFlag, parseFlags, rangeFlag } from '../args';
+import { choiceFlag, intFlag, parseFlags, rangeFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { ENGINE_FLAGS, ENGINE_USAGE, engineOptions } from '../engineFlags';
 import { sigintSignal } from '../interrupt';
@@ -30,6 +35,12 @@ postprocessing, and the suggestion's first line scored: exact match, edit simila
 Options:
 ${ENGINE_USAGE}
   --repo DIR          the repository to evaluate on (required)
+  --mode M            next-line (default): cursors at any non-trivial line; mid-file: only at lines
+                      inside a block that goes on after them (indented, the next non-blank line
+                      indented as deep), so the suffix holds the rest of the function
+  --template T        ${TEMPLATE_NAMES.join(' | ')}: force the prompt template (default: fim when the model
+                      folder records FIM training in smolcode_fim.json, as a merged adapter folder
+                      does, else the extension's default, ${COMPLETION_DEFAULTS.template})
   --files N           held-out files to use (default 20)
   --positions N       positions per file (default 5)
   --seed S            draws the held-out files and the positions (default 0, as smolcode.dataset.seed)
@@ -67,6 +78,8 @@ export const evalCompletionCommand: CliCommand = {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
       repo: { type: 'string' },
+      mode: { type: 'string' },
+      template: { type: 'string' },
       files: { type: 'string' },
       positions: { type: 'string' },
       seed: { type: 'string' },
@@ -86,9 +99,12 @@ export const evalCompletionCommand: CliCommand = {
     if (!existsSync(repoDir) || !statSync(repoDir).isDirectory()) throw new UsageError(`--repo ${values.repo}: no such folder`);
     const options = engineOptions(values);
     const timeBudgetMs = intFlag(values['time-budget'], 'time-budget', 0);
+    const forced = values.template === undefined ? undefined : choiceFlag(values.template, 'template', TEMPLATE_NAMES, COMPLETION_DEFAULTS.template);
+    const template = forced ? templateNamed(forced) : templateFor(readFimRecord(options.modelDir), COMPLETION_DEFAULTS.template);
     const evalOptions = {
+      mode: choiceFlag(values.mode, 'mode', POSITION_MODES, 'next-line'),
       pipeline: {
-        template: templateNamed(COMPLETION_DEFAULTS.template),
+        template,
         maxNewTokens: intFlag(values['max-tokens'], 'max-tokens', COMPLETION_DEFAULTS.maxTokens),
         maxLines: intFlag(values['max-lines'], 'max-lines', COMPLETION_DEFAULTS.maxLines),
         timeBudgetMs: timeBudgetMs > 0 ? timeBudgetMs : undefined,
@@ -115,11 +131,15 @@ export const evalCompletionCommand: CliCommand = {
           console.error(`[${done}/${total}] ${r.path}:${r.line} ${r.exact ? 'exact' : `sim ${r.editSimilarity.toFixed(2)}`} ${r.ms.toFixed(0)} ms${r.definitions === undefined ? '' : `, ${r.definitions} definitions`}`),
         interrupt.signal,
       );
-      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, provider: engine.provider.name, repository: repoDir, options: { ...evalOptions, definitions: Boolean(definitions), pipeline: { ...evalOptions.pipeline, template: COMPLETION_DEFAULTS.template } } };
+      const trainedOn = trainedPaths(options.modelDir, report.results.map((r) => r.path));
+      if (trainedOn.length > 0) {
+        console.error(`warning: the adapter trained on ${trainedOn.length} of the evaluated files (${trainedOn.join(', ')}; its dataset/report.json); use the --seed and --held-out its training set was built with (${VALIDATION_FRACTION} by default) to score code it never saw`);
+      }
+      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, provider: engine.provider.name, repository: repoDir, trainedOn, options: { ...evalOptions, definitions: Boolean(definitions), pipeline: { ...evalOptions.pipeline, template: template.name } } };
       if (values.out) writeFileSync(resolve(values.out), `${JSON.stringify({ ...header, ...report }, null, 1)}\n`);
       if (values.json) console.log(JSON.stringify({ ...header, ...report }));
       else {
-        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files; ${options.modelDir} ${options.dtype} (${engine.graph.file}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}${definitions ? ', definitions (eval-only TypeScript resolver)' : ''}`);
+        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files, ${evalOptions.mode} positions, ${template.name} template; ${options.modelDir} ${options.dtype} (${engine.graph.file}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}${definitions ? ', definitions (eval-only TypeScript resolver)' : ''}`);
         console.log(rows(report).join('\n'));
       }
       return 0;

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { catalogEntry } from '../../modelStore/catalog';
 import { datasetSummary } from '../../finetune/dataset/report';
+import { DEFAULT_FIM_RATE } from '../../finetune/dataset/samples/fimSamples';
 import { exportTrainingRecipe, RECIPE_README } from '../../finetune/export/exportRecipe';
 import { inProcessStages } from '../../finetune/stages';
 import { LORA_TARGETS, parseLoraTargets } from '../../model/lora';
@@ -32,6 +33,8 @@ Options:
                        Instruct model)
   --model NAME_OR_DIR  the base model train.py loads: a Hub id, a catalog name (SmolLM2-360M) or a
                        folder (default ${DEFAULT_MODELS.completion} for completion, ${DEFAULT_MODELS.chat} for chat)
+  --fim-rate F         completion role: share of code samples written as fill-in-the-middle samples,
+                       0..1 (default ${DEFAULT_FIM_RATE}; 0: none); train.py then records it in the adapter folder
   --gpus N             GPUs per machine in the multi-GPU configs (default 8)
   --tokenizer DIR      the Instruct tokenizer that shapes chat samples (default ${TOKENIZER_DEFAULT_USAGE})
   --steps N | --epochs N, --lr X, --seq-len N, --rank N, --alpha X, --dropout X, --targets LIST (${LORA_TARGETS.join(',')}),
@@ -74,6 +77,7 @@ export const exportTrainingCommand: CliCommand = {
       role: { type: 'string' },
       model: { type: 'string' },
       gpus: { type: 'string' },
+      'fim-rate': { type: 'string' },
       tokenizer: { type: 'string' },
       steps: { type: 'string' },
       epochs: { type: 'string' },
@@ -107,7 +111,7 @@ export const exportTrainingCommand: CliCommand = {
         {
           role,
           outDir: out,
-          workspace: { name: basename(root), dataset: { workspace: root } },
+          workspace: { name: basename(root), dataset: { workspace: root, fimRate: rangeFlag(values['fim-rate'], 'fim-rate', 0, 1) ?? DEFAULT_FIM_RATE } },
           baseModel: baseModelFlag(values.model, role),
           chatTokenizerDir: resolveTokenizerDir(values.tokenizer),
           gpus: positiveInt(values.gpus, 'gpus'),

@@ -5,10 +5,13 @@
  * training set, training, merge and report. Ctrl+C stops after the current step with a
  * checkpoint; `--resume` continues from it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { datasetSummary } from '../../finetune/dataset/report';
+import { DEFAULT_FIM_RATE } from '../../finetune/dataset/samples/fimSamples';
 import { smallTrainingSetWarning } from '../../finetune/dataset/shortfall';
+import { fimSamplesIn } from '../../finetune/fimData';
+import { FIM_RECORD_FILE, fimRecord } from '../../model/fim';
 import { OPTIMIZERS } from '../../finetune/optimizer';
 import { formatDuration } from '../../finetune/progressText';
 import { runFinetunePipeline } from '../../finetune/run';
@@ -28,7 +31,9 @@ const USAGE = `Usage: smolcode finetune --model DIR --data FILE.jsonl --out ADAP
 
 Trains a LoRA adapter on FILE.jsonl (lines {"text"}, {"messages"} or {"input_ids", "labels"})
 and writes adapter_config.json + adapter_model.safetensors (Hugging Face PEFT format) to
-ADAPTER_DIR. The model folder needs config.json and model.safetensors; its tokenizer files,
+ADAPTER_DIR. When {"text"} lines hold fill-in-the-middle samples in SmolCode's format
+(smolcode dataset --fim-rate), ADAPTER_DIR also gets smolcode_fim.json with their share, and
+completions with the adapter use the FIM template. The model folder needs config.json and model.safetensors; its tokenizer files,
 else ${TOKENIZER_DEFAULT_USAGE}. Defaults are sized from the data (see src/finetune/plan.ts).
 
 With --workspace, runs what the editor's "Fine-tune on This Workspace" runs: builds the
@@ -42,6 +47,9 @@ Options:
   --role R             with --workspace: completion (code samples; default) or chat (conversations;
                        train an Instruct model)
   --merge-dtype D      with --workspace: the ONNX variant the adapter is merged into (default fp32)
+  --fim-rate F         with --workspace and the completion role: share of code samples written as
+                       fill-in-the-middle samples, 0..1 (default ${DEFAULT_FIM_RATE}; 0: none). The adapter folder
+                       then records it (smolcode_fim.json) and completions use the FIM template
   --tokenizer DIR      with --workspace: the Instruct tokenizer that shapes chat samples
                        (default ${TOKENIZER_DEFAULT_USAGE})
   --steps N | --epochs N   length of training (default: 3 epochs below 1000 samples, 2 below 10000, else 1)
@@ -140,6 +148,7 @@ export const finetuneCommand: CliCommand = {
       workspace: { type: 'string' },
       role: { type: 'string' },
       'merge-dtype': { type: 'string' },
+      'fim-rate': { type: 'string' },
       tokenizer: { type: 'string' },
       out: { type: 'string' },
       steps: { type: 'string' },
@@ -169,7 +178,7 @@ export const finetuneCommand: CliCommand = {
     if (workspace === undefined && !values.data) throw new UsageError('--data FILE.jsonl or --workspace DIR is required');
     if (workspace !== undefined && (values.data !== undefined || values.val !== undefined)) throw new UsageError('--workspace builds its own data: pass it without --data and --val');
     if (workspace === undefined) {
-      for (const flag of ['role', 'merge-dtype', 'tokenizer'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --workspace`);
+      for (const flag of ['role', 'merge-dtype', 'tokenizer', 'fim-rate'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --workspace`);
     }
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('pass --steps or --epochs, not both');
     for (const flag of ['data', 'val'] as const) {
@@ -210,7 +219,7 @@ export const finetuneCommand: CliCommand = {
         const summary = await runFinetunePipeline(
           {
             role: choiceFlag(values.role, 'role', ['completion', 'chat'] as const, 'completion'),
-            workspace: { name: basename(root), dataset: { workspace: root, out: join(training.outDir, 'dataset') } },
+            workspace: { name: basename(root), dataset: { workspace: root, out: join(training.outDir, 'dataset'), fimRate: rangeFlag(values['fim-rate'], 'fim-rate', 0, 1) ?? DEFAULT_FIM_RATE } },
             baseModelName: training.modelDir,
             chatTokenizerDir: resolveTokenizerDir(values.tokenizer),
             training,
@@ -243,6 +252,14 @@ export const finetuneCommand: CliCommand = {
       }
       const val = result.initialValLoss !== null ? `; validation loss ${result.initialValLoss.toFixed(4)} -> ${result.bestValLoss!.toFixed(4)}` : '';
       console.log(`${result.status} after ${result.steps} steps${val}; adapter in ${result.outDir}`);
+      // Data in SmolCode's FIM format (smolcode dataset --fim-rate) makes an adapter that the completion template must prompt in it.
+      const { fim, text } = fimSamplesIn(resolve(values.data!));
+      if (fim > 0) {
+        writeFileSync(join(result.outDir, FIM_RECORD_FILE), `${JSON.stringify(fimRecord(fim / text), null, 2)}\n`);
+        console.log(`fill-in-the-middle: ${fim} of ${text} text samples; recorded in ${join(result.outDir, FIM_RECORD_FILE)}`);
+      } else {
+        rmSync(join(result.outDir, FIM_RECORD_FILE), { force: true });
+      }
       return 0;
     } catch (error) {
       if (!interrupt.signal.aborted) throw error;

@@ -18,6 +18,7 @@ import { perplexityOutliers, type PerplexityScorer } from './perplexity';
 import { emptySplitCounts, reportMarkdown, scoreBin, type DatasetReport, type Example, type KeptEntry, type Split } from './report';
 import { chatSamples } from './samples/chatTasks';
 import { findCodeUnits } from './samples/codeUnits';
+import { fimSample } from './samples/fimSamples';
 import { chunkByTokens, repoHeader } from './samples/repoFormat';
 import type { SampleTokenizer } from './samples/sampleTokenizer';
 import { IGNORE_INDEX, tokenizeChat, tokenizeText, type TokenizedSample } from './samples/tokenize';
@@ -41,6 +42,14 @@ export interface DatasetOptions {
   readonly limits?: FilterLimits;
   /** Name in `<repo_name>` (default: the workspace folder's name). */
   readonly repoName?: string;
+  /** Share of code chunks written as fill-in-the-middle samples instead (samples/fimSamples.ts; default 0: none). */
+  readonly fimRate?: number;
+  /**
+   * Tokens a FIM sample must fit: the training sequence length, so it is never split (default
+   * `seqLen`). With FIM on, code chunks are cut at this length too, so that a chunk written as a
+   * FIM sample replaces one training sequence of plain code rather than a whole long file.
+   */
+  readonly fimSeqLen?: number;
 }
 
 /** Where the build reports to and what it needs besides options. */
@@ -64,9 +73,11 @@ export const OUTPUT_FILES = {
 const SPLITS: readonly Split[] = ['train', 'validation'];
 const EXAMPLE_CHARS = 1200;
 
-function checkOptions(seqLen: number, minScore: number): void {
+function checkOptions(seqLen: number, minScore: number, fimRate: number, fimSeqLen: number): void {
   if (!(Number.isInteger(seqLen) && seqLen >= 64)) throw new RangeError(`seqLen must be an integer of at least 64, got ${seqLen}`);
   if (!(minScore >= 0 && minScore <= 5)) throw new RangeError(`minScore must be from 0 to 5, got ${minScore}`);
+  if (!(fimRate >= 0 && fimRate <= 1)) throw new RangeError(`fimRate must be from 0 to 1, got ${fimRate}`);
+  if (!(Number.isInteger(fimSeqLen) && fimSeqLen >= 16)) throw new RangeError(`fimSeqLen must be an integer of at least 16, got ${fimSeqLen}`);
 }
 
 const holdsSpecialToken = (text: string) => SPECIAL_TOKENS.some((t) => text.includes(t));
@@ -81,8 +92,11 @@ export async function buildDataset(options: DatasetOptions, hooks: DatasetHooks)
   const languages = options.languages ?? LANGUAGE_NAMES;
   const mixture = options.mixture ?? DEFAULT_MIXTURE;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  checkOptions(seqLen, minScore);
+  const fimRate = options.fimRate ?? 0;
+  const fimSeqLen = options.fimSeqLen ?? seqLen;
+  checkOptions(seqLen, minScore, fimRate, fimSeqLen);
   const { signal, tokenizer } = hooks;
+  const countTokens = (text: string) => tokenizer.encode(text).length;
   const root = resolve(options.workspace);
   const out = resolve(options.out);
   const repoName = options.repoName ?? basename(root);
@@ -171,21 +185,29 @@ export async function buildDataset(options: DatasetOptions, hooks: DatasetHooks)
       const text = decodeUtf8(bytes) ?? '';
       const { code, chat, tokens } = writers[split];
       const random = keyedRandom(seed, file.path);
+      // Its own stream, so that the code and chat samples are the same whatever the FIM rate.
+      const fimRandom = keyedRandom(seed, `fim\0${file.path}`);
       if (holdsSpecialToken(text)) {
         skipped.specialTokens++;
         continue;
       }
       const header = repoHeader(repoName, file.path);
-      const budget = seqLen - tokenizer.encode(header).length - 1;
-      const chunks = budget > 0 ? chunkByTokens(text, budget, (t) => tokenizer.encode(t).length) : [];
+      const budget = (fimRate > 0 ? Math.min(seqLen, fimSeqLen) : seqLen) - tokenizer.encode(header).length - 1;
+      const chunks = budget > 0 ? chunkByTokens(text, budget, countTokens) : [];
+      let chunkStart = 0;
       for (const [i, chunk] of chunks.entries()) {
+        const from = chunkStart;
+        chunkStart += chunk.length;
         if (random() >= mixture.code) continue;
-        const sampleText = header + chunk;
+        const fim = fimRate > 0 && fimRandom() < fimRate ? fimSample(text, from, chunkStart, header, fimSeqLen, countTokens, fimRandom) : undefined;
+        const sampleText = fim ?? header + chunk;
         await code.write({ text: sampleText });
-        const tokenized = tokenizeText(tokenizer, sampleText, i === chunks.length - 1);
+        // A FIM sample ends with its own end token.
+        const tokenized = tokenizeText(tokenizer, sampleText, fim === undefined && i === chunks.length - 1);
         await tokens.write({ input_ids: tokenized.input_ids, labels: tokenized.labels });
         count(tokenized, split);
         splits[split].samples.code++;
+        if (fim !== undefined) splits[split].fimSamples++;
         if (split === 'train' && !examples.some((e) => e.kind === 'code')) examples.push({ kind: 'code', text: clip(sampleText) });
       }
       for (const unit of findCodeUnits(text, languageNamed(file.language))) {
@@ -220,7 +242,7 @@ export async function buildDataset(options: DatasetOptions, hooks: DatasetHooks)
   const report: DatasetReport = {
     repoName,
     listing: source,
-    settings: { seed, seqLen, minScore, validationFraction, languages: [...languages], mixture },
+    settings: { seed, seqLen, minScore, validationFraction, languages: [...languages], mixture, fimRate, fimSeqLen },
     files: { seen, kept: keptEntries.length, dropped: dropped.length },
     keptByLanguage,
     droppedByReason,

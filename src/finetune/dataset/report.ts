@@ -25,6 +25,8 @@ export interface SplitCounts {
   tokens: number;
   /** Tokens whose label is not -100. */
   trainedTokens: number;
+  /** Code samples written in the fill-in-the-middle format (counted in `samples.code` too). */
+  fimSamples: number;
 }
 
 /** Samples left out, by why. */
@@ -43,7 +45,7 @@ export type Example = { readonly kind: 'code'; readonly text: string } | { reado
 export interface DatasetReport {
   readonly repoName: string;
   readonly listing: ListingSource;
-  readonly settings: { readonly seed: number; readonly seqLen: number; readonly minScore: number; readonly validationFraction: number; readonly languages: readonly LanguageName[]; readonly mixture: Mixture };
+  readonly settings: { readonly seed: number; readonly seqLen: number; readonly minScore: number; readonly validationFraction: number; readonly languages: readonly LanguageName[]; readonly mixture: Mixture; readonly fimRate: number; readonly fimSeqLen: number };
   readonly files: { readonly seen: number; readonly kept: number; readonly dropped: number };
   readonly keptByLanguage: Partial<Record<LanguageName, { files: number; bytes: number }>>;
   readonly droppedByReason: Partial<Record<DropReason, number>>;
@@ -58,7 +60,7 @@ export interface DatasetReport {
 
 /** Empty counts for a split. */
 export function emptySplitCounts(): SplitCounts {
-  return { samples: Object.fromEntries(SAMPLE_KINDS.map((k) => [k, 0])) as Record<SampleKind, number>, tokens: 0, trainedTokens: 0 };
+  return { samples: Object.fromEntries(SAMPLE_KINDS.map((k) => [k, 0])) as Record<SampleKind, number>, tokens: 0, trainedTokens: 0, fimSamples: 0 };
 }
 
 /** The histogram bin of a score. */
@@ -95,6 +97,9 @@ export function reportMarkdown(report: DatasetReport): string {
     const c = splits[split];
     out.push(`| ${split} | ${SAMPLE_KINDS.map((k) => c.samples[k]).join(' | ')} | ${c.tokens} | ${c.trainedTokens} |`);
   }
+  if (report.settings.fimRate > 0) {
+    out.push('', `Fill-in-the-middle: ${splits.train.fimSamples} training and ${splits.validation.fimSamples} validation code samples in the FIM format (rate ${report.settings.fimRate}, each within ${report.settings.fimSeqLen} tokens).`);
+  }
   const { tooLong, specialTokens, changed } = report.skipped;
   if (tooLong + specialTokens + changed > 0) out.push('', `Skipped: ${tooLong} too long, ${specialTokens} holding special-token text, ${changed} from files changed while building.`);
   out.push('', '## Kept files by language', '', '| language | files | bytes |', '|---|---:|---:|');
@@ -120,5 +125,6 @@ export function reportMarkdown(report: DatasetReport): string {
 /** A one-line account of a dataset report, for messages and the log. */
 export function datasetSummary(report: DatasetReport): string {
   const count = (split: keyof DatasetReport['splits']) => Object.values(report.splits[split].samples).reduce((a, b) => a + b, 0);
-  return `${report.files.kept} of ${report.files.seen} files kept; ${count('train')} training and ${count('validation')} validation samples`;
+  const fim = report.splits.train.fimSamples + report.splits.validation.fimSamples;
+  return `${report.files.kept} of ${report.files.seen} files kept; ${count('train')} training and ${count('validation')} validation samples${fim > 0 ? ` (${fim} of them fill-in-the-middle)` : ''}`;
 }

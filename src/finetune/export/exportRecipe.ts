@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Role } from '../../model/configTypes';
+import { fimRecord } from '../../model/fim';
 import type { DatasetOptions } from '../dataset/pipeline';
 import { datasetSummary, type DatasetReport } from '../dataset/report';
 import { ROLE_DATA } from '../run';
@@ -23,6 +24,8 @@ import { trainScript } from './trainScript';
 export const RECIPE_DATA_DIR = 'data';
 export const RECIPE_README = 'README.md';
 export const RECIPE_SCRIPT = 'train.py';
+/** train.py's sequence length when the recipe sets none (SmolLM2's contexts are all longer). */
+const RECIPE_DEFAULT_SEQ_LEN = 512;
 
 /** What to export. */
 export interface ExportRequest {
@@ -69,7 +72,10 @@ export async function exportTrainingRecipe(
   const gpus = request.gpus ?? 8;
   checkOutDir(outDir);
   const dataDir = join(outDir, RECIPE_DATA_DIR);
-  const report = await buildDataset({ ...workspace.dataset, out: dataDir }, request.chatTokenizerDir, workspace.perplexityModelDir, onProgress, signal);
+  // FIM samples for the completion role only, each within train.py's default sequence length (as run.ts does).
+  const fimRate = role === 'completion' ? (workspace.dataset.fimRate ?? 0) : 0;
+  const fimSeqLen = request.training.seqLen ?? RECIPE_DEFAULT_SEQ_LEN;
+  const report = await buildDataset({ ...workspace.dataset, out: dataDir, fimRate, fimSeqLen }, request.chatTokenizerDir, workspace.perplexityModelDir, onProgress, signal);
   signal.throwIfAborted();
   const data = ROLE_DATA[role];
   const trainSamples = data.count(report.splits.train);
@@ -80,7 +86,7 @@ export async function exportTrainingRecipe(
   const dataFiles = { train: `${RECIPE_DATA_DIR}/${data.file('train')}`, validation: `${RECIPE_DATA_DIR}/${data.file('validation')}` };
   const configs = accelerateConfigs(gpus);
   const files: [string, string][] = [
-    [RECIPE_SCRIPT, trainScript({ role, baseModel: request.baseModel, dataFiles, training: request.training, workspace: workspace.name })],
+    [RECIPE_SCRIPT, trainScript({ role, baseModel: request.baseModel, dataFiles, training: request.training, workspace: workspace.name, fim: fimRate > 0 && report.splits.train.fimSamples > 0 ? { record: fimRecord(fimRate), seqLen: fimSeqLen } : undefined })],
     ['requirements.txt', requirementsTxt()],
     ['slurm.sbatch', slurmScript(gpus)],
     ...configs.map((c): [string, string] => [`accelerate/${c.file}`, c.yaml]),

@@ -10,6 +10,7 @@
  */
 import { recipeOptions, type RecipeTraining } from './recipeOptions';
 import type { Role } from '../../model/configTypes';
+import { FIM_RECORD_FILE, type FimRecord } from '../../model/fim';
 
 /** What a `train.py` is written for. */
 export interface TrainScriptInput {
@@ -21,6 +22,8 @@ export interface TrainScriptInput {
   readonly training: RecipeTraining;
   /** The workspace the data came from, for the header. */
   readonly workspace: string;
+  /** When the training set has FIM samples: the record the adapter folder gets, and the tokens each sample fits. */
+  readonly fim?: { readonly record: FimRecord; readonly seqLen: number };
 }
 
 /** Marks the embedded options so that tests (and people) find them. */
@@ -34,6 +37,7 @@ function pyString(value: string): string {
 /** The text of train.py for `input`. */
 export function trainScript(input: TrainScriptInput): string {
   const options = JSON.stringify(recipeOptions(input.training), null, 4);
+  const fim = input.fim ? JSON.stringify(input.fim.record, null, 4) : 'null';
   return `#!/usr/bin/env python3
 """LoRA fine-tuning of ${input.baseModel} for SmolCode's ${input.role} role, on the training set
 SmolCode built from ${input.workspace}. Written by \`smolcode export-training\`.
@@ -74,6 +78,14 @@ OPTIONS = json.loads("""
 ${options}
 """)
 ${OPTIONS_END}
+
+# HOOK (fill-in-the-middle): when the completion training set has FIM samples, the adapter folder
+# gets FIM_RECORD as ${FIM_RECORD_FILE}, which tells SmolCode to prompt it in the FIM format.
+# Each FIM sample fits FIM_SEQ_LEN tokens; a shorter --seq-len would split some of them.
+FIM_RECORD = json.loads("""
+${fim}
+""")
+FIM_SEQ_LEN = ${input.fim ? input.fim.seqLen : 'None'}
 
 
 def pick(options, name, default):
@@ -177,6 +189,8 @@ def main():
     seq_len = args.seq_len or options.get("seq_len") or min(512, max_positions)
     if not 2 <= seq_len <= max_positions:
         raise SystemExit(f"the sequence length must be from 2 to {max_positions}, got {seq_len}")
+    if FIM_SEQ_LEN is not None and seq_len < FIM_SEQ_LEN:
+        print(f"warning: FIM samples fit {FIM_SEQ_LEN} tokens; with --seq-len {seq_len} some are split into windows", flush=True)
     train = read_windows(args.data_dir / DATA_FILES["train"], tokenizer, seq_len)
     if train is None:
         raise SystemExit(f"no training sequences in {args.data_dir / DATA_FILES['train']}")
@@ -251,6 +265,8 @@ def main():
     if trainer.is_world_process_zero():
         plan_file = args.output_dir / "smolcode_plan.json"
         plan_file.write_text(json.dumps({"plan": plan, "train_sequences": len(train), "world_size": world_size, "base_model": args.model}, indent=2) + "\\n")
+        if FIM_RECORD is not None:
+            (args.output_dir / ${JSON.stringify(FIM_RECORD_FILE)}).write_text(json.dumps(FIM_RECORD, indent=2) + "\\n")
         print(f"adapter saved in {args.output_dir}", flush=True)
 
 

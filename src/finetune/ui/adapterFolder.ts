@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ONNX_FILE } from '../../modelStore/catalog';
 import { ONNX_VARIANTS, type OnnxVariant, type Dtype, type Role } from '../../model/configTypes';
+import { FIM_RECORD_FILE, readFimRecord, type FimRecord } from '../../model/fim';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../adapter';
 import { RUN_FILE } from '../runReport';
 
@@ -118,4 +119,29 @@ export function describeAdapter(summary: AdapterSummary): string {
     parts.push(typeof summary.initialValLoss === 'number' ? `val loss ${fmt(summary.initialValLoss)} → ${fmt(summary.bestValLoss)}` : `val loss ${fmt(summary.bestValLoss)}`);
   }
   return parts.join(' · ');
+}
+
+/**
+ * A reader of adapter folders' FIM records for the completion options, which are asked on every
+ * request: it reads a record again only when the file's modification time changes. '' (no
+ * adapter) and folders without a record give undefined; a bad record gives undefined too, after
+ * `onError` has seen it once (the completion then uses the setting's template).
+ */
+export function fimRecordReader(onError: (error: Error) => void): (dir: string) => FimRecord | undefined {
+  const cache = new Map<string, { readonly mtimeMs: number; readonly record: FimRecord | undefined }>();
+  return (dir) => {
+    if (dir === '') return undefined;
+    const path = join(dir, FIM_RECORD_FILE);
+    const mtimeMs = existsSync(path) ? statSync(path).mtimeMs : -1;
+    const cached = cache.get(dir);
+    if (cached?.mtimeMs === mtimeMs) return cached.record;
+    let record: FimRecord | undefined;
+    try {
+      record = readFimRecord(dir);
+    } catch (error) {
+      onError(error as Error);
+    }
+    cache.set(dir, { mtimeMs, record });
+    return record;
+  };
 }

@@ -47,11 +47,12 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
       // The chat samples are shaped with the Instruct tokenizer's template, as the dataset command does.
       const chatModel = await ensureModelWithProgress({ model: settings.get('chat.model'), dtype: settings.get('dtype') }, models);
       const modelId = settings.get(role === 'completion' ? 'completion.model' : 'chat.model');
-      const { steps, rank, alpha, dropout, lr, seqLen, targets } = finetuneOptionsFrom(finetuneSettingValues(settings, folder), { modelDir: '', outDir });
+      const values = finetuneSettingValues(settings, folder);
+      const { steps, rank, alpha, dropout, lr, seqLen, targets } = finetuneOptionsFrom(values, { modelDir: '', outDir });
       const request = {
         role,
         outDir,
-        workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, vscode.Uri.file(join(outDir, 'data'))), perplexityModelDir: await perplexityModelDir(models) },
+        workspace: { name: folder.name, dataset: { ...datasetOptionsFromSettings(settings, folder, vscode.Uri.file(join(outDir, 'data'))), fimRate: values.fimRate }, perplexityModelDir: await perplexityModelDir(models) },
         baseModel: catalogEntry(modelId).repo,
         chatTokenizerDir: chatModel.tokenizerDir,
         training: { steps, rank, alpha, dropout, lr, seqLen, targets },

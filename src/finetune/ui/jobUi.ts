@@ -40,6 +40,7 @@ export function finetuneSettingValues(settings: Settings, folder: vscode.Workspa
     learningRate: settings.get('finetune.learningRate', folder.uri),
     seqLen: settings.get('finetune.seqLen', folder.uri),
     targets: settings.get('finetune.targets', folder.uri),
+    fimRate: settings.get('finetune.fimRate', folder.uri),
     device: settings.get('device'),
     threads: settings.get('threads'),
   };

@@ -1,6 +1,7 @@
 /**
  * @file `smolcode finetune --workspace`: the editor's whole fine-tuning run (finetune/run.ts)
- * from the command line, in one process: training set, training, merge, report.
+ * from the command line, in one process: training set, training, merge, report; with FIM
+ * samples, the adapter folder's record and the mid-file benchmark that reads it.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { templateFor } from '../../../src/completion/template/promptTemplate';
+import { FIM_RECORD_FILE, fimRecord, readFimRecord } from '../../../src/model/fim';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
+import { loadTestTokenizer } from '../../support/tokenizer';
 
 function cli(args: readonly string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8' });
@@ -50,6 +54,53 @@ describe('smolcode finetune --workspace', () => {
     assert.match(run.stderr, /warning: the training set is small: \d+ trained tokens from 3 files/);
     assert.match(summary.dataNote, /^the training set is small/);
     assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\*\*Note:\*\* The training set is small/);
+  });
+
+  it('trains on FIM samples that fit the sequence, records FIM in the adapter folder, and evaluates mid-file with the FIM template', async () => {
+    const out = join(root, 'fim-adapter');
+    const run = cli(['finetune', '--model', model.dir, '--workspace', join(root, 'shapes'), '--out', out, '--steps', '2', '--seq-len', '128', '--fim-rate', '1', '--threads', '1']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /training set: 3 of 3 files kept; \d+ training and \d+ validation samples \(\d+ of them fill-in-the-middle\)/);
+    assert.deepEqual(readFimRecord(out), fimRecord(1));
+    const summary = JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { fim: { rate: number; trainSamples: number; format: string } };
+    assert.deepEqual([summary.fim.rate, summary.fim.format], [1, 'smolcode-fim-psm']);
+    assert.ok(summary.fim.trainSamples > 0);
+    const tokenizer = await loadTestTokenizer();
+    const texts = readFileSync(join(out, 'dataset', 'code-train.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+    assert.equal(texts.filter((t) => t.includes('<filename>')).length, summary.fim.trainSamples);
+    for (const text of texts.filter((t) => t.includes('<filename>'))) {
+      const ids = tokenizer.encode(text, { add_special_tokens: false });
+      assert.ok(ids.length + 1 <= 128, `${ids.length} tokens and the end-of-sequence fit 128`);
+      assert.deepEqual(ids.filter((id) => id === 7 || id === 4 || id === 6 || id === 0), [7, 4, 6, 0], 'each marker once, in PSM order, then the end');
+    }
+    assert.equal(templateFor(readFimRecord(out), 'repository').name, 'fim');
+    const fromData = join(root, 'fim-from-data');
+    const dataRun = cli(['finetune', '--model', model.dir, '--data', join(out, 'dataset', 'code-train.jsonl'), '--out', fromData, '--steps', '1', '--seq-len', '128', '--threads', '1']);
+    assert.equal(dataRun.status, 0, dataRun.stderr);
+    assert.match(dataRun.stdout, /fill-in-the-middle: \d+ of \d+ text samples; recorded in /);
+    assert.equal(readFimRecord(fromData)?.format, 'smolcode-fim-psm', 'finetune --data records FIM found in its data');
+    const merged = join(root, 'fim-merged');
+    const merge = cli(['merge', '--model', model.dir, '--adapter', out, '--out', merged, '--dtypes', 'fp32']);
+    assert.equal(merge.status, 0, merge.stderr);
+    assert.deepEqual(readFimRecord(merged), fimRecord(1), 'a merge into another folder keeps the record');
+
+    const evalRun = cli(['eval', 'completion', '--model', out, '--repo', join(root, 'shapes'), '--mode', 'mid-file', '--files', '1', '--positions', '2', '--held-out', '0.4', '--max-tokens', '4', '--threads', '1', '--json']);
+    assert.equal(evalRun.status, 0, evalRun.stderr);
+    const report = JSON.parse(evalRun.stdout) as { options: { mode: string; pipeline: { template: string } }; results: unknown[]; trainedOn: string[] };
+    assert.deepEqual([report.options.mode, report.options.pipeline.template], ['mid-file', 'fim']);
+    assert.deepEqual(report.trainedOn, [], 'the held-out file is the training set\'s validation file');
+    assert.ok(report.results.length > 0);
+    const forced = cli(['eval', 'completion', '--model', out, '--repo', join(root, 'shapes'), '--mode', 'mid-file', '--template', 'repository', '--files', '1', '--positions', '1', '--held-out', '0.4', '--max-tokens', '2', '--threads', '1', '--json']);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.equal((JSON.parse(forced.stdout) as { options: { pipeline: { template: string } } }).options.pipeline.template, 'repository');
+  });
+
+  it('records no FIM with --fim-rate 0', () => {
+    const out = join(root, 'plain-adapter');
+    const run = cli(['finetune', '--model', model.dir, '--workspace', join(root, 'shapes'), '--out', out, '--steps', '1', '--seq-len', '128', '--fim-rate', '0', '--threads', '1']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(existsSync(join(out, FIM_RECORD_FILE)), false);
+    assert.equal((JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { fim: unknown }).fim, null);
   });
 
   it('says why a training set is empty, naming the filter and the setting', () => {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunModel } from '../../../src/completion/pipeline';
-import { repositoryTemplate } from '../../../src/completion/template/promptTemplate';
+import { fimTemplate, repositoryTemplate } from '../../../src/completion/template/promptTemplate';
 import { languageOfPath } from '../../../src/finetune/dataset/languages';
 import { evalCompletion, quantile, scoreSuggestion, type CompletionEvalOptions } from '../../../src/eval/completionEval';
-import { choosePositions, isNonTrivialLine, positionsIn } from '../../../src/eval/completionPositions';
+import { choosePositions, isInsideBlock, isNonTrivialLine, positionsIn } from '../../../src/eval/completionPositions';
 import { editSimilarity, firstLine, levenshtein } from '../../../src/eval/editSimilarity';
 import { heldOutFiles, readRepository } from '../../../src/eval/repoFiles';
 
@@ -72,6 +72,38 @@ describe('eval completion: positions', () => {
       [2, 'def f(a):', 'def f(a):'],
       [4, 'return a + 1', 'return a + 1'],
     ]);
+  });
+
+  it('in mid-file mode, keeps only lines inside a block that goes on after them', () => {
+    const python = languageOfPath('x.py')!;
+    const text = 'import os\n\ndef f(a):\n    total = a + 1\n\n    twice = total * 2\n    return twice\n\n\ndef g():\n    return f(1)\n';
+    const lines = text.split('\n');
+    assert.deepEqual([2, 3, 5, 6, 10].map((i) => isInsideBlock(lines, i)), [false, true, true, false, false]);
+    const positions = positionsIn({ path: 'f.py', text, language: python }, 'mid-file');
+    assert.deepEqual(positions.map((p) => [p.line, p.target]), [
+      [3, 'total = a + 1'],
+      [5, 'twice = total * 2'],
+    ]);
+    assert.equal(positionsIn({ path: 'f.py', text, language: python }).length, 6, 'next-line mode keeps every non-trivial line');
+  });
+
+  it('runs mid-file with the suffix in the prompt, through the template it is given', async () => {
+    const repo = await readRepository(FIXTURE);
+    const prompts: string[] = [];
+    const model: RunModel = async (call) => {
+      prompts.push(call.prompt);
+      return { promptTokens: 1, reusedTokens: 0, timeToFirstTokenMs: 0, totalMs: 0, finishReason: 'eos' };
+    };
+    const report = await evalCompletion(repo, model, { ...options({ useOtherFiles: false }), mode: 'mid-file', pipeline: { ...options().pipeline, template: fimTemplate } });
+    assert.ok(report.overall.positions > 0);
+    const expected = choosePositions(heldOutFiles(repo, options().seed, options().validationFraction), { ...options(), mode: 'mid-file' });
+    assert.deepEqual(report.results.map((r) => `${r.path}:${r.line}`), expected.map((p) => `${p.file.path}:${p.line + 1}`));
+    for (const [i, prompt] of prompts.entries()) {
+      const position = expected[i]!;
+      const nextLine = position.file.text.split('\n').slice(position.line + 1).find((l) => l.trim() !== '')!;
+      assert.match(prompt, /<gh_stars>[^]*<reponame>\n[^]*<filename>$/);
+      assert.ok(prompt.slice(prompt.indexOf('<reponame>')).includes(nextLine), 'the rest of the block is in the suffix');
+    }
   });
 
   it('draws the same positions for the same seed, and others for another', async () => {

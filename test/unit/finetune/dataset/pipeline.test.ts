@@ -43,6 +43,38 @@ describe('the dataset pipeline (fake tokenizer)', () => {
     assert.ok(report.splits.train.samples.code > 0);
   });
 
+  it('writes the FIM share of code samples in the FIM format, within fimSeqLen, the same for the same seed', async () => {
+    const build = (name: string, fimRate: number, seed = 0) => buildDataset({ workspace: join(temp, 'repo'), out: join(temp, name), seqLen: 256, fimRate, fimSeqLen: 200, seed }, { tokenizer: fakeTokenizer });
+    const plain = await build('fim-0', 0);
+    await buildDataset({ workspace: join(temp, 'repo'), out: join(temp, 'fim-none'), seqLen: 256 }, { tokenizer: fakeTokenizer });
+    const files = (name: string) => Promise.all(['train', 'validation'].flatMap((split) => [OUTPUT_FILES.code(split as 'train'), OUTPUT_FILES.chat(split as 'train'), OUTPUT_FILES.tokens(split as 'train')]).map((f) => readFile(join(temp, name, f), 'utf8')));
+    assert.deepEqual(await files('fim-0'), await files('fim-none'), 'rate 0 writes what a build without FIM writes');
+    assert.equal(plain.splits.train.fimSamples, 0);
+
+    const half = await build('fim-half', 0.5);
+    await build('fim-half-again', 0.5);
+    assert.deepEqual(await files('fim-half'), await files('fim-half-again'), 'the same seed gives the same samples');
+    const code = half.splits.train.samples.code + half.splits.validation.samples.code;
+    const fim = half.splits.train.fimSamples + half.splits.validation.fimSamples;
+    const sameChunks = await buildDataset({ workspace: join(temp, 'repo'), out: join(temp, 'fim-0-200'), seqLen: 200 }, { tokenizer: fakeTokenizer });
+    assert.equal(code, sameChunks.splits.train.samples.code + sameChunks.splits.validation.samples.code, 'chunks are cut at fimSeqLen, and FIM samples replace them one for one');
+    assert.ok(fim > 0.25 * code && fim < 0.75 * code, `${fim} of ${code}`);
+    assert.ok(half.splits.validation.fimSamples > 0, 'validation samples get the same treatment');
+    assert.deepEqual([half.settings.fimRate, half.settings.fimSeqLen], [0.5, 200]);
+
+    const lines = (await readFile(join(temp, 'fim-half', OUTPUT_FILES.code('train')), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+    const fimLines = lines.filter((t) => t.includes('<filename>'));
+    assert.equal(fimLines.length, half.splits.train.fimSamples);
+    for (const text of fimLines) {
+      assert.match(text, /^<repo_name>repo<file_sep>[^\n]+\n<gh_stars>[^]*<reponame>[^]*<filename>[^]+<\|endoftext\|>$/);
+      assert.ok(fakeTokenizer.encode(text).length + 1 <= 200, 'fits the training sequence with its end-of-sequence');
+    }
+    const other = await build('fim-seed-1', 0.5, 1);
+    assert.notDeepEqual(await files('fim-seed-1'), await files('fim-half'), 'another seed draws other samples');
+    assert.ok(other.splits.train.samples.code > 0);
+    await assert.rejects(build('fim-bad', 1.5), /fimRate must be from 0 to 1, got 1.5/);
+  });
+
   it('stops when cancelled, naming the abort', async () => {
     const controller = new AbortController();
     controller.abort();

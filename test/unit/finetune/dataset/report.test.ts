@@ -6,7 +6,7 @@ import { DEFAULT_MIXTURE } from '../../../../src/finetune/dataset/types';
 const report: DatasetReport = {
   repoName: 'app',
   listing: 'git',
-  settings: { seed: 0, seqLen: 2048, minScore: 2.5, validationFraction: 0.1, languages: ['Python'], mixture: DEFAULT_MIXTURE },
+  settings: { seed: 0, seqLen: 2048, minScore: 2.5, validationFraction: 0.1, languages: ['Python'], mixture: DEFAULT_MIXTURE, fimRate: 0, fimSeqLen: 2048 },
   files: { seen: 3, kept: 1, dropped: 2 },
   keptByLanguage: { Python: { files: 1, bytes: 120 } },
   droppedByReason: { secret: 1, 'low-quality': 1 },

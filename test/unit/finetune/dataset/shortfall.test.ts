@@ -8,7 +8,7 @@ function report(overrides: Partial<DatasetReport>): DatasetReport {
   return {
     repoName: 'app',
     listing: 'git',
-    settings: { seed: 0, seqLen: 2048, minScore: 2.5, validationFraction: 0.1, languages: ['Python'], mixture: DEFAULT_MIXTURE },
+    settings: { seed: 0, seqLen: 2048, minScore: 2.5, validationFraction: 0.1, languages: ['Python'], mixture: DEFAULT_MIXTURE, fimRate: 0, fimSeqLen: 2048 },
     files: { seen: 0, kept: 0, dropped: 0 },
     keptByLanguage: {},
     droppedByReason: {},

@@ -16,6 +16,7 @@ import { recipeOptions } from '../../../../src/finetune/export/recipeOptions';
 import { recipeReadme, servedAdapterName, slurmScript, vllmServeLine } from '../../../../src/finetune/export/recipeReadme';
 import { DEEPSPEED_PIN, RECIPE_PINS, requirementsTxt } from '../../../../src/finetune/export/requirements';
 import { OPTIONS_BEGIN, OPTIONS_END, trainScript, type TrainScriptInput } from '../../../../src/finetune/export/trainScript';
+import { fimRecord } from '../../../../src/model/fim';
 import { LORA_TARGETS } from '../../../../src/model/lora';
 
 const INPUT: TrainScriptInput = {
@@ -73,6 +74,16 @@ describe('train.py', () => {
       checkpoint_every: null,
       patience: null,
     });
+  });
+
+  it('records FIM in the adapter folder when the training set has FIM samples, and nothing otherwise', () => {
+    const record = (text: string) => JSON.parse(/FIM_RECORD = json\.loads\("""([\s\S]*?)"""\)/.exec(text)![1]!) as unknown;
+    assert.equal(record(script), null);
+    assert.match(script, /^FIM_SEQ_LEN = None$/m);
+    const fim = trainScript({ ...INPUT, fim: { record: fimRecord(0.5), seqLen: 1024 } });
+    assert.deepEqual(record(fim), fimRecord(0.5));
+    assert.match(fim, /^FIM_SEQ_LEN = 1024$/m);
+    assert.ok(fim.includes('(args.output_dir / "smolcode_fim.json").write_text(json.dumps(FIM_RECORD, indent=2) + "\\n")'));
   });
 
   it("falls back to plan.ts's defaults: all seven targets, rank 8, alpha 2 x rank, lr 2e-4, warmup 5%, seed 42", () => {
