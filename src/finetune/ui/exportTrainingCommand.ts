@@ -52,7 +52,7 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
       const request = {
         role,
         outDir,
-        workspace: { name: folder.name, dataset: { ...datasetOptionsFromSettings(settings, folder, vscode.Uri.file(join(outDir, 'data'))), fimRate: values.fimRate }, perplexityModelDir: await perplexityModelDir(models) },
+        workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, vscode.Uri.file(join(outDir, 'data'))), perplexityModelDir: await perplexityModelDir(models) },
         baseModel: catalogEntry(modelId).repo,
         chatTokenizerDir: chatModel.tokenizerDir,
         training: { steps, rank, alpha, dropout, lr, seqLen, targets },

@@ -123,8 +123,8 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
   signal.throwIfAborted();
   const request: FinetuneRunRequest = {
     role,
-    // run.ts keeps the FIM share for the completion role only.
-    workspace: { name: folder.name, dataset: { ...datasetOptionsFromSettings(settings, folder, dataOut), fimRate: values.fimRate }, perplexityModelDir: await perplexityModelDir(models) },
+    // The settings' FIM share; run.ts keeps it for the completion role only.
+    workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, dataOut), perplexityModelDir: await perplexityModelDir(models) },
     baseModelName: model.source === 'local' ? model.dir : modelName,
     chatTokenizerDir: chatModel.tokenizerDir,
     training: finetuneOptionsFrom(values, { modelDir: model.dir, outDir }),
