@@ -63,6 +63,7 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
         return exportTrainingRecipe(request, (...args) => stages.buildDataset(...args), (p) => show(p), signal);
       });
       log.info(`${EXPORT_TRAINING_COMMAND}: ${datasetSummary(result.report)}; ${role} recipe (${result.trainSamples} training samples) written to ${outDir}`);
+      if (result.fimNotRecorded) log.warn(`${EXPORT_TRAINING_COMMAND}: ${result.fimNotRecorded.note}`);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(join(outDir, RECIPE_README)));
       void vscode.window.showInformationMessage(`SmolCode: training recipe written to ${outDir}.`);
     } catch (error) {

@@ -192,5 +192,9 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
 
   const loss = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
   log.info(`${FINETUNE_COMMAND}: ${run.status} after ${run.steps} steps; validation loss ${loss(run.initialValLoss)} -> ${loss(run.bestValLoss)}; adapter in ${outDir}`);
+  if (run.fimNotRecorded) {
+    log.warn(`${FINETUNE_COMMAND}: ${run.fimNotRecorded.note}`);
+    void vscode.window.showWarningMessage(`SmolCode: ${run.fimNotRecorded.note.charAt(0).toUpperCase()}${run.fimNotRecorded.note.slice(1)}.`);
+  }
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(join(outDir, REPORT_FILE)));
 }
