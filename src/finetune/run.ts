@@ -9,11 +9,12 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dtype, OnnxVariant, Role } from '../model/configTypes';
 import { readModelConfig } from '../model/config';
-import { FIM_RECORD_FILE, fimRecord } from '../model/fim';
+import { FIM_RECORD_FILE } from '../model/fim';
 import { OUTPUT_FILES, type DatasetOptions } from './dataset/pipeline';
 import type { DatasetReport } from './dataset/report';
 import { emptyTrainingSetMessage, smallTrainingSetWarning } from './dataset/shortfall';
 import { modelFingerprint } from './adapterBase';
+import { fimOutcome } from './fimRecordRule';
 import { lossChartSvg } from './lossChart';
 import { defaultSeqLen, type FinetuneOptions } from './plan';
 import { CHART_FILE, meanThroughput, REPORT_FILE, RUN_FILE, runReportMarkdown, type RunSummary } from './runReport';
@@ -103,7 +104,9 @@ export async function runFinetunePipeline(
   const trainingSeconds = (performance.now() - trainingStart) / 1000;
 
   // Recorded before the merge, so a merge that fails still leaves a folder that says what it learned.
-  const fim = role === 'completion' && report.settings.fimRate > 0 && report.splits.train.fimSamples > 0 ? fimRecord(report.settings.fimRate) : undefined;
+  // Too few FIM samples leave an adapter that answers FIM prompts with nothing: then no record (fimRecordRule.ts).
+  const fimTrainSamples = report.splits.train.fimSamples;
+  const { record: fim, notRecorded: fimNotRecorded } = fimOutcome(role === 'completion' ? report.settings.fimRate : 0, fimTrainSamples);
   if (fim) await writeFile(join(training.outDir, FIM_RECORD_FILE), `${JSON.stringify(fim, null, 2)}\n`);
   else await rm(join(training.outDir, FIM_RECORD_FILE), { force: true });
   const mergeStart = performance.now();
@@ -134,7 +137,8 @@ export async function runFinetunePipeline(
     provider,
     mergedVariant: merge.variant,
     dataNote: smallTrainingSetWarning(report),
-    fim: fim ? { format: fim.format, version: fim.version, rate: fim.rate, trainSamples: report.splits.train.fimSamples } : null,
+    fim: fim ? { format: fim.format, version: fim.version, rate: fim.rate, trainSamples: fimTrainSamples } : null,
+    fimNotRecorded: fimNotRecorded ?? null,
     mergedNote: merge.variant === merge.dtype ? undefined : `The merged model is ${merge.variant}: merging cannot write ${merge.dtype}, so SmolCode loads this adapter as ${merge.variant}.`,
     finished: new Date().toISOString(),
   };

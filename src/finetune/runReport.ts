@@ -7,6 +7,7 @@
  */
 import type { LossPoint } from './lossChart';
 import type { Role } from '../model/configTypes';
+import type { FimNotRecorded } from './fimRecordRule';
 
 /** What a fine-tuning run writes beside the adapter: the summary as JSON, the report, the loss chart. */
 export const RUN_FILE = 'smolcode_run.json';
@@ -48,10 +49,13 @@ export interface RunSummary {
   readonly dataNote?: string;
   /** The fill-in-the-middle training (model/fim.ts), also recorded in `smolcode_fim.json`; null for none. */
   readonly fim?: { readonly format: string; readonly version: number; readonly rate: number; readonly trainSamples: number } | null;
+  /** Why a run that asked for FIM samples recorded no FIM (too few of them, fimRecordRule.ts); null otherwise. */
+  readonly fimNotRecorded?: FimNotRecorded | null;
   /** ISO date of the end of the run. */
   readonly finished: string;
 }
 
+const capitalized = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 const loss = (value: number | null) => (value === null ? 'n/a' : value.toFixed(4));
 
 function duration(seconds: number): string {
@@ -95,7 +99,8 @@ export function runReportMarkdown(run: RunSummary, chartFile = CHART_FILE): stri
     '',
   ];
   if (run.valFile === null) lines.push('No validation samples were available (the workspace has too few files), so the adapter is the one after the last step.', '');
-  if (run.dataNote) lines.push(`**Note:** ${run.dataNote.charAt(0).toUpperCase()}${run.dataNote.slice(1)}.`, '');
+  if (run.dataNote) lines.push(`**Note:** ${capitalized(run.dataNote)}.`, '');
+  if (run.fimNotRecorded) lines.push(`**Note:** ${capitalized(run.fimNotRecorded.note)}.`, '');
   if (run.mergedNote) lines.push(run.mergedNote, '');
   lines.push(
     '## Files',

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { COMPLETION_DEFAULTS } from '../../src/completion/defaults';
+import { DEFAULT_FIM_RATE } from '../../src/finetune/dataset/samples/fimSamples';
 import { SETTING_KEYS } from '../../src/host/settingsSchema';
 import { CHAT_MODELS, COMPLETION_MODELS } from '../../src/modelStore/catalog';
 import { DEVICES } from '../../src/runtime/providers';
@@ -67,6 +68,12 @@ describe('extension manifest', () => {
   it('declares the completion defaults the CLI benchmark uses (completion/defaults.ts)', () => {
     const defaults = Object.fromEntries(Object.keys(COMPLETION_DEFAULTS).map((key) => [key, manifest.contributes.configuration.properties[`smolcode.completion.${key}`]?.default]));
     assert.deepEqual(defaults, COMPLETION_DEFAULTS);
+  });
+
+  it('declares the FIM share every entry point defaults to (DEFAULT_FIM_RATE), and the README says it', () => {
+    assert.equal(manifest.contributes.configuration.properties['smolcode.finetune.fimRate']?.default, DEFAULT_FIM_RATE);
+    const row = readFileSync('README.md', 'utf8').split('\n').find((line) => line.startsWith('| `smolcode.finetune.fimRate` |'));
+    assert.ok(row?.startsWith(`| \`smolcode.finetune.fimRate\` | \`${DEFAULT_FIM_RATE}\``), row);
   });
 
   it('contributes the chat view in its own container', () => {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseLanguageNames } from '../../finetune/dataset/languages';
 import { openModelScorer } from '../../finetune/dataset/modelScorer';
 import { buildDataset } from '../../finetune/dataset/pipeline';
+import { DEFAULT_FIM_RATE } from '../../finetune/dataset/samples/fimSamples';
 import { loadSampleTokenizer } from '../../finetune/dataset/samples/sampleTokenizer';
 import { resolveTokenizerDir, TOKENIZER_DEFAULT_USAGE } from '../../model/tokenizerFiles';
 import { parseMixture } from '../../finetune/dataset/types';
@@ -30,8 +31,8 @@ Options:
   --languages L,...  languages to keep (default: all 15 of Stack-Edu)
   --mixture JSON     sampling rates, e.g. '{"fillInMiddle":0}' (default
                      {"code":1,"docToCode":1,"signatureToBody":0.5,"prefixToRest":0.25,"fillInMiddle":0.25})
-  --fim-rate F       share of code chunks written as fill-in-the-middle samples, 0..1 (default 0;
-                     smolcode finetune --workspace uses 0.5 for the completion role)
+  --fim-rate F       share of code chunks written as fill-in-the-middle samples, 0..1 (default
+                     ${DEFAULT_FIM_RATE}, as smolcode finetune --workspace's; 0: none)
   --fim-seq-len N    tokens each FIM sample fits: the training --seq-len, so none is split
                      (default 512, smolcode finetune's)
   --tokenizer DIR    SmolLM2 Instruct tokenizer files (default ${TOKENIZER_DEFAULT_USAGE})
@@ -86,7 +87,7 @@ export const datasetCommand: CliCommand = {
       validationFraction: rangeFlag(values.validation, 'validation', 0, 0.99) ?? 0.1,
       languages,
       mixture: mixtureFlag(values.mixture),
-      fimRate: rangeFlag(values['fim-rate'], 'fim-rate', 0, 1) ?? 0,
+      fimRate: rangeFlag(values['fim-rate'], 'fim-rate', 0, 1) ?? DEFAULT_FIM_RATE,
       fimSeqLen: intFlag(values['fim-seq-len'], 'fim-seq-len', 512),
     };
     const tokenizer = await loadSampleTokenizer(tokenizerDir);

@@ -9,6 +9,7 @@ import { basename, resolve } from 'node:path';
 import { catalogEntry } from '../../modelStore/catalog';
 import { datasetSummary } from '../../finetune/dataset/report';
 import { DEFAULT_FIM_RATE } from '../../finetune/dataset/samples/fimSamples';
+import { MIN_FIM_TRAIN_SAMPLES } from '../../finetune/fimRecordRule';
 import { exportTrainingRecipe, RECIPE_README } from '../../finetune/export/exportRecipe';
 import { inProcessStages } from '../../finetune/stages';
 import { LORA_TARGETS, parseLoraTargets } from '../../model/lora';
@@ -35,6 +36,7 @@ Options:
                        folder (default ${DEFAULT_MODELS.completion} for completion, ${DEFAULT_MODELS.chat} for chat)
   --fim-rate F         completion role: share of code samples written as fill-in-the-middle samples,
                        0..1 (default ${DEFAULT_FIM_RATE}; 0: none); train.py then records it in the adapter folder
+                       when there are at least ${MIN_FIM_TRAIN_SAMPLES} FIM training samples (else a warning says so)
   --gpus N             GPUs per machine in the multi-GPU configs (default 8)
   --tokenizer DIR      the Instruct tokenizer that shapes chat samples (default ${TOKENIZER_DEFAULT_USAGE})
   --steps N | --epochs N, --lr X, --seq-len N, --rank N, --alpha X, --dropout X, --targets LIST (${LORA_TARGETS.join(',')}),
@@ -138,6 +140,7 @@ export const exportTrainingCommand: CliCommand = {
       );
       console.log(`training set: ${datasetSummary(result.report)}`);
       console.log(`${role}: ${result.trainSamples} training samples, ${result.valSamples} for validation`);
+      if (result.fimNotRecorded) console.warn(`warning: ${result.fimNotRecorded.note}`);
       for (const file of result.files) console.log(`wrote ${file}`);
       console.log(`recipe in ${out}; start with ${resolve(out, RECIPE_README)}`);
       return 0;

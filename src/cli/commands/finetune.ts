@@ -11,7 +11,8 @@ import { datasetSummary } from '../../finetune/dataset/report';
 import { DEFAULT_FIM_RATE } from '../../finetune/dataset/samples/fimSamples';
 import { smallTrainingSetWarning } from '../../finetune/dataset/shortfall';
 import { fimSamplesIn } from '../../finetune/fimData';
-import { FIM_RECORD_FILE, fimRecord } from '../../model/fim';
+import { fimOutcome, MIN_FIM_TRAIN_SAMPLES } from '../../finetune/fimRecordRule';
+import { FIM_RECORD_FILE } from '../../model/fim';
 import { OPTIMIZERS } from '../../finetune/optimizer';
 import { formatDuration } from '../../finetune/progressText';
 import { runFinetunePipeline } from '../../finetune/run';
@@ -33,7 +34,8 @@ Trains a LoRA adapter on FILE.jsonl (lines {"text"}, {"messages"} or {"input_ids
 and writes adapter_config.json + adapter_model.safetensors (Hugging Face PEFT format) to
 ADAPTER_DIR. When {"text"} lines hold fill-in-the-middle samples in SmolCode's format
 (smolcode dataset --fim-rate), ADAPTER_DIR also gets smolcode_fim.json with their share, and
-completions with the adapter use the FIM template. The model folder needs config.json and model.safetensors; its tokenizer files,
+completions with the adapter use the FIM template; with fewer than ${MIN_FIM_TRAIN_SAMPLES} FIM samples it does not
+(too few leave an adapter that answers FIM prompts with nothing) and says so. The model folder needs config.json and model.safetensors; its tokenizer files,
 else ${TOKENIZER_DEFAULT_USAGE}. Defaults are sized from the data (see src/finetune/plan.ts).
 
 With --workspace, runs what the editor's "Fine-tune on This Workspace" runs: builds the
@@ -49,7 +51,8 @@ Options:
   --merge-dtype D      with --workspace: the ONNX variant the adapter is merged into (default fp32)
   --fim-rate F         with --workspace and the completion role: share of code samples written as
                        fill-in-the-middle samples, 0..1 (default ${DEFAULT_FIM_RATE}; 0: none). The adapter folder
-                       then records it (smolcode_fim.json) and completions use the FIM template
+                       then records it (smolcode_fim.json; from ${MIN_FIM_TRAIN_SAMPLES} FIM training samples on) and
+                       completions use the FIM template
   --tokenizer DIR      with --workspace: the Instruct tokenizer that shapes chat samples
                        (default ${TOKENIZER_DEFAULT_USAGE})
   --steps N | --epochs N   length of training (default: 3 epochs below 1000 samples, 2 below 10000, else 1)
@@ -239,6 +242,7 @@ export const finetuneCommand: CliCommand = {
           interrupt.signal,
         );
         const val = summary.initialValLoss !== null ? `; validation loss ${summary.initialValLoss.toFixed(4)} -> ${summary.bestValLoss!.toFixed(4)}` : '';
+        if (summary.fimNotRecorded) console.warn(`warning: ${summary.fimNotRecorded.note}`);
         console.log(`${summary.status} after ${summary.steps} steps${val}; report in ${join(training.outDir, REPORT_FILE)}`);
         return 0;
       }
@@ -254,11 +258,13 @@ export const finetuneCommand: CliCommand = {
       console.log(`${result.status} after ${result.steps} steps${val}; adapter in ${result.outDir}`);
       // Data in SmolCode's FIM format (smolcode dataset --fim-rate) makes an adapter that the completion template must prompt in it.
       const { fim, text } = fimSamplesIn(resolve(values.data!));
-      if (fim > 0) {
-        writeFileSync(join(result.outDir, FIM_RECORD_FILE), `${JSON.stringify(fimRecord(fim / text), null, 2)}\n`);
+      const { record, notRecorded } = fimOutcome(text > 0 ? fim / text : 0, fim);
+      if (record) {
+        writeFileSync(join(result.outDir, FIM_RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
         console.log(`fill-in-the-middle: ${fim} of ${text} text samples; recorded in ${join(result.outDir, FIM_RECORD_FILE)}`);
       } else {
         rmSync(join(result.outDir, FIM_RECORD_FILE), { force: true });
+        if (notRecorded) console.warn(`warning: ${notRecorded.note}`);
       }
       return 0;
     } catch (error) {

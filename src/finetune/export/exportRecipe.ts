@@ -9,9 +9,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Role } from '../../model/configTypes';
-import { fimRecord } from '../../model/fim';
 import type { DatasetOptions } from '../dataset/pipeline';
 import { datasetSummary, type DatasetReport } from '../dataset/report';
+import { fimOutcome, type FimNotRecorded } from '../fimRecordRule';
 import { ROLE_DATA } from '../run';
 import type { DatasetProgress, FinetuneStages } from '../stages';
 import { accelerateConfigs } from './accelerateConfigs';
@@ -50,6 +50,8 @@ export interface ExportResult {
   readonly files: readonly string[];
   readonly trainSamples: number;
   readonly valSamples: number;
+  /** Set when FIM samples were asked for but too few were written for train.py to record FIM (fimRecordRule.ts). */
+  readonly fimNotRecorded?: FimNotRecorded;
 }
 
 /** Throws unless `dir` is absent, empty, or holds an earlier recipe (its train.py). */
@@ -83,10 +85,12 @@ export async function exportTrainingRecipe(
   if (trainSamples === 0) {
     throw new Error(`the training set of ${workspace.name} has no ${role} samples (${datasetSummary(report)}); see ${join(dataDir, 'report.md')}`);
   }
+  // train.py records FIM under the same rule as SmolCode's runs; the training set fixes the count here.
+  const fim = fimOutcome(fimRate, report.splits.train.fimSamples);
   const dataFiles = { train: `${RECIPE_DATA_DIR}/${data.file('train')}`, validation: `${RECIPE_DATA_DIR}/${data.file('validation')}` };
   const configs = accelerateConfigs(gpus);
   const files: [string, string][] = [
-    [RECIPE_SCRIPT, trainScript({ role, baseModel: request.baseModel, dataFiles, training: request.training, workspace: workspace.name, fim: fimRate > 0 && report.splits.train.fimSamples > 0 ? { record: fimRecord(fimRate), seqLen: fimSeqLen } : undefined })],
+    [RECIPE_SCRIPT, trainScript({ role, baseModel: request.baseModel, dataFiles, training: request.training, workspace: workspace.name, fim: fim.record ? { record: fim.record, seqLen: fimSeqLen } : undefined })],
     ['requirements.txt', requirementsTxt()],
     ['slurm.sbatch', slurmScript(gpus)],
     ...configs.map((c): [string, string] => [`accelerate/${c.file}`, c.yaml]),
@@ -100,7 +104,7 @@ export async function exportTrainingRecipe(
     signal.throwIfAborted();
     await writeFile(join(outDir, path), text, { mode: path.endsWith('.py') || path.endsWith('.sbatch') ? 0o755 : 0o644 });
   }
-  return { report, files: [...files.map(([path]) => path), dataFiles.train, dataFiles.validation], trainSamples, valSamples };
+  return { report, files: [...files.map(([path]) => path), dataFiles.train, dataFiles.validation], trainSamples, valSamples, fimNotRecorded: fim.notRecorded };
 }
 
 /**

@@ -52,7 +52,7 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
       const request = {
         role,
         outDir,
-        workspace: { name: folder.name, dataset: { ...datasetOptionsFromSettings(settings, folder, vscode.Uri.file(join(outDir, 'data'))), fimRate: values.fimRate }, perplexityModelDir: await perplexityModelDir(models) },
+        workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, vscode.Uri.file(join(outDir, 'data'))), perplexityModelDir: await perplexityModelDir(models) },
         baseModel: catalogEntry(modelId).repo,
         chatTokenizerDir: chatModel.tokenizerDir,
         training: { steps, rank, alpha, dropout, lr, seqLen, targets },
@@ -63,6 +63,7 @@ export function registerExportTrainingCommand(context: vscode.ExtensionContext, 
         return exportTrainingRecipe(request, (...args) => stages.buildDataset(...args), (p) => show(p), signal);
       });
       log.info(`${EXPORT_TRAINING_COMMAND}: ${datasetSummary(result.report)}; ${role} recipe (${result.trainSamples} training samples) written to ${outDir}`);
+      if (result.fimNotRecorded) log.warn(`${EXPORT_TRAINING_COMMAND}: ${result.fimNotRecorded.note}`);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(join(outDir, RECIPE_README)));
       void vscode.window.showInformationMessage(`SmolCode: training recipe written to ${outDir}.`);
     } catch (error) {

@@ -123,8 +123,8 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
   signal.throwIfAborted();
   const request: FinetuneRunRequest = {
     role,
-    // run.ts keeps the FIM share for the completion role only.
-    workspace: { name: folder.name, dataset: { ...datasetOptionsFromSettings(settings, folder, dataOut), fimRate: values.fimRate }, perplexityModelDir: await perplexityModelDir(models) },
+    // The settings' FIM share; run.ts keeps it for the completion role only.
+    workspace: { name: folder.name, dataset: datasetOptionsFromSettings(settings, folder, dataOut), perplexityModelDir: await perplexityModelDir(models) },
     baseModelName: model.source === 'local' ? model.dir : modelName,
     chatTokenizerDir: chatModel.tokenizerDir,
     training: finetuneOptionsFrom(values, { modelDir: model.dir, outDir }),
@@ -192,5 +192,9 @@ async function finetune(deps: FinetuneCommandDeps, folder: vscode.WorkspaceFolde
 
   const loss = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
   log.info(`${FINETUNE_COMMAND}: ${run.status} after ${run.steps} steps; validation loss ${loss(run.initialValLoss)} -> ${loss(run.bestValLoss)}; adapter in ${outDir}`);
+  if (run.fimNotRecorded) {
+    log.warn(`${FINETUNE_COMMAND}: ${run.fimNotRecorded.note}`);
+    void vscode.window.showWarningMessage(`SmolCode: ${run.fimNotRecorded.note.charAt(0).toUpperCase()}${run.fimNotRecorded.note.slice(1)}.`);
+  }
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(join(outDir, REPORT_FILE)));
 }

@@ -17,8 +17,6 @@ export interface FinetuneSettingValues {
   readonly learningRate: number;
   readonly seqLen: number;
   readonly targets: readonly string[];
-  /** `smolcode.finetune.fimRate`: the dataset's FIM share for a completion run. */
-  readonly fimRate: number;
   readonly device: Device;
   readonly threads: number;
 }

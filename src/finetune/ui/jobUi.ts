@@ -40,13 +40,17 @@ export function finetuneSettingValues(settings: Settings, folder: vscode.Workspa
     learningRate: settings.get('finetune.learningRate', folder.uri),
     seqLen: settings.get('finetune.seqLen', folder.uri),
     targets: settings.get('finetune.targets', folder.uri),
-    fimRate: settings.get('finetune.fimRate', folder.uri),
     device: settings.get('device'),
     threads: settings.get('threads'),
   };
 }
 
-/** The build options from the settings (scoped to the folder); bad values throw, naming themselves. */
+/**
+ * The build options from the settings (scoped to the folder); bad values throw, naming
+ * themselves. Every command builds with the FIM share of `smolcode.finetune.fimRate`, each FIM
+ * sample within `smolcode.finetune.seqLen` (what a fine-tune on the set trains with; a run or an
+ * export sets its own training length in its place).
+ */
 export function datasetOptionsFromSettings(settings: Settings, folder: vscode.WorkspaceFolder, out: vscode.Uri): DatasetOptions {
   return {
     workspace: folder.uri.fsPath,
@@ -57,6 +61,8 @@ export function datasetOptionsFromSettings(settings: Settings, folder: vscode.Wo
     seed: settings.get('dataset.seed', folder.uri),
     languages: parseLanguageNames(settings.get('dataset.languages', folder.uri)),
     mixture: parseMixture(settings.get('dataset.mixture', folder.uri)),
+    fimRate: settings.get('finetune.fimRate', folder.uri),
+    fimSeqLen: settings.get('finetune.seqLen', folder.uri),
   };
 }
 

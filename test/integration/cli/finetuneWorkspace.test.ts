@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { templateFor } from '../../../src/completion/template/promptTemplate';
+import { MIN_FIM_TRAIN_SAMPLES } from '../../../src/finetune/fimRecordRule';
 import { FIM_RECORD_FILE, fimRecord, readFimRecord } from '../../../src/model/fim';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 import { loadTestTokenizer } from '../../support/tokenizer';
@@ -30,6 +31,15 @@ describe('smolcode finetune --workspace', () => {
       writeFileSync(
         join(workspace, name),
         `"""Geometry of one shape."""\n\n\ndef area(*args):\n    """Area of the shape."""\n    return ${body}\n\n\ndef describe():\n    """A short description."""\n    return "${name}"\n`,
+      );
+    }
+    // Enough files for the FIM samples a run needs before it records FIM (MIN_FIM_TRAIN_SAMPLES), none named as in shapes/.
+    const solids = join(root, 'solids');
+    mkdirSync(solids);
+    for (let i = 0; i < MIN_FIM_TRAIN_SAMPLES + 8; i++) {
+      writeFileSync(
+        join(solids, `solid_${i}.py`),
+        `"""Volume of solid number ${i}."""\n\n\ndef volume_${i}(a, b, c):\n    """Volume of solid ${i} with sides a, b and c."""\n    return a * b * c * ${i + 1} / 3\n\n\ndef faces_${i}():\n    """How many faces solid ${i} has."""\n    return ${i + 4}\n`,
       );
     }
   });
@@ -58,13 +68,14 @@ describe('smolcode finetune --workspace', () => {
 
   it('trains on FIM samples that fit the sequence, records FIM in the adapter folder, and evaluates mid-file with the FIM template', async () => {
     const out = join(root, 'fim-adapter');
-    const run = cli(['finetune', '--model', model.dir, '--workspace', join(root, 'shapes'), '--out', out, '--steps', '2', '--seq-len', '128', '--fim-rate', '1', '--threads', '1']);
+    const run = cli(['finetune', '--model', model.dir, '--workspace', join(root, 'solids'), '--out', out, '--steps', '2', '--seq-len', '128', '--fim-rate', '1', '--threads', '1']);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /training set: 3 of 3 files kept; \d+ training and \d+ validation samples \(\d+ of them fill-in-the-middle\)/);
+    assert.match(run.stdout, /training set: 24 of 24 files kept; \d+ training and \d+ validation samples \(\d+ of them fill-in-the-middle\)/);
+    assert.doesNotMatch(run.stderr, /fill-in-the-middle is not recorded/);
     assert.deepEqual(readFimRecord(out), fimRecord(1));
-    const summary = JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { fim: { rate: number; trainSamples: number; format: string } };
-    assert.deepEqual([summary.fim.rate, summary.fim.format], [1, 'smolcode-fim-psm']);
-    assert.ok(summary.fim.trainSamples > 0);
+    const summary = JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { fim: { rate: number; trainSamples: number; format: string }; fimNotRecorded: unknown };
+    assert.deepEqual([summary.fim.rate, summary.fim.format, summary.fimNotRecorded], [1, 'smolcode-fim-psm', null]);
+    assert.ok(summary.fim.trainSamples >= MIN_FIM_TRAIN_SAMPLES);
     const tokenizer = await loadTestTokenizer();
     const texts = readFileSync(join(out, 'dataset', 'code-train.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
     assert.equal(texts.filter((t) => t.includes('<filename>')).length, summary.fim.trainSamples);
@@ -88,11 +99,30 @@ describe('smolcode finetune --workspace', () => {
     assert.equal(evalRun.status, 0, evalRun.stderr);
     const report = JSON.parse(evalRun.stdout) as { options: { mode: string; pipeline: { template: string } }; results: unknown[]; trainedOn: string[] };
     assert.deepEqual([report.options.mode, report.options.pipeline.template], ['mid-file', 'fim']);
-    assert.deepEqual(report.trainedOn, [], 'the held-out file is the training set\'s validation file');
+    assert.deepEqual(report.trainedOn, [], 'the evaluated file (from shapes/) is none the adapter trained on');
     assert.ok(report.results.length > 0);
     const forced = cli(['eval', 'completion', '--model', out, '--repo', join(root, 'shapes'), '--mode', 'mid-file', '--template', 'repository', '--files', '1', '--positions', '1', '--held-out', '0.4', '--max-tokens', '2', '--threads', '1', '--json']);
     assert.equal(forced.status, 0, forced.stderr);
     assert.equal((JSON.parse(forced.stdout) as { options: { pipeline: { template: string } } }).options.pipeline.template, 'repository');
+  });
+
+  it('records no FIM after too few FIM samples, and says so', () => {
+    const out = join(root, 'few-fim-adapter');
+    mkdirSync(out);
+    writeFileSync(join(out, FIM_RECORD_FILE), JSON.stringify(fimRecord(1)));
+    const run = cli(['finetune', '--model', model.dir, '--workspace', join(root, 'shapes'), '--out', out, '--steps', '1', '--seq-len', '128', '--fim-rate', '1', '--threads', '1']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /warning: fill-in-the-middle is not recorded: the training set has \d+ FIM training samples, fewer than the 16 /);
+    assert.equal(existsSync(join(out, FIM_RECORD_FILE)), false, 'an earlier record in the folder is removed');
+    const summary = JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { fim: unknown; fimNotRecorded: { rate: number; trainSamples: number; minTrainSamples: number } };
+    assert.equal(summary.fim, null);
+    assert.deepEqual([summary.fimNotRecorded.rate, summary.fimNotRecorded.minTrainSamples], [1, MIN_FIM_TRAIN_SAMPLES]);
+    assert.ok(summary.fimNotRecorded.trainSamples > 0 && summary.fimNotRecorded.trainSamples < MIN_FIM_TRAIN_SAMPLES);
+    const fromData = join(root, 'few-fim-from-data');
+    const dataRun = cli(['finetune', '--model', model.dir, '--data', join(out, 'dataset', 'code-train.jsonl'), '--out', fromData, '--steps', '1', '--seq-len', '128', '--threads', '1']);
+    assert.equal(dataRun.status, 0, dataRun.stderr);
+    assert.match(dataRun.stderr, /warning: fill-in-the-middle is not recorded/);
+    assert.equal(existsSync(join(fromData, FIM_RECORD_FILE)), false, 'finetune --data follows the same rule');
   });
 
   it('records no FIM with --fim-rate 0', () => {

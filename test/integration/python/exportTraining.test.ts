@@ -155,9 +155,14 @@ function assertSameLogits(label: string, ours: ArrayLike<number>, reference: Arr
   assert.ok(worst <= tolerance, `${label}: max abs difference ${worst} > ${tolerance}`);
 }
 
-/** Fifteen small, distinct Python files the dataset builder keeps, two of them for validation. */
+/**
+ * Forty-five small, distinct Python files the dataset builder keeps, a few of them for
+ * validation: at the default FIM share they give 18 FIM training samples, enough for train.py
+ * to record FIM (MIN_FIM_TRAIN_SAMPLES, 16; fifteen files gave 6).
+ */
 function writeWorkspace(dir: string): void {
-  const shapes = ['circle', 'square', 'triangle', 'rectangle', 'ellipse', 'trapezoid', 'pentagon', 'hexagon', 'octagon', 'rhombus', 'kite', 'parallelogram', 'star', 'ring', 'sector'];
+  const bases = ['circle', 'square', 'triangle', 'rectangle', 'ellipse', 'trapezoid', 'pentagon', 'hexagon', 'octagon', 'rhombus', 'kite', 'parallelogram', 'star', 'ring', 'sector'];
+  const shapes = ['', '_1', '_2'].flatMap((suffix) => bases.map((base) => `${base}${suffix}`));
   mkdirSync(dir, { recursive: true });
   for (const name of shapes) {
     writeFileSync(

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { adapterFolderName, editorTrainingThreads, finetuneOptionsFrom } from '../../../../src/finetune/ui/finetuneSettings';
 import { parseLoraTargets } from '../../../../src/model/lora';
 
-const values = { steps: 0, rank: 8, alpha: 0, dropout: 0, learningRate: 2e-4, seqLen: 512, targets: ['v_proj', 'q_proj'], fimRate: 0.5, device: 'cpu', threads: 0 } as const;
+const values = { steps: 0, rank: 8, alpha: 0, dropout: 0, learningRate: 2e-4, seqLen: 512, targets: ['v_proj', 'q_proj'], device: 'cpu', threads: 0 } as const;
 const paths = { modelDir: '/m', outDir: '/o' };
 
 describe('fine-tuning options from the settings', () => {
