@@ -14,7 +14,8 @@ const USAGE = `Usage: smolcode merge --model DIR --adapter DIR [--out DIR] [--dt
 Merges the LoRA adapter in --adapter (adapter_config.json + adapter_model.safetensors) into the
 base model in --model (config.json + model.safetensors) and writes config, tokenizer files and
 onnx/model*.onnx to --out (default: the adapter folder), ready for generate, chat and the
-extension. Tokenizer files are copied from --model when it has them; without them, generate and
+extension; fp32, q4 and int8 also get their fused graph (the attention this machine's engine
+prefers), since a merged folder has no weights to build it from later. Tokenizer files are copied from --model when it has them; without them, generate and
 chat use ${TOKENIZER_DEFAULT_USAGE}.
 
 Options:

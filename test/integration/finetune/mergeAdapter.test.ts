@@ -17,6 +17,8 @@ import { loraModules, type LoraConfig } from '../../../src/model/lora';
 import { Rng } from '../../../src/graph/rng';
 import { buildTrainingGraph } from '../../../src/model/trainingGraph';
 import { Engine } from '../../../src/runtime/engine';
+import { fusedVariantFile } from '../../../src/model/configTypes';
+import { cudaProviderInstalled, fusedAttentionFor } from '../../../src/runtime/providers';
 import { CausalLmSession } from '../../../src/runtime/session';
 import { SafetensorsFile } from '../../../src/graph/safetensors';
 import { safetensorsSource } from '../../../src/model/weights';
@@ -80,5 +82,32 @@ describe('merged adapters', () => {
     await base.dispose();
     assert.ok(maxDiff < 1e-4, `merged vs training-graph logits differ by ${maxDiff}`);
     assert.ok(baseDiff > 1e-2, `the adapter should change the logits (base differs by only ${baseDiff})`);
+  });
+
+  it('writes the fused graph too, so the merged model runs on it with the plain graph\'s tokens', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'smolcode-merge-fused-'));
+    try {
+      assert.equal(await mergeCommand.run(['--model', model.dir, '--adapter', adapterDir, '--out', out, '--dtypes', 'fp32']), 0);
+      // The attention this machine's engine prefers: the MatMul one on the CPU.
+      const fusedFile = fusedVariantFile('fp32', fusedAttentionFor('auto', process.platform, cudaProviderInstalled()));
+      assert.ok(existsSync(join(out, 'onnx', fusedFile)));
+      const run = async (graph: 'fused' | 'plain') => {
+        const engine = await Engine.load({ modelDir: out, dtype: 'fp32', device: 'cpu', threads: 1, graph, optimizedModelDir: '' });
+        try {
+          const stats = await engine.complete({ slot: 'test', prompt: 'def area(radius):\n    return', maxNewTokens: 8 });
+          return { file: engine.graph.file, tokens: stats.tokens };
+        } finally {
+          await engine.dispose();
+        }
+      };
+      const fused = await run('fused');
+      const plain = await run('plain');
+      assert.equal(fused.file, fusedFile);
+      assert.equal(plain.file, 'model.onnx');
+      assert.equal(fused.tokens.length, 8);
+      assert.deepEqual(fused.tokens, plain.tokens);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { saveAdapter } from '../../../src/finetune/adapter';
+import { fusedVariantFile } from '../../../src/model/configTypes';
+import { cudaProviderInstalled, fusedAttentionFor } from '../../../src/runtime/providers';
 import { mergeAdapter } from '../../../src/finetune/merge';
 import { initLoraWeights, loraModules, type LoraConfig } from '../../../src/model/lora';
 import { removeModelFolderLeftovers } from '../../../src/runtime/leftovers';
@@ -74,7 +76,7 @@ describe('a merge killed midway', () => {
 
   it('completes into the adapter folder when not interrupted, leaving no temporary folder', () => {
     const written = mergeAdapter({ modelDir: model.dir, adapterDir, variants: ['fp32', 'fp16'] });
-    assert.deepEqual(written.map((w) => w.path), [join(adapterDir, 'onnx', 'model.onnx'), join(adapterDir, 'onnx', 'model_fp16.onnx')]);
+    assert.deepEqual(written.map((w) => w.path), [join(adapterDir, 'onnx', 'model.onnx'), join(adapterDir, 'onnx', fusedVariantFile('fp32', fusedAttentionFor('auto', process.platform, cudaProviderInstalled()))), join(adapterDir, 'onnx', 'model_fp16.onnx')]);
     for (const w of written) assert.ok(existsSync(w.path), w.path);
     assert.ok(existsSync(join(adapterDir, 'config.json')));
     assert.deepEqual(readdirSync(root).filter((name) => name.includes('.partial-')), []);
