@@ -53,7 +53,7 @@ export class LoraGraphSession {
     try {
       const path = join(dir, 'graph.onnx');
       writeOnnxModel(graph.graph, path, { externalData: true });
-      session = await GraphSession.open(path, { memory: 'lean', ...options });
+      session = await GraphSession.open(path, { memory: 'lean', ...(options.double ? { optimization: 'basic' as const } : {}), ...options });
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw error;

@@ -56,6 +56,11 @@ export interface SessionOptions {
    * call, which costs O(K·N) against the O(S·K·N) product). Inference keeps the defaults.
    */
   readonly memory?: 'default' | 'lean';
+  /**
+   * 'basic' stops at ONNX Runtime's basic graph rewrites. Float64 graphs need it: the extended
+   * fusions match them too (x·sigmoid(x) becomes QuickGelu) and then find only float kernels.
+   */
+  readonly optimization?: 'all' | 'basic';
 }
 
 /** The KV cache of one sequence: `past_key_values.{i}.key|value` tensors, in input order. */
@@ -110,7 +115,7 @@ export async function createSession(
     try {
       const sessionOptions: OrtModule.InferenceSession.SessionOptions = {
         executionProviders: [candidate.provider],
-        graphOptimizationLevel: 'all',
+        graphOptimizationLevel: options.optimization ?? 'all',
         intraOpNumThreads: options.threads,
         ...(options.memory === 'lean' ? { enableCpuMemArena: false, enableMemPattern: false, extra: { session: { disable_prepacking: '1' } } } : {}),
         // Per output: with every output on the GPU, reading the logits back aborts the process.
