@@ -66,15 +66,18 @@ def main() -> None:
 
     first_loss = step()  # warm-up: first-run allocations
     start = time.perf_counter()
+    cpu_start = time.process_time()
     loss = 0.0
     for _ in range(args.steps):
         loss = step()
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     result = {
         "torchVersion": torch.__version__,
         "threads": torch.get_num_threads(),
         "trainTokensPerSecond": args.steps * args.seq_len / seconds,
         "secondsPerMicroBatch": seconds / args.steps,
+        "cpuSecondsPerStep": cpu_seconds / args.steps,
         "setupSeconds": setup_seconds,
         "firstLoss": first_loss,
         "loss": loss,

@@ -23,6 +23,8 @@ export interface TrainingResult {
   readonly provider: string;
   readonly trainTokensPerSecond: number;
   readonly secondsPerMicroBatch: number;
+  /** CPU seconds (all threads) per timed step. */
+  readonly cpuSecondsPerStep: number;
   readonly setupSeconds: number;
   readonly firstLoss: number;
   readonly trainPeakRssMiB: number;
@@ -36,6 +38,7 @@ export interface TrainingResult {
   readonly peftTorchVersion?: string;
   readonly peftTrainTokensPerSecond?: number;
   readonly peftTrainPeakRssMiB?: number;
+  readonly peftCpuSecondsPerStep?: number;
   readonly peftFirstLoss?: number;
 }
 
@@ -67,6 +70,8 @@ const ratio = (a: Pick, b: Pick): Pick => (r) => {
 };
 const oursTps: Pick = (r) => r.trainTokensPerSecond;
 const peftTps: Pick = (r) => r.peftTrainTokensPerSecond;
+const oursCpu: Pick = (r) => r.cpuSecondsPerStep;
+const peftCpu: Pick = (r) => r.peftCpuSecondsPerStep;
 const oursRss: Pick = (r) => r.trainPeakRssMiB;
 const peftRss: Pick = (r) => r.peftTrainPeakRssMiB;
 
@@ -74,6 +79,9 @@ const COLUMNS: readonly { label: string; pick: Pick; digits: number }[] = [
   { label: 'ours (tok/s)', pick: oursTps, digits: 0 },
   { label: 'PyTorch + PEFT (tok/s)', pick: peftTps, digits: 0 },
   { label: 'ours / PyTorch speed', pick: ratio(oursTps, peftTps), digits: 2 },
+  { label: 'CPU s per step, ours', pick: oursCpu, digits: 1 },
+  { label: 'CPU s per step, PyTorch', pick: peftCpu, digits: 1 },
+  { label: 'PyTorch / ours CPU time', pick: ratio(peftCpu, oursCpu), digits: 2 },
   { label: 'ours peak RSS (MiB)', pick: oursRss, digits: 0 },
   { label: 'PyTorch peak RSS (MiB)', pick: peftRss, digits: 0 },
   { label: 'ours / PyTorch RSS', pick: ratio(oursRss, peftRss), digits: 2 },
@@ -109,7 +117,9 @@ export function trainingTable(results: readonly TrainingResult[]): string {
   const torch = results.find((r) => r.peftTorchVersion !== undefined)?.peftTorchVersion;
   if (torch) lines.push(`- PyTorch ${torch} (scripts/bench/peftTraining.py): the same folder, token ids and thread count; a step is forward, backward and AdamW for both`);
   const noisy = results.filter((r) => Math.max(r.trainOthersCpuShare ?? 0, r.prefillOthersCpuShare ?? 0) >= NOISY_SHARE).length;
-  if (noisy > 0) lines.push(`- in ${noisy} of ${results.length} run(s) other processes kept >= ${NOISY_SHARE * 100}% of the CPUs busy; timings are unreliable`);
+  if (noisy > 0) {
+    lines.push(`- in ${noisy} of ${results.length} run(s) other processes kept >= ${NOISY_SHARE * 100}% of the CPUs busy; tok/s are unreliable, CPU seconds per step less so`);
+  }
   lines.push(`- peak RSS: each runtime's own process (getrusage); prefill: the engine on ${first.prefillTokens} prompt tokens in one chunk, in its own process`);
   return lines.join('\n');
 }
