@@ -11,7 +11,8 @@
  *   transformers.js on each file, cached load, the memory-bandwidth bound), in its own process;
  * - replay: typing a real function keystroke by keystroke against inline completion
  *   (scripts/bench/replay.ts, one process per run);
- * - training: LoRA training throughput beside engine prefill (scripts/bench/training.ts).
+ * - training: LoRA training throughput and peak RSS, ours beside PyTorch + PEFT's, per shape
+ *   (scripts/bench/training.ts).
  * The parent prints markdown tables to stdout, progress to stderr, and writes every sample as
  * JSON. Not a test: nothing here asserts on timings.
  */
@@ -102,7 +103,7 @@ async function measureCase(
   return { shape: model.shape, dtype, graph, file: label, fileBytes: onnxBytes(model.dir, file), runtimes };
 }
 
-/** The shape the replay and training sections use (the completion model's size). */
+/** The shape the speed and replay sections use (the completion model's size). */
 const SECTION_SHAPE: ShapeName = '135M';
 
 /** The (dtype, graph) pairs the engine section measures; float16 has no fused graph. */
@@ -122,7 +123,7 @@ function neededModels(options: BenchOptions): Map<ShapeName, { variants: OnnxVar
   const fused = engineCases(options).flatMap((c) => (c.graph === 'fused' ? [c.dtype as FusedVariant] : []));
   if (options.sections.includes('engine')) for (const shape of options.shapes) want(shape, options.dtypes, fused);
   if (options.sections.includes('replay')) want(SECTION_SHAPE, options.replayDtypes);
-  if (options.sections.includes('training')) want(SECTION_SHAPE, ['fp32']);
+  if (options.sections.includes('training')) for (const shape of options.shapes) want(shape, ['fp32']);
   return needed;
 }
 
@@ -182,7 +183,7 @@ async function main(): Promise<number> {
       ? await measureReplay(modelOf(SECTION_SHAPE), { dtypes: options.replayDtypes, runs: options.runs, threads: options.threads, maxChars: options.replayChars }, scratch, log)
       : undefined;
     const training = options.sections.includes('training')
-      ? await measureTraining({ shape: SECTION_SHAPE, seqLen: options.trainSeqLen, steps: options.trainSteps, threads: options.threads, runs: options.runs }, scratch, log)
+      ? await measureTraining({ shapes: options.shapes, seqLen: options.trainSeqLen, steps: options.trainSteps, threads: options.threads, runs: options.runs }, scratch, log)
       : undefined;
 
     const wallSeconds = (performance.now() - start) / 1000;

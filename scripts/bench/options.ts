@@ -39,7 +39,7 @@ export interface BenchOptions {
   readonly replayDtypes: readonly OnnxVariant[];
   /** Characters of the function the replay types (undefined: all of it). */
   readonly replayChars?: number;
-  /** Sequence length and timed steps of the training section (135M only). */
+  /** Sequence length and timed steps of the training section (each of `shapes`). */
   readonly trainSeqLen: number;
   readonly trainSteps: number;
   readonly cacheDir: string;
@@ -59,7 +59,8 @@ Options:
                            llama.cpp (node-llama-cpp) on Q4_0 and Q8_0 GGUFs of the same weights, with
                            cached load, the memory-bandwidth bound and ratios to llama.cpp (scripts/bench/speed.ts)
                          replay: typing a function from node_modules keystroke by keystroke (135M)
-                         training: LoRA training tok/s and peak RSS beside engine prefill (135M fp32)
+                         training: LoRA training tok/s and peak RSS per shape, ours beside PyTorch + PEFT
+                           (skipped where scripts/python/prepare.sh has not run) and engine prefill (fp32)
   --shapes LIST        comma-separated of ${SHAPE_NAMES.join(', ')} (default 135M,360M; --quick: 135M)
   --dtypes LIST        comma-separated of ${BENCH_DTYPES.join(', ')} (default fp32,q4)
   --graphs LIST        comma-separated of ${GRAPHS.join(', ')} (default both): which file of each dtype

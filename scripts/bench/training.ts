@@ -1,19 +1,24 @@
 /**
  * @file Training benchmark: LoRA training tokens/s and peak RSS for a SmolLM2-shaped model
- * (default 135M, all seven targets, rank 8) at one sequence length (default 512) on one
- * device, next to the engine's prefill tokens/s on the same model (fp32) in the same run. Each
- * measurement runs in its own child process so that its peak RSS is its own.
+ * (default 135M, all seven targets, rank 8, AdamW lr 2e-4) at one sequence length (default 512)
+ * on one device, next to what a user would pick instead, PyTorch with PEFT's LoRA on the CPU
+ * (peftTraining.py, the same folder, threads and token ids), and the engine's prefill tokens/s
+ * on the same model (fp32). Each measurement runs in its own child process so that its peak RSS
+ * is its own; PyTorch is skipped, with a line saying so, where scripts/python/prepare.sh has not
+ * prepared its venv (SMOLCODE_PYTHON names another interpreter).
  *
  *   node --import tsx scripts/bench/training.ts [--shape 135M] [--seq-len 512] [--batch-size 1]
  *     [--steps 3] [--threads 0] [--device cpu] [--json FILE]
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeBatch } from '../../src/finetune/data';
 import { LoraGraphSession } from '../../src/finetune/graphSession';
+import { adamW } from '../../src/finetune/optimizer';
 import { initLoraWeights, LORA_TARGETS, loraModules, type LoraConfig } from '../../src/model/lora';
 import { buildTrainingGraph } from '../../src/model/trainingGraph';
 import { Engine } from '../../src/runtime/engine';
@@ -44,6 +49,9 @@ const steps = Number(values.steps);
 const threads = Number(values.threads);
 const device = values.device as Device;
 const LORA: LoraConfig = { rank: 8, alpha: 16, targets: [...LORA_TARGETS], useRslora: false };
+/** PEFT's usual LoRA learning rate; peftTraining.py uses the same. */
+const LEARNING_RATE = 2e-4;
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** Peak resident set of this process in MiB (getrusage's ru_maxrss is in KiB on Linux). */
 function peakRssMiB(): number {
@@ -70,19 +78,31 @@ async function measureTraining(modelDir: string): Promise<Record<string, number 
     return { inputIds: ids, labels: ids };
   });
   const batch = makeBatch(rows, seqLen);
-  await session.run(batch, params); // warm-up: first-run allocations
+  // A training step as PyTorch's: gradients, then AdamW on the LoRA matrices.
+  const optimizer = adamW();
+  const step = async () => {
+    const { loss, grads } = await session.run(batch, params);
+    optimizer.step(params, grads, LEARNING_RATE);
+    return loss;
+  };
+  const firstLoss = await step(); // warm-up: first-run allocations
   const cpuBefore = cpuSnapshot();
+  const ownCpu = process.cpuUsage();
   const start = performance.now();
   let loss = 0;
-  for (let i = 0; i < steps; i++) loss = (await session.run(batch, params)).loss;
+  for (let i = 0; i < steps; i++) loss = await step();
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(ownCpu);
   const share = othersShare(cpuBefore, cpuSnapshot());
   await session.dispose();
   return {
     provider: session.provider,
     trainTokensPerSecond: (steps * batchSize * seqLen) / seconds,
     secondsPerMicroBatch: seconds / steps,
+    // CPU time is what a busy shared machine distorts least (wall time waits for other work).
+    cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / steps,
     setupSeconds,
+    firstLoss,
     loss,
     trainPeakRssMiB: peakRssMiB(),
     ...(share === undefined ? {} : { trainOthersCpuShare: share }),
@@ -112,6 +132,36 @@ async function measurePrefill(modelDir: string): Promise<Record<string, number |
   };
 }
 
+/** The prepared venv's python, or why there is none. */
+function preparedPython(): { python: string } | { skipped: string } {
+  if (process.env.SMOLCODE_PYTHON) return { python: process.env.SMOLCODE_PYTHON };
+  const check = spawnSync('bash', [join(ROOT, 'scripts/python/prepare.sh'), '--check'], { encoding: 'utf8' });
+  const python = /SMOLCODE_PYTHON='([^']+)'/.exec(check.stdout ?? '')?.[1];
+  return python ? { python } : { skipped: 'PyTorch + PEFT skipped: no prepared venv (run scripts/python/prepare.sh)' };
+}
+
+/** PyTorch + PEFT on the same folder, in its own process; its fields prefixed `peft`. */
+function measurePeft(modelDir: string): Record<string, number | string> {
+  if (device !== 'cpu') return { peftSkipped: `PyTorch + PEFT skipped: it runs on the CPU here, the bench ran on ${device}` };
+  const venv = preparedPython();
+  if ('skipped' in venv) return { peftSkipped: venv.skipped };
+  const dir = mkdtempSync(join(tmpdir(), 'smolcode-peft-'));
+  try {
+    const out = join(dir, 'result.json');
+    const args = [join(ROOT, 'scripts/bench/peftTraining.py'), '--model', modelDir, '--seq-len', String(seqLen), '--steps', String(steps), '--threads', String(threads), '--json', out];
+    const child = spawnSync(venv.python, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TRANSFORMERS_VERBOSITY: 'error', PYTHONWARNINGS: 'ignore' },
+    });
+    if (child.status !== 0) throw new Error(`peftTraining.py failed (exit ${child.status}): ${(child.stderr ?? '').slice(-2000)}`);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as Record<string, number | string>;
+    return Object.fromEntries(Object.entries(result).map(([k, v]) => [`peft${k[0]!.toUpperCase()}${k.slice(1)}`, v]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function runPart(part: string, modelDir: string): Record<string, number | string> {
   const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--part', part, '--model', modelDir, ...process.argv.slice(2)];
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
@@ -127,11 +177,15 @@ if (values.part) {
   const model = ensureModel(values.shape as ShapeName, 0, ['fp32'], DEFAULT_MODEL_CACHE, (line) => console.error(line));
   const prefill = runPart('prefill', model.dir);
   const train = runPart('train', model.dir);
-  const report = { shape: values.shape, seqLen, batchSize, steps, threads, device, loraRank: LORA.rank, targets: LORA.targets.length, ...prefill, ...train };
+  const peft = measurePeft(model.dir);
+  const report = { shape: values.shape, seqLen, batchSize, steps, threads, device, loraRank: LORA.rank, targets: LORA.targets.length, ...prefill, ...train, ...peft };
   console.log(
     `${values.shape} seq ${seqLen} x${batchSize} on ${device} (${train.provider}): ` +
       `training ${Number(train.trainTokensPerSecond).toFixed(0)} tok/s (${Number(train.secondsPerMicroBatch).toFixed(2)} s per micro-batch, peak RSS ${Number(train.trainPeakRssMiB).toFixed(0)} MiB); ` +
-      `engine prefill ${Number(prefill.prefillTokensPerSecond).toFixed(0)} tok/s (fp32, peak RSS ${Number(prefill.prefillPeakRssMiB).toFixed(0)} MiB)`,
+      `engine prefill ${Number(prefill.prefillTokensPerSecond).toFixed(0)} tok/s (fp32, peak RSS ${Number(prefill.prefillPeakRssMiB).toFixed(0)} MiB); ` +
+      (peft.peftSkipped !== undefined
+        ? String(peft.peftSkipped)
+        : `PyTorch + PEFT ${Number(peft.peftTrainTokensPerSecond).toFixed(0)} tok/s (peak RSS ${Number(peft.peftTrainPeakRssMiB).toFixed(0)} MiB)`),
   );
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }

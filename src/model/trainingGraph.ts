@@ -19,6 +19,9 @@ import { functions, IGNORE_INDEX, Tape, type Functions, type Tensor } from '../g
 import { gradName, loraLinear, loraModules, loraScale, type LoraConfig, type LoraModule, type LoraPair } from './lora';
 
 
+/** Head and loss rows per chunk: 128 × 49,152 float32 logits are 24 MiB. */
+const DEFAULT_LOSS_CHUNK_ROWS = 128;
+
 /** What to build. */
 export interface TrainingGraphOptions {
   readonly batchSize: number;
@@ -32,6 +35,18 @@ export interface TrainingGraphOptions {
   readonly dtype?: 'float' | 'double';
   /** Seeds the LoRA dropout masks (with `gradients` and `lora.dropout` > 0); each module gets its own stream. */
   readonly dropoutSeed?: number;
+  /**
+   * Recompute each decoder layer's activations in the backward pass instead of keeping them
+   * (Tape.checkpoint); default on for training graphs without LoRA dropout (a recomputed mask
+   * would differ). Costs one more forward; saves every layer's attention probabilities and MLP
+   * intermediates (135M at 512 tokens: ~1.2 GB).
+   */
+  readonly recompute?: boolean;
+  /**
+   * Rows per chunk of the head and loss (autodiff linearCrossEntropy: the [B·S, V] logits are
+   * never all live); default 128; 0, or `logits`, computes the whole head at once.
+   */
+  readonly lossChunkRows?: number;
 }
 
 /** The built graph and the LoRA modules whose matrices it takes as inputs. */
@@ -54,14 +69,20 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
   const f = functions(t);
   const op = t.op;
 
+  // Memoized: a recomputed layer asks for its weights again and must get the same initializer.
+  const frozenByName = new Map<string, Tensor>();
   const frozen = (name: string): Tensor => {
+    const had = frozenByName.get(name);
+    if (had) return had;
     const shape = weights.shape(name);
     const bytes = () => {
       const values = weights.read(name);
       const typed = double ? Float64Array.from(values) : values;
       return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
     };
-    return t.leaf(g.initializer(name, ft, shape, bytes), shape);
+    const leaf = t.leaf(g.initializer(name, ft, shape, bytes), shape);
+    frozenByName.set(name, leaf);
+    return leaf;
   };
   const constant = (shape: number[], values: Float64Array): string =>
     g.constant(ft, shape, double ? values : Float32Array.from(values));
@@ -88,24 +109,27 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
   const rmsEps = t.leaf(t.scalar(config.rmsNormEps), []);
   const rmsNorm = (x: Tensor, w: Tensor) => g.scope('norm', () => f.mul(f.div(x, f.sqrt(f.add(f.reduceMean(f.pow(x, 2), [-1]), rmsEps))), w));
 
+  const recompute = options.recompute ?? (options.gradients && ratio === 0);
+  if (recompute && ratio > 0) throw new Error('recompute needs lora.dropout 0: a recomputed layer would draw another mask');
   for (let i = 0; i < config.numHiddenLayers; i++) {
     const p = `model.layers.${i}`;
-    g.scope(`layers.${i}`, () => {
-      const proj = (x: Tensor, module: string) => loraLinear(f, x, frozen(`${p}.${module}.weight`), pairs.get(`${p}.${module}`));
-      const normed = rmsNorm(hidden, frozen(`${p}.input_layernorm.weight`));
+    const layer = (x: Tensor): Tensor => {
+      const proj = (y: Tensor, module: string) => loraLinear(f, y, frozen(`${p}.${module}.weight`), pairs.get(`${p}.${module}`));
+      const normed = rmsNorm(x, frozen(`${p}.input_layernorm.weight`));
       const attn = g.scope('self_attn', () => attention(f, t, config, B, S, normed, proj, rope, bias));
-      hidden = f.add(hidden, attn);
-      const normed2 = rmsNorm(hidden, frozen(`${p}.post_attention_layernorm.weight`));
+      const mid = f.add(x, attn);
+      const normed2 = rmsNorm(mid, frozen(`${p}.post_attention_layernorm.weight`));
       const mlp = g.scope('mlp', () => {
         const gate = proj(normed2, 'mlp.gate_proj');
         const up = proj(normed2, 'mlp.up_proj');
         return proj(f.mul(f.mul(gate, f.sigmoid(gate)), up), 'mlp.down_proj');
       });
-      hidden = f.add(hidden, mlp);
-    });
+      return f.add(mid, mlp);
+    };
+    hidden = g.scope(`layers.${i}`, () => (recompute ? t.checkpoint([hidden], ([x]) => [layer(x!)])[0]! : layer(hidden)));
   }
   hidden = rmsNorm(hidden, frozen('model.norm.weight'));
-  const logits = g.scope('lm_head', () => f.linear(hidden, config.tieWordEmbeddings ? embed : frozen('lm_head.weight')));
+  const head = config.tieWordEmbeddings ? embed : frozen('lm_head.weight');
 
   // HF's shift: logits[:, t] predict labels[:, t + 1]; the last position gets IGNORE_INDEX.
   const shifted = g.scope('labels', () => {
@@ -113,8 +137,12 @@ export function buildTrainingGraph(config: ModelConfig, weights: WeightSource, o
     const pad = g.constant(DataType.int64, [B, 1], new BigInt64Array(B).fill(BigInt(IGNORE_INDEX)));
     return op.reshape(op.concat([next, pad], 1), [N]);
   });
-  const loss = g.scope('loss', () => f.crossEntropy(logits, t.leaf(shifted, [N])));
-  if (options.logits) {
+  const chunkRows = options.logits ? 0 : (options.lossChunkRows ?? DEFAULT_LOSS_CHUNK_ROWS);
+  const logits = chunkRows > 0 ? undefined : g.scope('lm_head', () => f.linear(hidden, head));
+  const loss = g.scope('loss', () =>
+    logits ? f.crossEntropy(logits, t.leaf(shifted, [N])) : f.linearCrossEntropy(hidden, head, t.leaf(shifted, [N]), chunkRows),
+  );
+  if (options.logits && logits) {
     g.node('Identity', [logits.name], {}, { outputNames: ['logits'] });
     g.output('logits', ft, logits.shape);
   }

@@ -11,6 +11,7 @@ import * as dropout from './ops/dropout';
 import * as expand from './ops/expand';
 import * as gather from './ops/gather';
 import * as linear from './ops/linear';
+import * as linearCrossEntropy from './ops/linearCrossEntropy';
 import * as matMul from './ops/matMul';
 import * as mul from './ops/mul';
 import * as neg from './ops/neg';
@@ -59,6 +60,7 @@ export function functions(t: Tape) {
     slice: (x: Tensor, axis: number, start: number, end: number) => slice.forward(t, x, axis, start, end),
     rope: (x: Tensor, cos: string, sin: string) => rope.forward(t, x, cos, sin),
     crossEntropy: (logits: Tensor, labels: Tensor) => crossEntropy.forward(t, logits, labels),
+    linearCrossEntropy: (x: Tensor, w: Tensor, labels: Tensor, chunkRows: number) => linearCrossEntropy.forward(t, x, w, labels, chunkRows),
   };
 }
 

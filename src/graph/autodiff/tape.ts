@@ -31,7 +31,7 @@ interface Step {
 export class Tape {
   /** Operator helpers over the same builder. */
   readonly op: Ops;
-  private readonly steps: Step[] = [];
+  private steps: Step[] = [];
   private readonly grads = new Map<string, string>();
 
   /** `dtype` is the float type of every differentiable value (float or double). */
@@ -81,13 +81,75 @@ export class Tape {
    */
   backward(output: Tensor, seed?: string): void {
     this.grads.set(output.name, seed ?? this.scalar(1));
-    this.g.scope('backward', () => {
-      for (let i = this.steps.length - 1; i >= 0; i--) {
-        const step = this.steps[i];
-        const outputGrads = step.outputs.map((y) => this.grads.get(y.name));
-        if (outputGrads.every((d) => d === undefined)) continue;
-        step.backward(outputGrads);
-      }
+    this.g.scope('backward', () => this.replay(this.steps));
+  }
+
+  /**
+   * Activation recomputation (PyTorch's torch.utils.checkpoint): `fn(inputs)` runs forward with
+   * nothing saved for backward, so its intermediates die as soon as its outputs exist; the
+   * backward pass emits `fn` again on copies of `inputs` and runs that copy's backward. `fn`
+   * must be deterministic (no dropout) and must reach the tape's other values only through
+   * constants and leaves. Gradients equal those of `fn` run plainly, to rounding.
+   *
+   * The copies are `x + 0·dy[0]` (one element of an output gradient): the same values, but
+   * ONNX Runtime can neither run the recomputation before that gradient exists nor merge it
+   * with the forward's nodes (common-subexpression elimination), which would keep every
+   * intermediate alive again.
+   */
+  checkpoint(inputs: readonly Tensor[], fn: (xs: readonly Tensor[]) => readonly Tensor[]): readonly Tensor[] {
+    const outputs = this.unrecorded(() => fn(inputs));
+    this.record(outputs, (outputGrads) => {
+      const zero = this.firstTimesZero(outputGrads.find((d) => d !== undefined)!);
+      const copies = inputs.map((x) => (x.requiresGrad ? this.result(this.op.add(x.name, zero), x.shape, [x]) : x));
+      const outer = this.steps;
+      this.steps = [];
+      const again = fn(copies);
+      const inner = this.steps;
+      this.steps = outer;
+      again.forEach((y, i) => {
+        const d = outputGrads[i];
+        if (d !== undefined) this.grads.set(y.name, d);
+      });
+      const before = new Map(this.grads);
+      this.replay(inner);
+      // Gradients this replay gave to values outside `fn` (the leaves it closes over, such as
+      // LoRA matrices) become an input of the gradients it passes down, as 0·g[0]: ONNX Runtime
+      // orders nodes depth-first from the graph outputs, and without the edge it computed every
+      // layer's LoRA gradients at the very end, keeping each layer's activations alive until then.
+      const local = new Set([...inner.flatMap((step) => step.outputs.map((y) => y.name)), ...copies.map((c) => c.name)]);
+      const reached = [...this.grads].filter(([name, d]) => !local.has(name) && before.get(name) !== d).map(([, d]) => d);
+      const tie = reached.length === 0 ? undefined : reached.map((d) => this.firstTimesZero(d)).reduce((a, b) => this.op.add(a, b));
+      inputs.forEach((x, i) => {
+        const d = this.grads.get(copies[i]!.name);
+        if (d !== undefined && copies[i] !== x) this.accumulate(x, () => (tie === undefined ? d : this.op.add(d, tie)));
+      });
     });
+    return outputs;
+  }
+
+  /** 0 · the first element of `x`, a scalar: a data dependency on `x` that adds nothing. */
+  private firstTimesZero(x: string): string {
+    return this.op.mul(this.op.reshape(this.op.slice(this.op.reshape(x, [-1]), [0], [1], [0]), []), this.scalar(0));
+  }
+
+  /** Runs `fn` with its steps discarded: forward only. */
+  private unrecorded<T>(fn: () => T): T {
+    const outer = this.steps;
+    this.steps = [];
+    try {
+      return fn();
+    } finally {
+      this.steps = outer;
+    }
+  }
+
+  /** Runs the backward of `steps`, last first, where a gradient reached their outputs. */
+  private replay(steps: readonly Step[]): void {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i]!;
+      const outputGrads = step.outputs.map((y) => this.grads.get(y.name));
+      if (outputGrads.every((d) => d === undefined)) continue;
+      step.backward(outputGrads);
+    }
   }
 }

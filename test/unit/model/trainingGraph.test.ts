@@ -2,7 +2,8 @@
  * @file The LoRA training graph on a tiny generated model: its loss equals the cross-entropy of
  * the plain TypeScript reference forward (with the adapter merged into the weights), and its
  * LoRA gradients equal central finite differences of the loss in float64 (1e-6 relative; see
- * autodiff/gradCheck.ts) and the float32 graph's gradients within 1e-3 relative.
+ * autodiff/gradCheck.ts) and the float32 graph's gradients within 1e-3 relative; recomputed
+ * layers and the chunked head change neither.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -169,6 +170,37 @@ describe('LoRA training graph on a tiny model', () => {
       await session.dispose();
     }
   });
+
+  for (const variant of [
+    { name: 'recomputed layers', options: { recompute: true, lossChunkRows: 0 } },
+    { name: 'the head and loss in chunks of 5 rows', options: { recompute: false, lossChunkRows: 5 } },
+    { name: 'both (the defaults, with chunks of 5 rows)', options: { lossChunkRows: 5 } },
+  ]) {
+    it(`${variant.name} give the stored-activation, whole-head graph's loss and gradients within 1e-12 relative`, async () => {
+      const lora = randomLora(modules, 9);
+      const open = async (extra: { recompute?: boolean; lossChunkRows?: number }) =>
+        LoraGraphSession.open(
+          buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: LORA, gradients: true, dtype: 'double', ...extra }),
+          { device: 'cpu', threads: 1, double: true },
+        );
+      const [plain, changed] = [await open({ recompute: false, lossChunkRows: 0 }), await open(variant.options)];
+      try {
+        const a = await plain.run(batch(), lora);
+        const b = await changed.run(batch(), lora);
+        assert.ok(Math.abs(a.loss - b.loss) <= 1e-12 * Math.abs(a.loss), `loss ${b.loss} vs ${a.loss}`);
+        let maxError = 0;
+        for (const [name, ga] of a.grads) {
+          const gb = b.grads.get(name)!;
+          const scale = Math.max(...ga.map(Math.abs));
+          for (let i = 0; i < ga.length; i++) maxError = Math.max(maxError, Math.abs(gb[i] - ga[i]) / scale);
+        }
+        assert.ok(maxError <= 1e-12, `max gradient difference ${maxError} of each tensor's largest`);
+      } finally {
+        await plain.dispose();
+        await changed.dispose();
+      }
+    });
+  }
 
   it('the float32 graph gives the float64 loss and gradients within 1e-3 relative', async () => {
     const lora = randomLora(modules, 7);

@@ -105,6 +105,22 @@ const cases: Record<string, CheckCase> = {
       return f.mul(f.mul(gate, f.sigmoid(gate)), up);
     },
   },
+  'linearCrossEntropy in chunks that do not divide the rows, with ignored labels and a trainable head': {
+    inputs: [{ name: 'x', shape: [5, 3] }, { name: 'w', shape: [4, 3] }, { name: 'labels', shape: [5], ints: [2, IGNORE_INDEX, 0, 3, 3] }],
+    build: (t, [x, w, labels]) => functions(t).linearCrossEntropy(x!, w!, labels!, 2),
+  },
+  'linearCrossEntropy with a frozen head in one chunk': {
+    inputs: [{ name: 'x', shape: [3, 3], scale: 2 }, { name: 'w', shape: [4, 3], frozen: true }, { name: 'labels', shape: [3], ints: [1, 0, 3] }],
+    build: (t, [x, w, labels]) => functions(t).linearCrossEntropy(x!, w!, labels!, 8),
+  },
+  'checkpoint recomputes in backward (two outputs, a closed-over weight)': {
+    inputs: [{ name: 'x', shape: [2, 3] }, { name: 'w', shape: [3] }],
+    build: (t, [x, w]) => {
+      const f = functions(t);
+      const [a, b] = t.checkpoint([x], ([y]) => [f.mul(f.sigmoid(f.mul(y!, w!)), w!), f.pow(y!, 3)]);
+      return f.mul(a!, b!);
+    },
+  },
   'masked attention (scores, mask add, softmax, weighted values)': {
     inputs: [{ name: 'q', shape: [1, 2, 3, 4] }, { name: 'k', shape: [1, 2, 3, 4] }, { name: 'v', shape: [1, 2, 3, 4] }],
     build: (t, [q, k, v]) => {
