@@ -26,6 +26,7 @@ import { readModelConfig } from '../../src/model/config';
 import { SHAPE_NAMES, type ShapeName } from '../../src/model/configTypes';
 import { SafetensorsFile } from '../../src/graph/safetensors';
 import { safetensorsSource } from '../../src/model/weights';
+import { chooseTrainingMemory } from '../../src/finetune/trainingMemory';
 import { cpuSnapshot, othersShare } from './contention';
 import { DEFAULT_MODEL_CACHE, ensureModel } from './models';
 import type { Device } from '../../src/runtime/providers';
@@ -64,12 +65,14 @@ function tokens(n: number, vocab: number): number[] {
   return Array.from({ length: n }, () => (x = (x * 1103515245 + 12345) % 2147483648) % vocab);
 }
 
-async function measureTraining(modelDir: string): Promise<Record<string, number | string>> {
+/** Our trainer in memory mode `mode` (finetune/trainingMemory.ts), as `smolcode finetune --memory` runs it. */
+async function measureTraining(modelDir: string, mode: 'low' | 'fast'): Promise<Record<string, number | string>> {
   const config = readModelConfig(join(modelDir, 'config.json'));
+  const memory = chooseTrainingMemory(mode, config, { seqLen, batchSize, dropout: 0 });
   const file = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
   const buildStart = performance.now();
-  const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize, seqLen, lora: LORA, gradients: true });
-  const session = await LoraGraphSession.open(graph, { device, threads });
+  const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize, seqLen, lora: LORA, gradients: true, recompute: memory.recompute });
+  const session = await LoraGraphSession.open(graph, { device, threads, prepack: memory.prepack });
   file.close();
   const setupSeconds = (performance.now() - buildStart) / 1000;
   const params = initLoraWeights(loraModules(config, LORA), 0);
@@ -170,18 +173,25 @@ function runPart(part: string, modelDir: string): Record<string, number | string
 }
 
 if (values.part) {
-  const result = values.part === 'train' ? await measureTraining(values.model!) : await measurePrefill(values.model!);
+  const result =
+    values.part === 'train'
+      ? await measureTraining(values.model!, 'low')
+      : values.part === 'train-fast'
+        ? Object.fromEntries(Object.entries(await measureTraining(values.model!, 'fast')).map(([k, v]) => [`fast${k[0]!.toUpperCase()}${k.slice(1)}`, v]))
+        : await measurePrefill(values.model!);
   console.log(JSON.stringify(result));
 } else {
   if (!(SHAPE_NAMES as readonly string[]).includes(values.shape!)) throw new Error(`--shape must be one of ${SHAPE_NAMES.join(', ')}`);
   const model = ensureModel(values.shape as ShapeName, 0, ['fp32'], DEFAULT_MODEL_CACHE, (line) => console.error(line));
   const prefill = runPart('prefill', model.dir);
   const train = runPart('train', model.dir);
+  const trainFast = runPart('train-fast', model.dir);
   const peft = measurePeft(model.dir);
-  const report = { shape: values.shape, seqLen, batchSize, steps, threads, device, loraRank: LORA.rank, targets: LORA.targets.length, ...prefill, ...train, ...peft };
+  const report = { shape: values.shape, seqLen, batchSize, steps, threads, device, loraRank: LORA.rank, targets: LORA.targets.length, ...prefill, ...train, ...trainFast, ...peft };
   console.log(
     `${values.shape} seq ${seqLen} x${batchSize} on ${device} (${train.provider}): ` +
-      `training ${Number(train.trainTokensPerSecond).toFixed(0)} tok/s (${Number(train.secondsPerMicroBatch).toFixed(2)} s per micro-batch, peak RSS ${Number(train.trainPeakRssMiB).toFixed(0)} MiB); ` +
+      `training ${Number(train.trainTokensPerSecond).toFixed(0)} tok/s (${Number(train.secondsPerMicroBatch).toFixed(2)} s per micro-batch, peak RSS ${Number(train.trainPeakRssMiB).toFixed(0)} MiB), ` +
+      `fast ${Number(trainFast.fastTrainTokensPerSecond).toFixed(0)} tok/s (peak RSS ${Number(trainFast.fastTrainPeakRssMiB).toFixed(0)} MiB); ` +
       `engine prefill ${Number(prefill.prefillTokensPerSecond).toFixed(0)} tok/s (fp32, peak RSS ${Number(prefill.prefillPeakRssMiB).toFixed(0)} MiB); ` +
       (peft.peftSkipped !== undefined
         ? String(peft.peftSkipped)

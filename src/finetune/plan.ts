@@ -15,6 +15,7 @@
 import { LORA_TARGETS, type LoraConfig, type LoraTarget } from '../model/lora';
 import type { OptimizerName } from './optimizer';
 import type { Device } from '../runtime/providers';
+import type { TrainingMemory } from './trainingMemory';
 
 /** What the caller (CLI, extension) asks for; everything but the paths is optional. */
 export interface FinetuneOptions {
@@ -50,6 +51,8 @@ export interface FinetuneOptions {
   readonly checkpointEvery?: number;
   /** Evaluations without improvement before stopping (0: never stop early). */
   readonly patience?: number;
+  /** Memory against speed (finetune/trainingMemory.ts; default auto). */
+  readonly memory?: TrainingMemory;
 }
 
 /** Every training choice, resolved. */

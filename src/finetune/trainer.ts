@@ -6,6 +6,7 @@
  * with the same adapter bytes as an uninterrupted run, because all state is saved exactly and
  * every computation is deterministic.
  */
+import { chooseTrainingMemory, type TrainingMemoryChoice } from './trainingMemory';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tokenizerDir } from '../runtime/modelFiles';
@@ -27,7 +28,7 @@ import { tokenizerDirFromEnv } from '../env';
 
 /** Progress reported while training. */
 export type FinetuneEvent =
-  | { readonly type: 'start'; readonly plan: TrainingPlan; readonly trainSamples: number; readonly valSamples: number; readonly resumedAtStep: number; readonly provider: string }
+  | { readonly type: 'start'; readonly plan: TrainingPlan; readonly trainSamples: number; readonly valSamples: number; readonly resumedAtStep: number; readonly provider: string; readonly memory: TrainingMemoryChoice }
   | {
       readonly type: 'step';
       readonly step: number;
@@ -88,16 +89,17 @@ export async function runFinetune(options: FinetuneOptions, hooks: FinetuneHooks
   const run = resumeOrStart(options, outDir, plan, init?.weights ?? initLoraWeights(loraModules(config, plan.lora), plan.seed));
 
   const file = SafetensorsFile.open(join(options.modelDir, 'model.safetensors'));
-  const sessionOptions = { device: options.device ?? 'cpu', threads: options.threads ?? 0 } as const;
+  const memory = chooseTrainingMemory(options.memory ?? 'auto', config, { seqLen, batchSize: plan.batchSize, dropout: plan.lora.dropout ?? 0 });
+  const sessionOptions = { device: options.device ?? 'cpu', threads: options.threads ?? 0, prepack: memory.prepack } as const;
   // A resumed run draws its dropout masks afresh from the seed: the same distribution, not the same masks.
-  const graphOptions = { batchSize: plan.batchSize, seqLen, lora: plan.lora, dropoutSeed: plan.seed };
+  const graphOptions = { batchSize: plan.batchSize, seqLen, lora: plan.lora, dropoutSeed: plan.seed, recompute: memory.recompute };
   let trainSession: LoraGraphSession | undefined;
   let evalSession: LoraGraphSession | undefined;
   try {
     const weights = safetensorsSource(file);
     trainSession = await LoraGraphSession.open(arch.buildTrainingGraph(config, weights, { ...graphOptions, gradients: true }), sessionOptions);
-    if (val.length > 0) evalSession = await LoraGraphSession.open(arch.buildTrainingGraph(config, weights, { ...graphOptions, gradients: false }), sessionOptions);
-    onProgress?.({ type: 'start', plan, trainSamples: train.length, valSamples: val.length, resumedAtStep: run.state.step, provider: trainSession.provider });
+    if (val.length > 0) evalSession = await LoraGraphSession.open(arch.buildTrainingGraph(config, weights, { ...graphOptions, gradients: false, recompute: false }), sessionOptions);
+    onProgress?.({ type: 'start', plan, trainSamples: train.length, valSamples: val.length, resumedAtStep: run.state.step, provider: trainSession.provider, memory });
 
     const checkpoint = () => onProgress?.({ type: 'checkpoint', step: run.state.step, path: run.checkpoint(outDir) });
     let status: FinetuneResult['status'] = 'completed';

@@ -56,6 +56,8 @@ export interface SessionOptions {
    * call, which costs O(K·N) against the O(S·K·N) product). Inference keeps the defaults.
    */
   readonly memory?: 'default' | 'lean';
+  /** With memory 'lean': keep ONNX Runtime's weight prepacking (faster MatMuls, a packed copy of each frozen weight). */
+  readonly prepack?: boolean;
   /**
    * 'basic' stops at ONNX Runtime's basic graph rewrites. Float64 graphs need it: the extended
    * fusions match them too (x·sigmoid(x) becomes QuickGelu) and then find only float kernels.
@@ -117,7 +119,7 @@ export async function createSession(
         executionProviders: [candidate.provider],
         graphOptimizationLevel: options.optimization ?? 'all',
         intraOpNumThreads: options.threads,
-        ...(options.memory === 'lean' ? { enableCpuMemArena: false, enableMemPattern: false, extra: { session: { disable_prepacking: '1' } } } : {}),
+        ...(options.memory === 'lean' ? { enableCpuMemArena: false, enableMemPattern: false, ...(options.prepack ? {} : { extra: { session: { disable_prepacking: '1' } } }) } : {}),
         // Per output: with every output on the GPU, reading the logits back aborts the process.
         ...(candidate.provider === 'webgpu' && options.deviceOutputs?.length
           ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }

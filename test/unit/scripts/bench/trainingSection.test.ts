@@ -22,6 +22,8 @@ function result(shape: '135M' | '360M', tps: number, peft?: { tps: number; rss: 
     setupSeconds: 3,
     firstLoss: 11.25,
     trainPeakRssMiB: 1000,
+    fastTrainTokensPerSecond: tps * 2,
+    fastTrainPeakRssMiB: 2500,
     prefillTokensPerSecond: 300,
     prefillTokens: 512,
     prefillPeakRssMiB: 900,
@@ -41,8 +43,8 @@ describe('training bench table', () => {
     ]);
     const rows = table.split('\n').filter((line) => line.startsWith('| 1') || line.startsWith('| 3'));
     assert.deepEqual(rows, [
-      '| 135M | 60 | 100 | 0.60 | 10.0 | 20.0 | 2.00 | 1000 | 2000 | 0.50 | 11.2500 | 11.2500 | 300 | – |',
-      '| 360M | 30 | 15 | 2.00 | 10.0 | 40.0 | 4.00 | 1000 | 4000 | 0.25 | 11.2500 | 11.2500 | 300 | – |',
+      '| 135M | 60 | 120 | 100 | 0.60 | 1.20 | 10.0 | 20.0 | 2.00 | 1000 | 2500 | 2000 | 0.50 | 11.2500 | 11.2500 | 300 | – |',
+      '| 360M | 30 | 60 | 15 | 2.00 | 4.00 | 10.0 | 40.0 | 4.00 | 1000 | 2500 | 4000 | 0.25 | 11.2500 | 11.2500 | 300 | – |',
     ]);
     assert.match(table, /medians of 3 run\(s\)/);
     assert.match(table, /PyTorch 2\.15\.0/);
@@ -50,7 +52,7 @@ describe('training bench table', () => {
 
   it('leaves the PyTorch columns empty and says why when it was skipped', () => {
     const table = trainingTable([result('135M', 60)]);
-    assert.match(table, /\| 135M \| 60 \| – \| – \| 10\.0 \| – \| – \| 1000 \| – \| – \| 11\.2500 \| – \| 300 \| – \|/);
+    assert.match(table, /\| 135M \| 60 \| 120 \| – \| – \| – \| 10\.0 \| – \| – \| 1000 \| 2500 \| – \| – \| 11\.2500 \| – \| 300 \| – \|/);
     assert.match(table, /- PyTorch \+ PEFT skipped: no prepared venv/);
   });
 });
