@@ -3,12 +3,14 @@
  * (https://huggingface.co/docs/trl/dataset_formats) and turns samples into fixed-shape
  * micro-batches:
  * - `{"input_ids": [...], "labels": [...]}`: used as is (labels default to input_ids; -100 ignored);
- * - `{"text": "..."}`: language modelling, labels = input_ids, end-of-sequence token appended;
+ * - `{"text": "..."}`: language modelling, labels = input_ids, end-of-sequence token appended; a
+ *   fill-in-the-middle sample (model/fim.ts) is labelled on its middle and end token only;
  * - `{"messages": [{role, content}, ...]}`: the tokenizer's chat template, with labels only
  *   on assistant replies and their end-of-turn token (TRL's assistant_only_loss); prompts are -100.
  * Samples longer than the sequence length are split into consecutive windows of seq-len tokens,
  * so long code files are used whole rather than truncated.
  */
+import { FIM_FORMAT, isFimSample } from '../model/fim';
 import { readFileSync } from 'node:fs';
 import type { ChatMessage, TextTokenizer } from '../runtime/tokenizer';
 import { IGNORE_INDEX } from '../graph/autodiff/index';
@@ -85,6 +87,7 @@ export function parseSampleLine(line: string, tokenizer: TextTokenizer, file: st
   if ('text' in o) {
     if (typeof o.text !== 'string' || o.text.length === 0) fail('"text" must be a non-empty string');
     const ids = tokenizer.encode(o.text as string);
+    if (isFimSample(o.text as string)) return fimLabels(ids);
     if (tokenizer.eosTokenId !== undefined) ids.push(tokenizer.eosTokenId);
     return { inputIds: ids, labels: ids };
   }
@@ -100,6 +103,18 @@ export function parseSampleLine(line: string, tokenizer: TextTokenizer, file: st
     return tokenizeMessages(messages as ChatMessage[], tokenizer, fail);
   }
   return fail(`no "text", "messages" or "input_ids" key (keys: ${Object.keys(o).join(', ') || 'none'})`);
+}
+
+/**
+ * A fill-in-the-middle sample (model/fim.ts) learns the middle and its end token only: with the
+ * loss on the whole sample, a LoRA run on a repository's few dozen FIM samples spent ~98% of it on
+ * prefix and suffix (plain language modelling the code samples already teach) and never learned to
+ * write a middle: on ort-common, 28 FIM samples, 23 steps, the adapter answered 17 of 25 mid-file
+ * prompts with nothing and missed the middle of its own training samples.
+ */
+function fimLabels(ids: number[]): TokenizedSample {
+  const middle = ids.indexOf(FIM_FORMAT.ids.middle);
+  return { inputIds: ids, labels: ids.map((id, i) => (i <= middle ? IGNORE_INDEX : id)) };
 }
 
 /** Splits a sample into windows of at most `seqLen` tokens, dropping windows with nothing to predict. */

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { makeBatch, parseSampleLine, windows } from '../../../src/finetune/data';
+import { FIM_FORMAT, fimSampleText } from '../../../src/model/fim';
 import { loadTokenizer, type TextTokenizer } from '../../../src/runtime/tokenizer';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
 
@@ -24,6 +25,16 @@ describe('fine-tuning data lines', () => {
     const s = parseSampleLine('{"text":"const x = 1;"}', tokenizer, 'f', 1);
     assert.deepEqual(s.inputIds, [...tokenizer.encode('const x = 1;'), tokenizer.eosTokenId]);
     assert.deepEqual(s.labels, s.inputIds);
+  });
+
+  it('a fill-in-the-middle {"text"} sample is labelled on its middle and end token only', () => {
+    const text = fimSampleText('<repo_name>r<file_sep>a.ts\n', 'const x = ', ' 1;', ';\nconst y = 2;\n');
+    const s = parseSampleLine(JSON.stringify({ text }), tokenizer, 'f', 1);
+    assert.deepEqual(s.inputIds, tokenizer.encode(text));
+    const middle = s.inputIds.indexOf(FIM_FORMAT.ids.middle);
+    assert.ok(middle > 0);
+    assert.deepEqual(s.labels.slice(0, middle + 1), s.inputIds.slice(0, middle + 1).map(() => -100));
+    assert.deepEqual(s.labels.slice(middle + 1), [...tokenizer.encode(' 1;'), FIM_FORMAT.ids.end]);
   });
 
   it('{"messages"} labels only the assistant replies and their end-of-turn token', () => {
