@@ -26,7 +26,6 @@ import { runFinetune } from '../../../src/finetune/trainer';
 import { loadTokenizer } from '../../../src/runtime/tokenizer';
 import { openOrtModel, runOrt } from '../../support/ortModel';
 import { preparedPython, runPythonJson } from '../../support/python';
-import { DEFAULT_FIM_RATE } from '../../../src/finetune/dataset/samples/fimSamples';
 import { fimRecord, readFimRecord } from '../../../src/model/fim';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
@@ -183,7 +182,7 @@ describe('export-training: the recipe through accelerate, TRL and PEFT', () => {
     root = mkdtempSync(join(tmpdir(), 'smolcode-export-'));
     writeWorkspace(join(root, 'shapes'));
     recipe = join(root, 'recipe');
-    const run = cli(['export-training', '--workspace', join(root, 'shapes'), '--out', recipe, '--model', model.dir]);
+    const run = cli(['export-training', '--workspace', join(root, 'shapes'), '--out', recipe, '--model', model.dir, '--fim-rate', '0.5']);
     assert.equal(run.status, 0, run.stderr);
   });
   after(() => {
@@ -249,8 +248,8 @@ describe('export-training: the recipe through accelerate, TRL and PEFT', () => {
     assert.ok(validation.length > 0, 'expected validation sequences, so that evaluation and early stopping run');
     assert.deepEqual([printed.train_sequences, printed.validation_sequences], [train.length, validation.length]);
     assert.deepEqual(printed.smolcode_plan, pythonPlan(resolvePlan({ modelDir: '', dataPath: '', outDir: '', steps: 3, lr: 1e-2 }, train.length, 64)));
-    // export-training's default FIM share: train.py records it beside the adapter, as SmolCode's runs do.
-    assert.deepEqual(readFimRecord(adapter), fimRecord(DEFAULT_FIM_RATE));
+    // The FIM share asked for: train.py records it beside the adapter, as SmolCode's runs do.
+    assert.deepEqual(readFimRecord(adapter), fimRecord(0.5));
     const saved = JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8')) as { r: number; lora_alpha: number; target_modules: string[] };
     assert.deepEqual([saved.r, saved.lora_alpha, [...saved.target_modules].sort()], [8, 16, ['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']]);
 
