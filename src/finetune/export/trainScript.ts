@@ -10,7 +10,7 @@
  */
 import { recipeOptions, type RecipeTraining } from './recipeOptions';
 import type { Role } from '../../model/configTypes';
-import { FIM_RECORD_FILE, type FimRecord } from '../../model/fim';
+import { FIM_FORMAT, FIM_RECORD_FILE, type FimRecord } from '../../model/fim';
 
 /** What a `train.py` is written for. */
 export interface TrainScriptInput {
@@ -86,6 +86,9 @@ FIM_RECORD = json.loads("""
 ${fim}
 """)
 FIM_SEQ_LEN = ${input.fim ? input.fim.seqLen : 'None'}
+FIM_MARKERS = ${JSON.stringify([FIM_FORMAT.prefix, FIM_FORMAT.suffix, FIM_FORMAT.middle])}
+FIM_END = ${JSON.stringify(FIM_FORMAT.end)}
+FIM_MIDDLE_ID = ${FIM_FORMAT.ids.middle}
 
 
 def pick(options, name, default):
@@ -132,14 +135,25 @@ def resolve_plan(options, samples, seq_len, world_size=1):
     }
 
 
+def is_fim_sample(text):
+    """SmolCode's FIM format (src/model/fim.ts): each marker once, in PSM order, the end token last."""
+    places = [text.find(m) for m in FIM_MARKERS]
+    return all(text.count(m) == 1 for m in FIM_MARKERS) and 0 <= places[0] < places[1] < places[2] and text.endswith(FIM_END)
+
+
 def sample_ids(record, tokenizer, where):
     """Token ids and labels of one JSONL record, as SmolCode's trainer reads them (src/finetune/data.ts)."""
     if "input_ids" in record:
         return record["input_ids"], record.get("labels") or record["input_ids"]
     if "text" in record:
         # HOOK (fill-in-the-middle): when SmolCode's dataset writes FIM samples for the completion
-        # role, they arrive here as {"text"} already in the FIM format, so they train as they are.
-        ids = tokenizer(record["text"], add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        # role, they arrive here as {"text"} already in the FIM format; as in SmolCode's trainer,
+        # they learn their middle and end token only.
+        ids = tokenizer(record["text"], add_special_tokens=False)["input_ids"]
+        if is_fim_sample(record["text"]):
+            middle = ids.index(FIM_MIDDLE_ID)
+            return ids, [IGNORE_INDEX if i <= middle else t for i, t in enumerate(ids)]
+        ids = ids + [tokenizer.eos_token_id]
         return ids, ids
     raise ValueError(f'{where}: each line must be {{"text"}} or {{"input_ids", "labels"}} (got keys {sorted(record)})')
 
