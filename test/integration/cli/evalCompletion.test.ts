@@ -64,7 +64,7 @@ describe('smolcode eval completion', () => {
   it('prints a table per language', () => {
     const run = cli([...args(), '--no-snippets']);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^eval-repo: 3 held-out of 6 files; .* fp32 .*, no snippets$/m);
+    assert.match(run.stdout, /^eval-repo: 3 held-out of 6 files, next-line positions, repository template; .* fp32 .*, no snippets$/m);
     assert.match(run.stdout, /^language\s+positions\s+exact\s+edit sim\s+empty\s+p50 ms\s+p95 ms$/m);
     assert.match(run.stdout, /^all\s+4\s/m);
   });

@@ -4,6 +4,8 @@
  * model land in the adapter folder, the merged model loads in the worker's engine and
  * generates, and cancelling a run rejects with an AbortError.
  */
+import { fusedVariantFile } from '../../../src/model/configTypes';
+import { cudaProviderInstalled, fusedAttentionFor } from '../../../src/runtime/providers';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +69,7 @@ describe('fine-tuning and merging as worker jobs', () => {
     assert.deepEqual(progress, [{ variant: 'fp32', index: 0, total: 1 }]);
     assert.deepEqual(
       written.map((f) => f.path),
-      [join(out, 'onnx', 'model.onnx')],
+      [join(out, 'onnx', 'model.onnx'), join(out, 'onnx', fusedVariantFile('fp32', fusedAttentionFor('auto', process.platform, cudaProviderInstalled())))],
     );
 
     const loaded = await jobs.load('completion', { modelDir: out, dtype: 'fp32', device: 'cpu', threads: 1 });
