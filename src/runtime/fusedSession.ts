@@ -104,11 +104,15 @@ export class FusedLmSession {
     }
   }
 
-  /** An empty cache with room for `capacity` positions (grown by `reserveKv` or `step` as needed). */
+  /**
+   * An empty cache with room for at least `capacity` positions, rounded up to a whole block as
+   * `reserveKv` rounds: sized exactly, the first keystroke after a prompt (one position more)
+   * reallocated and copied the whole cache (1.7B at 1500 positions: 590 MB, 307 ms).
+   */
   emptyKv(capacity = KV_BLOCK): FusedKv {
     const { vocab } = this.layout;
     const logits = new this.runtime.Tensor('float32', new Float32Array(vocab), [1, 1, vocab]);
-    return this.withBuffers(0, Math.min(capacity, this.maxPositions), logits);
+    return this.withBuffers(0, kvCapacityFor(Math.min(Math.max(capacity, 1), this.maxPositions), this.maxPositions), logits);
   }
 
   private withBuffers(length: number, capacity: number, logits: Tensor): FusedKv {

@@ -4,16 +4,18 @@
  * greedy output equals transformers.js on the plain graph token for token (and transformers.js
  * runs the fused file itself with the same output), prefix reuse and
  * cancellation keep the cache exact, concurrent requests on one slot do not share buffers, a
- * cache grown past its first capacity stays exact, and the second load comes from the
+ * cache grown past its first capacity stays exact, a new cache is sized in whole blocks (so the
+ * keystroke after a prompt does not copy it), and the second load comes from the
  * optimised-graph cache.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FUSED_ATTENTIONS, fusedVariantFile } from '../../../src/model/configTypes';
 import { writeFusedOnnxVariant } from '../../../src/model/modelFolder';
 import { Engine } from '../../../src/runtime/engine';
+import { FusedLmSession } from '../../../src/runtime/fusedSession';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 import { transformersGreedy } from '../../support/transformersGenerate';
 
@@ -139,6 +141,22 @@ for (const attention of FUSED_ATTENTIONS) describe(`engine on a fused tiny model
     assert.ok(grown.reusedTokens > 0);
     const reference = await plain.complete({ slot: 'grow', prompt: long, maxNewTokens: 6, stopTokenIds: [], reuseCache: false });
     assert.deepEqual(grown.tokens, reference.tokens);
+  });
+
+  it('sizes a new cache in whole blocks, so the next keystroke runs in the same buffers', async () => {
+    const { num_hidden_layers: layers } = JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as { num_hidden_layers: number };
+    const session = await FusedLmSession.open(join(model.dir, 'onnx', fusedVariantFile('fp32', attention)), { device: 'cpu', threads: 1 }, 2048, layers);
+    assert.ok(session instanceof FusedLmSession);
+    try {
+      // A prompt of 70 tokens plus one to generate, then one more token typed.
+      const kv = session.emptyKv(71);
+      assert.equal(kv.capacity, 128);
+      assert.equal(session.reserveKv(kv, 72), kv, 'one more position reallocated (and copied) the whole cache');
+      assert.equal(session.emptyKv(2048).capacity, 2048);
+      assert.equal(session.emptyKv(0).capacity, 64);
+    } finally {
+      await session.dispose();
+    }
   });
 
   it('loads the second time from the optimised-graph cache with the same output', async () => {
