@@ -109,19 +109,38 @@ export function q4Blocks(info: GgufTensorInfo, bytes: Uint8Array, n: number, k: 
   return { n, k, bits: 4, blockSize: 32, packed, scales, offsets };
 }
 
+/**
+ * A Q8_0 tensor's blocks in MatMulNBits' 8-bit layout, exactly: each block is d (float16) and 32
+ * signed codes, value d · q; MatMulNBits stores the codes as unsigned bytes around its default
+ * zero point 128, so q + 128, with d as the scale.
+ */
+export function q8Blocks(info: GgufTensorInfo, bytes: Uint8Array, n: number, k: number): QuantizedMatrix | undefined {
+  if (info.type !== GgmlType.Q8_0 || k % 32 !== 0) return undefined;
+  const count = n * (k / 32);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const packed = new Uint8Array(count * 32);
+  const scales = new Float32Array(count);
+  for (let b = 0; b < count; b++) {
+    const at = b * 34;
+    scales[b] = halfBitsToFloat(view.getUint16(at, true));
+    for (let j = 0; j < 32; j++) packed[b * 32 + j] = (view.getInt8(at + 2 + j) + 128) & 0xff;
+  }
+  return { n, k, bits: 8, blockSize: 32, packed, scales };
+}
+
 /** Rows of a quantized `[n, k]` matrix reordered as `unpermuteRotaryRows` reorders float rows. */
 function unpermuteQuantizedRows(m: QuantizedMatrix, heads: number): QuantizedMatrix {
   const blocks = m.k / m.blockSize;
-  // Each row is its blocks: 16 packed bytes, a scale and an offset apiece.
+  // Each row is its blocks: blockSize · bits / 8 packed bytes, a scale and an offset apiece.
   return {
     ...m,
-    packed: unpermuteRotaryRows(m.packed, m.n, blocks * 16, heads),
+    packed: unpermuteRotaryRows(m.packed, m.n, (blocks * m.blockSize * m.bits) / 8, heads),
     scales: unpermuteRotaryRows(m.scales, m.n, blocks, heads),
     offsets: m.offsets && unpermuteRotaryRows(m.offsets, m.n, blocks, heads),
   };
 }
 
-/** `floats` plus the GGUF's own 4-bit blocks for each Q4_0/Q4_1 Linear weight, for the q4 graphs. */
+/** `floats` plus the GGUF's own blocks: 4-bit for each Q4_0/Q4_1 weight, 8-bit for each Q8_0 one, for the quantized graphs. */
 export function ggufQuantizedWeights(file: GgufFile, config: ModelConfig, floats: WeightSource): WeightSource {
   const byHfName = new Map(file.tensors.flatMap((info) => {
     const name = hfTensorName(info.name, file.path);
@@ -132,12 +151,13 @@ export function ggufQuantizedWeights(file: GgufFile, config: ModelConfig, floats
     quantized(name, bits, blockSize) {
       const info = byHfName.get(name);
       const [n, k] = info ? [...info.dims].reverse() : [0, 0];
-      if (!info || bits !== 4 || blockSize !== 32 || !fitsMatMulNBits(info.type, k)) return undefined;
+      if (!info || blockSize !== 32 || k % 32 !== 0) return undefined;
+      if (bits === 4 ? !fitsMatMulNBits(info.type, k) : info.type !== GgmlType.Q8_0) return undefined;
       const heads = rotaryHeads(name, config);
       return {
         hasOffsets: info.type === GgmlType.Q4_1,
         load: () => {
-          const blocks = q4Blocks(info, file.read(info), n, k)!;
+          const blocks = (bits === 4 ? q4Blocks : q8Blocks)(info, file.read(info), n, k)!;
           return heads > 0 ? unpermuteQuantizedRows(blocks, heads) : blocks;
         },
       };

@@ -17,7 +17,9 @@
  *   JavaScript buffer, and a whole-cache copy per token (plus the garbage it leaves) cost more
  *   than the step itself. One output rather than one per layer saves the binding 59 of them.
  * - Packed gate/up projection; `MatMulNBits` at `accuracy_level` 4 (int8 activations) for q4,
- *   and a 4-bit lm_head, so decoding reads about a sixth of the bytes of a float32 lm_head.
+ *   and a 4-bit lm_head, so decoding reads about a sixth of the bytes of a float32 lm_head. A
+ *   tied model's embedding lookup reads the same 4-bit initializers (`GatherBlockQuantized`),
+ *   so the float32 table is not held at all.
  * - Logits only for the last `num_logits_to_keep` positions (0 keeps all, as transformers.js
  *   and HF use the input): prefill needs one row, not a `[S, 49152]` matrix.
  * - Attention comes in two kinds (`FusedGraphOptions.attention`):
@@ -56,7 +58,7 @@ const MS = 'com.microsoft';
 const MATMUL_MAX_NEW = 16;
 
 /** Version of the fused graph's I/O and structure; graphs built by another version are rebuilt (runtime/fusedGraphCache.ts). */
-export const FUSED_GRAPH_VERSION = 4;
+export const FUSED_GRAPH_VERSION = 5;
 
 /**
  * The precision of each fused variant. q4 computes with int8 activations (accuracy_level 4),
@@ -246,8 +248,15 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
       })
     : undefined;
 
-  const embedTokens = precision.floatTensor(g, weights, 'model.embed_tokens.weight');
-  let residual = op.gather(embedTokens, inputIds);
+  // A tied model under a quantized precision looks its embeddings up in quantized blocks
+  // (GatherBlockQuantized) instead of holding a float32 table beside the quantized lm_head (135M:
+  // 113 MB; 1.7B: 403 MB): the lm_head's own 4-bit initializers, or a checkpoint's 8-bit blocks
+  // (see Precision.embedding). A float checkpoint's table is quantized as its tied head already
+  // is; a checkpoint with blocks of its own (a GGUF) is never quantized again here.
+  const floatHead = precision.variant === 'fp32' || options.tiedLmHead === 'float';
+  const quantizedRows = config.tieWordEmbeddings && !floatHead ? precision.embedding?.(op, w, 'lm_head.weight', inputIds, weights.quantized !== undefined) : undefined;
+  const embedTokens = quantizedRows === undefined ? precision.floatTensor(g, weights, 'model.embed_tokens.weight') : undefined;
+  let residual = quantizedRows ?? op.gather(embedTokens!, inputIds);
   let pending: string | undefined;
   // x = norm(residual + pending); the sum becomes the new residual. The first norm has no skip.
   const addNorm = (weightName: string): string => {
@@ -310,8 +319,7 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
     // Rows [-keep:] of the sequence; keep = 0 gives start 0, i.e. every row.
     const start = op.unsqueeze(op.neg(keep), [0]);
     const kept = g.node('Slice', [normed, start, op.int64([Number.MAX_SAFE_INTEGER]), op.int64([1])])[0];
-    const floatHead = precision.variant === 'fp32' || options.tiedLmHead === 'float';
-    if (!config.tieWordEmbeddings || !floatHead) return precision.linear(op, kept, w, 'lm_head.weight');
+    if (!config.tieWordEmbeddings || !floatHead || !embedTokens) return precision.linear(op, kept, w, 'lm_head.weight');
     // Tied float32: Gemm(transB) over the embedding table, stored once (ORT prepacks it at load).
     const flat = op.gemmTransB(op.reshape(kept, [-1, H]), embedTokens);
     return g.node('Reshape', [flat, op.concat([op.shape(kept, 0, 2), op.int64([config.vocabSize])], 0)])[0];

@@ -24,6 +24,14 @@ export interface Precision {
   linear(op: Ops, x: string, weights: WeightSource, name: string): string;
   /** Adds float tensor `name` (embeddings, norm weights) in `floatType` and returns its value name. */
   floatTensor(g: GraphBuilder, weights: WeightSource, name: string): string;
+  /**
+   * Rows `ids` of embedding table `name` as floats, read from the initializers `linear` adds for
+   * `name` where it can, so a tied lm_head and the lookup share one copy. `ownBlocksOnly`: use
+   * only blocks the checkpoint holds (exact to it), never quantize the table here. Undefined
+   * when there are no blocks to use: the caller gathers from `floatTensor`, as it does for
+   * precisions without this method.
+   */
+  embedding?(op: Ops, weights: WeightSource, name: string, ids: string, ownBlocksOnly: boolean): string | undefined;
 }
 
 function bytesOf(view: ArrayBufferView): Uint8Array {
@@ -48,6 +56,69 @@ function floatPrecision(variant: 'fp32' | 'fp16'): Precision {
   };
 }
 
+/** The initializers of one quantized weight, shared by every node that reads it (see `quantizedTensors`). */
+interface QuantizedTensors {
+  readonly n: number;
+  readonly k: number;
+  readonly blocks: number;
+  /** MatMulNBits' B, `[N, blocks, blockSize · bits / 8]`. */
+  readonly data: string;
+  /** `[N · blocks]` scales. */
+  readonly scales: string;
+  /** The checkpoint's own blocks carry offsets (llama.cpp's Q4_1). */
+  readonly withOffsets: boolean;
+  /** Adds (once) and returns an initializer computed from the quantized matrix. */
+  derived(suffix: string, dataType: DataType, dims: readonly number[], bytes: (m: QuantizedMatrix) => Uint8Array): string;
+}
+
+/**
+ * The quantized initializers of weight `name` in graph `g`, added on first use: the lm_head's
+ * MatMulNBits and the embedding lookup of a tied model read the same ones, so the model holds its
+ * embedding table once, in 4 bits, instead of a float32 copy beside the 4-bit head.
+ */
+const quantizedByGraph = new WeakMap<GraphBuilder, Map<string, QuantizedTensors>>();
+
+function quantizedTensors(g: GraphBuilder, weights: WeightSource, name: string, bits: QuantBits): QuantizedTensors {
+  const known = quantizedByGraph.get(g) ?? quantizedByGraph.set(g, new Map()).get(g)!;
+  const key = `${name}\0${bits}`;
+  const existing = known.get(key);
+  if (existing) return existing;
+  const [n, k] = weights.shape(name);
+  const blocks = Math.ceil(k / QUANT_BLOCK_SIZE);
+  // A checkpoint that already holds these blocks (a GGUF's Q4_0/Q4_1) is used as stored, not quantized twice.
+  const own = weights.quantized?.(name, bits, QUANT_BLOCK_SIZE);
+  // The matrix is made once for all its initializers and dropped after the last one is written;
+  // writers ask for each initializer's bytes once, so one matrix is held at a time.
+  let cached: QuantizedMatrix | undefined;
+  let unwritten = 0;
+  const added = new Map<string, string>();
+  const derived = (suffix: string, dataType: DataType, dims: readonly number[], bytes: (m: QuantizedMatrix) => Uint8Array): string => {
+    const present = added.get(suffix);
+    if (present) return present;
+    unwritten++;
+    const value = g.initializer(`${name}${suffix}`, dataType, dims, () => {
+      cached ??= own ? own.load() : quantizeBlockwise(weights.read(name), n, k, bits, QUANT_BLOCK_SIZE);
+      const out = bytes(cached);
+      if (--unwritten <= 0) cached = undefined;
+      return out;
+    });
+    added.set(suffix, value);
+    return value;
+  };
+  const tensors: QuantizedTensors = {
+    n,
+    k,
+    blocks,
+    data: derived(`_Q${bits}`, DataType.uint8, [n, blocks, (QUANT_BLOCK_SIZE * bits) / 8], (m) => m.packed),
+    // 4-bit scales keep the name the hub's q4 exports give them; an 8-bit copy of the same weight may sit beside them.
+    scales: derived(bits === 4 ? '_scales' : `_Q${bits}_scales`, DataType.float, [n * blocks], (m) => bytesOf(m.scales)),
+    withOffsets: own?.hasOffsets === true && k % QUANT_BLOCK_SIZE === 0,
+    derived,
+  };
+  known.set(key, tensors);
+  return tensors;
+}
+
 /**
  * A MatMulNBits precision with `bits`-bit weights and ORT `accuracy_level` (0: float32 compute
  * on the dequantized weights; 4: int8 activations). `precisionFor` picks the level per variant;
@@ -58,34 +129,42 @@ export function quantizedPrecision(variant: 'q4' | 'int8', bits: QuantBits, accu
     variant,
     floatType: DataType.float,
     linear(op, x, weights, name) {
-      const [n, k] = weights.shape(name);
-      const blocks = Math.ceil(k / QUANT_BLOCK_SIZE);
-      // A checkpoint that already holds these blocks (a GGUF's Q4_0/Q4_1) is used as stored, not quantized twice.
-      const own = weights.quantized?.(name, bits, QUANT_BLOCK_SIZE);
-      const withOffsets = own?.hasOffsets === true && k % QUANT_BLOCK_SIZE === 0;
-      // All initializers come from one quantization. Writers ask for them in the order they are
-      // added, so the cache is dropped after the last one to hold one matrix at a time.
-      let cached: QuantizedMatrix | undefined;
-      const quantized = () => (cached ??= own ? own.load() : quantizeBlockwise(weights.read(name), n, k, bits, QUANT_BLOCK_SIZE));
-      const lastly = <T>(value: T) => {
-        cached = undefined;
-        return value;
-      };
-      const b = op.g.initializer(`${name}_Q${bits}`, DataType.uint8, [n, blocks, (QUANT_BLOCK_SIZE * bits) / 8], () => quantized().packed);
-      const scales = op.g.initializer(`${name}_scales`, DataType.float, [n * blocks], () => {
-        const s = bytesOf(quantized().scales);
-        return withOffsets ? s : lastly(s);
-      });
-      const attributes = { K: k, N: n, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: accuracyLevel };
-      const y = op.g.node('MatMulNBits', [x, b, scales], attributes, { domain: 'com.microsoft' })[0];
-      if (!withOffsets) return y;
+      const t = quantizedTensors(op.g, weights, name, bits);
+      const attributes = { K: t.k, N: t.n, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: accuracyLevel };
+      const y = op.g.node('MatMulNBits', [x, t.data, t.scales], attributes, { domain: 'com.microsoft' })[0];
+      if (!t.withOffsets) return y;
       // Σ_k x_k · offset_block(k) = (x summed per block) · offsetsᵀ: x is [batch, sequence, K].
-      const blockSums = op.g.node('ReduceSum', [op.reshape(x, [0, 0, blocks, QUANT_BLOCK_SIZE]), op.int64([-1])], { keepdims: 0 })[0];
-      const table = op.g.initializer(`${name}_block_offsets`, DataType.float, [blocks, n], () => lastly(bytesOf(transpose2d(quantized().offsets!, n, blocks))));
+      const blockSums = op.g.node('ReduceSum', [op.reshape(x, [0, 0, t.blocks, QUANT_BLOCK_SIZE]), op.int64([-1])], { keepdims: 0 })[0];
+      const table = t.derived('_block_offsets', DataType.float, [t.blocks, t.n], (m) => bytesOf(transpose2d(m.offsets!, t.n, t.blocks)));
       return op.add(y, op.matMul(blockSums, table));
     },
     floatTensor(g, weights, name) {
       return g.initializer(name, DataType.float, weights.shape(name), () => bytesOf(weights.read(name)));
+    },
+    embedding(op, weights, name, ids, ownBlocksOnly) {
+      const [, k] = weights.shape(name);
+      // The table's own blocks: this precision's (shared with a tied lm_head), else 8-bit ones (a
+      // GGUF's Q8_0 token_embd: exact, a quarter of float32); with neither, blocks quantized here
+      // unless only the checkpoint's own may be used, which leaves the float32 table.
+      const tableBits: QuantBits | undefined =
+        k % QUANT_BLOCK_SIZE !== 0 ? undefined
+        : weights.quantized?.(name, bits, QUANT_BLOCK_SIZE) ? bits
+        : weights.quantized?.(name, 8, QUANT_BLOCK_SIZE) ? 8
+        : ownBlocksOnly ? undefined
+        : bits;
+      if (tableBits === undefined) return undefined;
+      const t = quantizedTensors(op.g, weights, name, tableBits);
+      // ORT folds the Reshape of the constant scales once at load (a copy of N · blocks floats).
+      const scales = op.reshape(t.scales, [t.n, t.blocks, 1]);
+      // GatherBlockQuantized's default zero points (8 for 4 bits, 128 for 8) are MatMulNBits'.
+      const attributes = { gather_axis: 0, quantize_axis: 2, block_size: QUANT_BLOCK_SIZE, bits: tableBits };
+      let rows = op.g.node('GatherBlockQuantized', [t.data, ids, scales], attributes, { domain: 'com.microsoft' })[0];
+      if (t.withOffsets) {
+        const offsets = t.derived('_row_offsets', DataType.float, [t.n, t.blocks, 1], (m) => bytesOf(m.offsets!));
+        rows = op.add(rows, op.gather(offsets, ids));
+      }
+      // [batch, sequence, blocks, block] → [batch, sequence, K]
+      return op.reshape(rows, [0, 0, t.k]);
     },
   };
 }

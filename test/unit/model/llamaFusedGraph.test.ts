@@ -1,6 +1,7 @@
 /**
  * @file The structure of the fused graph without running it: contrib ops in place of the plain
- * attention and norms (or MatMul attention over engine-layout caches), packed projections with the weights of their parts, the q4 lm_head,
+ * attention and norms (or MatMul attention over engine-layout caches), packed projections with the weights of their parts, the q4 lm_head
+ * (also the embedding table of a tied model),
  * the I/O transformers.js needs, and the rotary caches' values.
  */
 import assert from 'node:assert/strict';
@@ -104,6 +105,36 @@ describe('fused Llama graph', () => {
     assert.ok(nbits.every((n) => n.attribute!.find((a) => a.name === 'accuracy_level')!.i === 4));
     assert.ok(g.initializers.some((i) => i.name === 'lm_head.weight_Q4'));
     assert.equal(fusedVariantFile('q4'), 'model_q4_fused.onnx');
+  });
+
+  it('reads a tied q4 model\'s embeddings from quantized blocks: the 4-bit lm_head\'s, a GGUF\'s own 8-bit ones, else its float32 table', () => {
+    assert.ok(config.tieWordEmbeddings, 'the tiny shape ties its embeddings');
+    const tables = (weights: WeightSource) => {
+      const g = buildLlamaFusedGraph(config, weights, fusedPrecisionFor('q4'));
+      const gathers = g.nodeList.filter((n) => n.opType === 'GatherBlockQuantized');
+      return { gathers, floatTable: g.initializers.some((i) => i.name === 'model.embed_tokens.weight') };
+    };
+    const float = tables(taggedWeights(config));
+    assert.equal(float.floatTable, false);
+    assert.equal(float.gathers.length, 1);
+    assert.equal(float.gathers[0]!.input![0], 'lm_head.weight_Q4', 'the lookup reads the head\'s own initializer');
+    // A GGUF whose token_embd is Q8_0: the lookup reads its own 8-bit blocks, exact to the file.
+    const unloaded = () => assert.fail('building a graph loads no blocks');
+    const ggufQ8Embedding: WeightSource = {
+      ...taggedWeights(config),
+      quantized: (name, bits) => (name === 'model.embed_tokens.weight' && bits === 8 ? { hasOffsets: false, load: unloaded } : undefined),
+    };
+    const q8 = tables(ggufQ8Embedding);
+    assert.equal(q8.floatTable, false);
+    assert.equal(q8.gathers[0]!.input![0], 'lm_head.weight_Q8');
+    assert.equal(q8.gathers[0]!.attribute!.find((a) => a.name === 'bits')!.i, 8);
+    // A GGUF that stores the table in a type without blocks here (F16, Q6_K): the float32 table stays, never quantized again.
+    const f16 = tables({ ...taggedWeights(config), quantized: () => undefined });
+    assert.equal(f16.floatTable, true);
+    assert.equal(f16.gathers.length, 0);
+    // fp32 keeps the float table, shared with its float lm_head.
+    const fp32 = buildLlamaFusedGraph(config, taggedWeights(config), fusedPrecisionFor('fp32'));
+    assert.ok(fp32.initializers.some((i) => i.name === 'model.embed_tokens.weight'));
   });
 
   it('computes rotary caches as cos/sin of position times HF inverse frequencies', () => {
