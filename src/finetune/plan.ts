@@ -1,7 +1,7 @@
 /**
  * @file Fine-tuning options and the defaults sized from the dataset, in the spirit of the
  * self-hosted fine-tuners (Axolotl, Unsloth, TRL's SFT recipes):
- * - LoRA rank 8, alpha 16 (scale 2), on all seven Linear modules; AdamW, lr 2e-4 (SGD: 1e-2),
+ * - LoRA rank 8, alpha 16 (scale 2), on all seven Linear modules; AdamW, lr 1e-3 (SGD: 1e-2),
  *   weight decay 0.01 (SGD 0), gradient clipping at global norm 1.0 (0 turns it off), all three
  *   named and defined as in TRL/transformers (weight_decay, max_grad_norm, warmup_ratio);
  * - sequence length 512 tokens (capped by the model's context); micro-batch 1 sequence and
@@ -114,7 +114,11 @@ export function resolvePlan(options: FinetuneOptions, samples: number, seqLen: n
   return {
     steps,
     epochs: (steps * effective) / samples,
-    lr: options.lr ?? (optimizer === 'adamw' ? 2e-4 : 1e-2),
+    // 1e-3, not the 2e-4 of large-model recipes: on the real SmolLM2-135M-Instruct with a repository's
+    // few dozen samples (README "Does fine-tuning help?"), 2e-4 lowered held-out bits per byte 3-6% but
+    // left suggestions as they were; 1e-3 lowered them 7.5% (ort-common) and raised exact match
+    // 12.5% -> 18.75%, with chat and other repositories' code unharmed.
+    lr: options.lr ?? (optimizer === 'adamw' ? 1e-3 : 1e-2),
     batchSize,
     gradAccum,
     seqLen,

@@ -75,17 +75,27 @@ describe('SmolCode training recipe export in code-server', { timeout: timeouts.s
       await input.waitFor({ state: 'visible', timeout: timeouts.ui });
       // The dialog rewrites its value as it lists folders; Enter before it settles accepts the
       // default (the workspace), so each Enter waits for the value to name the folder.
-      const valueIs = async (want: (value: string) => boolean) => {
-        const deadline = Date.now() + timeouts.ui;
+      const valueIs = async (want: (value: string) => boolean, ms: number = timeouts.ui) => {
+        const deadline = Date.now() + ms;
         while (!want(await input.inputValue().catch(() => ''))) {
           if (Date.now() > deadline) throw new Error(`the folder dialog holds ${JSON.stringify(await input.inputValue().catch(() => ''))}, not ${outDir}/`);
           await sleep(200);
         }
       };
-      await input.fill(`${outDir}/`);
-      await valueIs((value) => value === `${outDir}/`);
-      await sleep(1_000);
-      await valueIs((value) => value === `${outDir}/`);
+      // On a busy machine the dialog can write its first value (the workspace) after a fill and
+      // join the two ("<workspace>//tmp/…/"): let it write that first, and fill again if it still did.
+      await valueIs((value) => value.length > 0);
+      for (let attempt = 1; ; attempt++) {
+        await input.fill(`${outDir}/`);
+        try {
+          await valueIs((value) => value === `${outDir}/`, 5_000);
+          await sleep(1_000);
+          await valueIs((value) => value === `${outDir}/`, 5_000);
+          break;
+        } catch (error) {
+          if (attempt === 3) throw error;
+        }
+      }
       await input.press('Enter');
       await sleep(1_500);
       if (await input.isVisible()) {

@@ -57,7 +57,7 @@ Options:
   --tokenizer DIR      with --workspace: the Instruct tokenizer that shapes chat samples
                        (default ${TOKENIZER_DEFAULT_USAGE})
   --steps N | --epochs N   length of training (default: 3 epochs below 1000 samples, 2 below 10000, else 1)
-  --lr X               peak learning rate (default 2e-4 for adamw, 1e-2 for sgd)
+  --lr X               peak learning rate (default 1e-3 for adamw, 1e-2 for sgd)
   --batch-size N       sequences per micro-batch (default 1)
   --grad-accum N       micro-batches per optimizer step (default min(8, samples))
   --seq-len N          tokens per sequence; longer samples are split (default 512)

@@ -114,7 +114,7 @@ def resolve_plan(options, samples, seq_len, world_size=1):
     return {
         "steps": steps,
         "epochs": (steps * effective) / samples,
-        "lr": pick(options, "lr", 2e-4 if optimizer == "adamw" else 1e-2),
+        "lr": pick(options, "lr", 1e-3 if optimizer == "adamw" else 1e-2),
         "batch_size": batch_size,
         "grad_accum": grad_accum,
         "seq_len": seq_len,

@@ -92,7 +92,7 @@ describe('LoRA init and plan defaults', () => {
     assert.equal(p.gradAccum, 8);
     assert.equal(p.steps, Math.ceil((3 * 200) / 8));
     assert.equal(p.warmupSteps, Math.floor(0.05 * p.steps));
-    assert.equal(p.lr, 2e-4);
+    assert.equal(p.lr, 1e-3);
     assert.equal(p.lora.rank, 8);
     assert.equal(p.lora.alpha, 16);
     assert.equal(p.lora.targets.length, 7);

@@ -86,12 +86,12 @@ describe('train.py', () => {
     assert.ok(fim.includes('(args.output_dir / "smolcode_fim.json").write_text(json.dumps(FIM_RECORD, indent=2) + "\\n")'));
   });
 
-  it("falls back to plan.ts's defaults: all seven targets, rank 8, alpha 2 x rank, lr 2e-4, warmup 5%, seed 42", () => {
+  it("falls back to plan.ts's defaults: all seven targets, rank 8, alpha 2 x rank, lr 1e-3, warmup 5%, seed 42", () => {
     assert.deepEqual(recipeOptions({}).targets, [...LORA_TARGETS]);
     for (const fallback of [
       'pick(options, "rank", 8)',
       'pick(options, "alpha", 2 * rank)',
-      'pick(options, "lr", 2e-4 if optimizer == "adamw" else 1e-2)',
+      'pick(options, "lr", 1e-3 if optimizer == "adamw" else 1e-2)',
       'pick(options, "warmup_ratio", 0.05)',
       'pick(options, "weight_decay", 0.01 if optimizer == "adamw" else 0)',
       'pick(options, "max_grad_norm", 1)',
