@@ -1,6 +1,8 @@
 /**
  * @file Merges a LoRA adapter into its base model: W' = W + scale · B·A for every adapted
- * Linear, then writes a complete model folder the engine loads like any other (config.json,
+ * Linear in the float variants; the quantized ones keep the base's blocks and add the update as
+ * two small float MatMuls (`loraBranchWeights`). Then writes a complete model folder the engine
+ * loads like any other (config.json,
  * generation config and tokenizer files copied from the base, onnx/model*.onnx built with the
  * same graph builder as make-model). By default the folder is the adapter's own, so an adapter
  * folder becomes directly usable for completion and chat. Everything is written into a
@@ -20,6 +22,7 @@ import { precisionFor } from '../model/precision';
 import { architectureFor } from '../model/registry';
 import { SafetensorsFile } from '../graph/safetensors';
 import { safetensorsSource, type WeightSource } from '../model/weights';
+import { withRecoveredBlocks } from '../model/recoveredBlocks';
 import { loadAdapter, type Adapter } from './adapter';
 import { loraModules, loraScale } from '../model/lora';
 import { partialPath } from '../runtime/leftovers';
@@ -78,6 +81,25 @@ export function mergedWeights(weights: WeightSource, adapter: Adapter, config: R
   };
 }
 
+/**
+ * `weights` with each adapted Linear's update kept beside it (`WeightSource.lowRank`), for the
+ * quantized variants: merged first, B·A (about 1% of W here) mostly falls inside a 4-bit step and
+ * rounds away, and a GGUF import's own blocks would be rounded a second time.
+ */
+export function loraBranchWeights(weights: WeightSource, adapter: Adapter, config: ReturnType<typeof readModelConfig>): WeightSource {
+  const scale = loraScale(adapter.lora);
+  const byWeight = new Map(loraModules(config, adapter.lora).map((m) => [`${m.module}.weight`, m]));
+  return {
+    ...weights,
+    label: `${weights.label} + LoRA`,
+    lowRank(name) {
+      const m = byWeight.get(name);
+      if (!m) return weights.lowRank?.(name);
+      return { rank: m.aShape[0], a: adapter.weights.get(m.a)!.map((v) => v * scale), b: adapter.weights.get(m.b)! };
+    },
+  };
+}
+
 /** The variants the base folder has under onnx/ (fp32 when it has none). */
 function presentVariants(modelDir: string): OnnxVariant[] {
   const present = ONNX_VARIANTS.filter((v) => existsSync(join(modelDir, 'onnx', VARIANT_FILE[v])));
@@ -103,7 +125,11 @@ export function mergeAdapter(options: MergeOptions): WrittenFile[] {
     // The merged model prompts as the adapter learned: it keeps the adapter's FIM record.
     const fimRecord = join(options.adapterDir, FIM_RECORD_FILE);
     if (existsSync(fimRecord) && resolve(fimRecord) !== resolve(outDir, FIM_RECORD_FILE)) copyFileSync(fimRecord, join(staging, FIM_RECORD_FILE));
-    const weights = mergedWeights(safetensorsSource(file), adapter, config);
+    const base = safetensorsSource(file);
+    const merged = mergedWeights(base, adapter, config);
+    // A base imported from a GGUF keeps its own blocks in the quantized variants (see model/recoveredBlocks.ts).
+    const branched = loraBranchWeights(withRecoveredBlocks(base, 'model.layers.0.self_attn.q_proj.weight'), adapter, config);
+    const weightsFor = (variant: OnnxVariant) => (variant === 'q4' || variant === 'int8' ? branched : merged);
     const arch = architectureFor(config);
     const timedWrite = (file: string, build: () => Parameters<typeof writeOnnxModel>[0]): WrittenFile => {
       const start = performance.now();
@@ -115,9 +141,9 @@ export function mergeAdapter(options: MergeOptions): WrittenFile[] {
     };
     const attention = fusedAttentionFor('auto', process.platform, cudaProviderInstalled());
     const written = (options.variants ?? presentVariants(modelDir)).flatMap((variant) => [
-      timedWrite(VARIANT_FILE[variant], () => arch.buildInferenceGraph(config, weights, precisionFor(variant))),
+      timedWrite(VARIANT_FILE[variant], () => arch.buildInferenceGraph(config, weightsFor(variant), precisionFor(variant))),
       ...(options.fused !== false && isFusedVariant(variant)
-        ? [timedWrite(fusedVariantFile(variant, attention), () => arch.buildFusedInferenceGraph(config, weights, arch.fusedPrecision(variant), { attention }))]
+        ? [timedWrite(fusedVariantFile(variant, attention), () => arch.buildFusedInferenceGraph(config, weightsFor(variant), arch.fusedPrecision(variant), { attention }))]
         : []),
     ]);
     publishStagedFolder(staging, outDir);

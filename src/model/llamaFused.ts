@@ -49,7 +49,7 @@ import { DataType, float, GraphBuilder } from '../graph/graphBuilder';
 import { checkLlamaWeights, rotaryTable } from './llamaMath';
 import { Ops } from '../graph/ops';
 import { precisionFor, quantizedPrecision, type Precision } from './precision';
-import type { WeightSource } from './weights';
+import type { LowRankUpdate, WeightSource } from './weights';
 import { stackQuantizedRows } from '../graph/quantize';
 
 const MS = 'com.microsoft';
@@ -113,7 +113,36 @@ export function packedLlamaWeights(c: ModelConfig, weights: WeightSource): Weigh
       if (!own.every((m) => m !== undefined)) return undefined;
       return { hasOffsets: own.some((m) => m.hasOffsets), load: () => stackQuantizedRows(own.map((m) => m.load())) };
     },
+    lowRank(name) {
+      const parts = packs.get(name) ?? [name];
+      if (parts.length === 1) return weights.lowRank?.(parts[0]);
+      const updates = parts.map((n) => weights.lowRank?.(n));
+      if (updates.every((u) => u === undefined)) return undefined;
+      return stackLowRank(updates, parts.map((n) => weights.shape(n)[0]), weights.shape(parts[0])[1]);
+    },
   };
+}
+
+/**
+ * The update of rows stacked from several Linears (q, k, v): A stacked, B block-diagonal, so
+ * each part's rows see only its own rank. A part without an update contributes no rank.
+ */
+function stackLowRank(updates: readonly (LowRankUpdate | undefined)[], outs: readonly number[], inp: number): LowRankUpdate {
+  const rank = updates.reduce((sum, u) => sum + (u?.rank ?? 0), 0);
+  const out = outs.reduce((sum, o) => sum + o, 0);
+  const a = new Float32Array(rank * inp);
+  const b = new Float32Array(out * rank);
+  let row = 0;
+  let col = 0;
+  updates.forEach((u, i) => {
+    if (u) {
+      a.set(u.a, col * inp);
+      for (let o = 0; o < outs[i]; o++) b.set(u.b.subarray(o * u.rank, (o + 1) * u.rank), (row + o) * rank + col);
+      col += u.rank;
+    }
+    row += outs[i];
+  });
+  return { rank, a, b };
 }
 
 /**

@@ -38,6 +38,17 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/** `y` (= x·Wᵀ) plus the weight's low-rank update, when its source has one, computed in `floatType`. */
+function withLowRank(op: Ops, x: string, y: string, weights: WeightSource, name: string, floatType: DataType, encode: (values: Float32Array) => Uint8Array): string {
+  const update = weights.lowRank?.(name);
+  if (!update) return y;
+  const [out, inp] = weights.shape(name);
+  const { rank } = update;
+  const a = op.g.initializer(`${name}.lora_A_T`, floatType, [inp, rank], () => encode(transpose2d(update.a, rank, inp)));
+  const b = op.g.initializer(`${name}.lora_B_T`, floatType, [rank, out], () => encode(transpose2d(update.b, out, rank)));
+  return op.add(y, op.matMul(op.matMul(x, a), b));
+}
+
 function floatPrecision(variant: 'fp32' | 'fp16'): Precision {
   const floatType = variant === 'fp16' ? DataType.float16 : DataType.float;
   const encode = (values: Float32Array) => bytesOf(variant === 'fp16' ? toHalfArray(values) : values);
@@ -48,7 +59,7 @@ function floatPrecision(variant: 'fp32' | 'fp16'): Precision {
       const [out, inp] = weights.shape(name);
       // ONNX MatMul wants [in, out]; transposing once here keeps the graph free of Transpose nodes.
       const w = op.g.initializer(name, floatType, [inp, out], () => encode(transpose2d(weights.read(name), out, inp)));
-      return op.matMul(x, w);
+      return withLowRank(op, x, op.matMul(x, w), weights, name, floatType, encode);
     },
     floatTensor(g, weights, name) {
       return g.initializer(name, floatType, weights.shape(name), () => encode(weights.read(name)));
@@ -131,12 +142,14 @@ export function quantizedPrecision(variant: 'q4' | 'int8', bits: QuantBits, accu
     linear(op, x, weights, name) {
       const t = quantizedTensors(op.g, weights, name, bits);
       const attributes = { K: t.k, N: t.n, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: accuracyLevel };
-      const y = op.g.node('MatMulNBits', [x, t.data, t.scales], attributes, { domain: 'com.microsoft' })[0];
-      if (!t.withOffsets) return y;
-      // Σ_k x_k · offset_block(k) = (x summed per block) · offsetsᵀ: x is [batch, sequence, K].
-      const blockSums = op.g.node('ReduceSum', [op.reshape(x, [0, 0, t.blocks, QUANT_BLOCK_SIZE]), op.int64([-1])], { keepdims: 0 })[0];
-      const table = t.derived('_block_offsets', DataType.float, [t.blocks, t.n], (m) => bytesOf(transpose2d(m.offsets!, t.n, t.blocks)));
-      return op.add(y, op.matMul(blockSums, table));
+      let y = op.g.node('MatMulNBits', [x, t.data, t.scales], attributes, { domain: 'com.microsoft' })[0];
+      if (t.withOffsets) {
+        // Σ_k x_k · offset_block(k) = (x summed per block) · offsetsᵀ: x is [batch, sequence, K].
+        const blockSums = op.g.node('ReduceSum', [op.reshape(x, [0, 0, t.blocks, QUANT_BLOCK_SIZE]), op.int64([-1])], { keepdims: 0 })[0];
+        const table = t.derived('_block_offsets', DataType.float, [t.blocks, t.n], (m) => bytesOf(transpose2d(m.offsets!, t.n, t.blocks)));
+        y = op.add(y, op.matMul(blockSums, table));
+      }
+      return withLowRank(op, x, y, weights, name, DataType.float, bytesOf);
     },
     floatTensor(g, weights, name) {
       return g.initializer(name, DataType.float, weights.shape(name), () => bytesOf(weights.read(name)));

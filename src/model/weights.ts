@@ -20,6 +20,22 @@ export interface WeightSource {
    * graph quantizes `read(name)` itself.
    */
   quantized?(name: string, bits: QuantBits, blockSize: number): StoredQuantized | undefined;
+  /**
+   * A low-rank update the graph adds to this Linear's output instead of to its weight (a LoRA
+   * adapter beside quantized base weights, see `LowRankUpdate`); undefined for most weights.
+   */
+  lowRank?(name: string): LowRankUpdate | undefined;
+}
+
+/**
+ * y = x·Wᵀ + (x·Aᵀ)·Bᵀ with A `[rank, in]` (the LoRA scale folded in) and B `[out, rank]`. A
+ * quantized graph keeps an adapter this way: added to W before quantizing, an update smaller than
+ * a 4-bit step would mostly round away.
+ */
+export interface LowRankUpdate {
+  readonly rank: number;
+  readonly a: Float32Array;
+  readonly b: Float32Array;
 }
 
 /**

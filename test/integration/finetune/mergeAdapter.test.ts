@@ -23,6 +23,37 @@ import { CausalLmSession } from '../../../src/runtime/session';
 import { SafetensorsFile } from '../../../src/graph/safetensors';
 import { safetensorsSource } from '../../../src/model/weights';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
+import { mergedWeights } from '../../../src/finetune/merge';
+import { loadAdapter } from '../../../src/finetune/adapter';
+import { readModelConfig } from '../../../src/model/config';
+import { architectureFor } from '../../../src/model/registry';
+import { precisionFor } from '../../../src/model/precision';
+import { writeOnnxModel } from '../../../src/graph/onnxWriter';
+import { dequantizeBlockwise, quantizeBlockwise } from '../../../src/graph/quantize';
+import type { WeightSource } from '../../../src/model/weights';
+
+/** `weights` with every projection as the q4 graph holds it: quantized to 4 bits and back. */
+function q4Projections(weights: WeightSource): WeightSource {
+  return {
+    ...weights,
+    read(name) {
+      const w = weights.read(name);
+      if (!name.endsWith('_proj.weight')) return w;
+      const [n, k] = weights.shape(name);
+      return dequantizeBlockwise(quantizeBlockwise(w, n, k, 4));
+    },
+  };
+}
+
+/** Last-position logits of `ids` from an ONNX file, run in one step. */
+async function lastLogits(path: string, ids: readonly number[]): Promise<Float32Array> {
+  const session = await CausalLmSession.open(path, { device: 'cpu', threads: 1 });
+  try {
+    return (await session.step(ids, session.emptyKv())).logits;
+  } finally {
+    await session.dispose();
+  }
+}
 
 const LORA: LoraConfig = { rank: 4, alpha: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], useRslora: false };
 
@@ -82,6 +113,43 @@ describe('merged adapters', () => {
     await base.dispose();
     assert.ok(maxDiff < 1e-4, `merged vs training-graph logits differ by ${maxDiff}`);
     assert.ok(baseDiff > 1e-2, `the adapter should change the logits (base differs by only ${baseDiff})`);
+  });
+
+  it('keeps the q4 base blocks and adds the update beside them: the logits of the dequantized base with the adapter merged in float', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'smolcode-merge-q4-'));
+    try {
+      assert.equal(await mergeCommand.run(['--model', model.dir, '--adapter', adapterDir, '--out', out, '--dtypes', 'q4']), 0);
+      const config = readModelConfig(join(model.dir, 'config.json'));
+      const adapter = loadAdapter(adapterDir, config);
+      const file = SafetensorsFile.open(join(model.dir, 'model.safetensors'));
+      const arch = architectureFor(config);
+      const reference = join(out, 'reference.onnx');
+      const mergedBeforeQuantizing = join(out, 'merged_q4.onnx');
+      try {
+        const base = safetensorsSource(file);
+        writeOnnxModel(arch.buildInferenceGraph(config, mergedWeights(q4Projections(base), adapter, config), precisionFor('fp32')), reference);
+        writeOnnxModel(arch.buildInferenceGraph(config, mergedWeights(base, adapter, config), precisionFor('q4')), mergedBeforeQuantizing);
+      } finally {
+        file.close();
+      }
+      const ids = [5, 17, 200, 3, 41, 9, 77];
+      const expected = await lastLogits(reference, ids);
+      const diff = async (path: string) => (await lastLogits(path, ids)).reduce((worst, v, i) => Math.max(worst, Math.abs(v - expected[i])), 0);
+      const kept = await diff(join(out, 'onnx', 'model_q4.onnx'));
+      const requantized = await diff(mergedBeforeQuantizing);
+      assert.ok(kept < 1e-4, `q4 merge with the update beside the blocks differs by ${kept}`);
+      assert.ok(requantized > 100 * kept, `quantizing the merged weights should move the logits more (${requantized} vs ${kept})`);
+
+      // The fused q4 graph (int8 activations) carries the update too and generates.
+      const engine = await Engine.load({ modelDir: out, dtype: 'q4', device: 'cpu', threads: 1, graph: 'fused', optimizedModelDir: '' });
+      try {
+        assert.equal((await engine.complete({ slot: 'test', prompt: 'def area(radius):', maxNewTokens: 4 })).tokens.length, 4);
+      } finally {
+        await engine.dispose();
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('writes the fused graph too, so the merged model runs on it with the plain graph\'s tokens', async () => {

@@ -16,6 +16,9 @@ import { openOrtModel, runOrt } from '../../support/ortModel';
 import { ggufBytes, type GgufMetadataEntry } from '../../../src/graph/gguf/ggufWriter';
 import { importedModel, preparedGguf } from '../../support/realModel';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
+import { saveAdapter } from '../../../src/finetune/adapter';
+import { mergeAdapter } from '../../../src/finetune/merge';
+import { loraModules, type LoraConfig } from '../../../src/model/lora';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-import-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -102,6 +105,34 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     t.diagnostic(`q4 logit drift from fp32 over ${ids.length} positions: own blocks ${ownDrift.toExponential(2)}, quantized again ${againDrift.toFixed(2)} (largest logit ${largest.toFixed(1)})`);
     assert.ok(ownDrift <= 1e-4 * largest, `own blocks drift ${ownDrift}`);
     assert.ok(againDrift > 100 * ownDrift);
+  });
+
+  it("keeps the file's own blocks when an adapter is merged into the import (q4): a zero update gives the import's q4 logits", async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const own = await importedModel(gguf, ['fp32', 'q4']);
+    const config = readModelConfig(join(own, 'config.json'));
+    const lora: LoraConfig = { rank: 2, alpha: 4, targets: ['q_proj', 'down_proj'], useRslora: false };
+    const weights = new Map(loraModules(config, lora).flatMap((m) => [[m.a, new Float32Array(m.aShape[0] * m.aShape[1]).fill(0.01)], [m.b, new Float32Array(m.bShape[0] * m.bShape[1])]] as const));
+    const adapterDir = join(root, 'zero-adapter');
+    mkdirSync(adapterDir, { recursive: true });
+    saveAdapter(adapterDir, { lora, baseModel: own, weights });
+    mergeAdapter({ modelDir: own, adapterDir, variants: ['q4'], fused: false });
+    const ids = [1604, 803, 24, 81, 28, 278, 727, 472, 1003, 198, 2, 1, 4093, 198];
+    const logits = async (path: string) => {
+      const model = await openOrtModel(path);
+      try {
+        return (await runOrt(model, [ids], [ids.map(() => 1)], [ids.map((_, i) => i)])).logits;
+      } finally {
+        await model.session.release();
+      }
+    };
+    const imported = await logits(join(own, 'onnx', 'model_q4.onnx'));
+    const merged = await logits(join(adapterDir, 'onnx', 'model_q4.onnx'));
+    const largest = imported.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const drift = merged.reduce((worst, v, i) => Math.max(worst, Math.abs(v - imported[i])), 0);
+    t.diagnostic(`merged q4 vs the import's q4: largest |difference| ${drift.toExponential(2)} (largest logit ${largest.toFixed(1)})`);
+    assert.ok(drift <= 1e-4 * largest, `merged q4 drifts ${drift} from the import's own blocks`);
   });
 
   it('stops when cancelled, reporting progress until then, and leaves no output folder', async (t) => {
