@@ -9,7 +9,7 @@
  * temporary folder beside the output and published only when complete (runtime/stagedFolder.ts),
  * so a killed merge leaves the output as it was and its temporary folder to the startup sweep.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { readModelConfig } from '../model/config';
 import { readModelFolderConfig } from '../model/configBounds';
@@ -27,6 +27,7 @@ import { loadAdapter, type Adapter } from './adapter';
 import { loraModules, loraScale } from '../model/lora';
 import { partialPath } from '../runtime/leftovers';
 import { publishStagedFolder } from '../runtime/stagedFolder';
+import { currentMergeVariants, MERGE_FORMAT, MERGE_RECORD_FILE } from './mergeRecord';
 
 /** Files copied from the base model folder when present. */
 const COPIED_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
@@ -146,6 +147,8 @@ export function mergeAdapter(options: MergeOptions): WrittenFile[] {
         ? [timedWrite(fusedVariantFile(variant, attention), () => arch.buildFusedInferenceGraph(config, weightsFor(variant), arch.fusedPrecision(variant), { attention }))]
         : []),
     ]);
+    const variants = [...new Set([...currentMergeVariants(outDir), ...(options.variants ?? presentVariants(modelDir))])];
+    writeFileSync(join(staging, MERGE_RECORD_FILE), `${JSON.stringify({ format: MERGE_FORMAT, variants })}\n`);
     publishStagedFolder(staging, outDir);
     return written.map((w) => ({ ...w, path: join(outDir, 'onnx', basename(w.path)) }));
   } finally {

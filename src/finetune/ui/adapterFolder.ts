@@ -10,6 +10,7 @@ import { ONNX_FILE } from '../../modelStore/catalog';
 import { ONNX_VARIANTS, type OnnxVariant, type Dtype, type Role } from '../../model/configTypes';
 import { FIM_RECORD_FILE, readFimRecord, type FimRecord } from '../../model/fim';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../adapter';
+import { currentMergeVariants } from '../mergeRecord';
 import { RUN_FILE } from '../runReport';
 
 /** What the trainer writes beside the adapter. */
@@ -44,11 +45,14 @@ export function planAdapterLoad(dir: string, dtype: Dtype): AdapterLoadPlan {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new AdapterFolderError(dir, 'does not exist or is not a folder');
   const variant = mergeVariantFor(dtype);
   const hasConfig = existsSync(join(dir, 'config.json'));
-  for (const candidate of new Set<Dtype>([dtype, variant])) {
-    if (hasConfig && existsSync(join(dir, ONNX_FILE[candidate]))) return { action: 'load', dtype: candidate };
-  }
   const peft = [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE];
   const missingPeft = peft.filter((file) => !existsSync(join(dir, file)));
+  const current = currentMergeVariants(dir);
+  for (const candidate of new Set<Dtype>([dtype, variant])) {
+    // A quantized graph from an older merge rounded the update away; merge it again where we can.
+    const stale = (candidate === 'q4' || candidate === 'int8') && !current.includes(candidate) && missingPeft.length === 0;
+    if (hasConfig && existsSync(join(dir, ONNX_FILE[candidate])) && !stale) return { action: 'load', dtype: candidate };
+  }
   if (missingPeft.length === 0) return { action: 'merge', variant };
   const merged = hasConfig ? ONNX_FILE[dtype] : `config.json and ${ONNX_FILE[dtype]}`;
   const what =

@@ -31,6 +31,7 @@ import { precisionFor } from '../../../src/model/precision';
 import { writeOnnxModel } from '../../../src/graph/onnxWriter';
 import { dequantizeBlockwise, quantizeBlockwise } from '../../../src/graph/quantize';
 import type { WeightSource } from '../../../src/model/weights';
+import { currentMergeVariants } from '../../../src/finetune/mergeRecord';
 
 /** `weights` with every projection as the q4 graph holds it: quantized to 4 bits and back. */
 function q4Projections(weights: WeightSource): WeightSource {
@@ -119,6 +120,7 @@ describe('merged adapters', () => {
     const out = mkdtempSync(join(tmpdir(), 'smolcode-merge-q4-'));
     try {
       assert.equal(await mergeCommand.run(['--model', model.dir, '--adapter', adapterDir, '--out', out, '--dtypes', 'q4']), 0);
+      assert.deepEqual(currentMergeVariants(out), ['q4']);
       const config = readModelConfig(join(model.dir, 'config.json'));
       const adapter = loadAdapter(adapterDir, config);
       const file = SafetensorsFile.open(join(model.dir, 'model.safetensors'));

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { describeAdapter, listAdapters, mergeVariantFor, planAdapterLoad, TRAINING_LOG_FILE } from '../../../../src/finetune/ui/adapterFolder';
 import { RUN_FILE } from '../../../../src/finetune/runReport';
+import { MERGE_FORMAT, MERGE_RECORD_FILE } from '../../../../src/finetune/mergeRecord';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-adapters-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -25,9 +26,24 @@ const PEFT = ['adapter_config.json', 'adapter_model.safetensors'];
 
 describe('loading an adapter folder', () => {
   it('loads the merged model of the dtype when the folder has it', () => {
-    const dir = folder('merged', [...PEFT, 'config.json', 'onnx/model.onnx', 'onnx/model_q4.onnx']);
+    const dir = folder('merged', { ...Object.fromEntries([...PEFT, 'config.json', 'onnx/model.onnx', 'onnx/model_q4.onnx'].map((f) => [f, ''])), [MERGE_RECORD_FILE]: JSON.stringify({ format: MERGE_FORMAT, variants: ['fp32', 'q4'] }) });
     assert.deepEqual(planAdapterLoad(dir, 'q4'), { action: 'load', dtype: 'q4' });
     assert.deepEqual(planAdapterLoad(dir, 'fp32'), { action: 'load', dtype: 'fp32' });
+  });
+
+  it('merges quantized graphs of an older merge again (they rounded the update away), unless it has no PEFT files to merge', () => {
+    const files = [...PEFT, 'config.json', 'onnx/model.onnx', 'onnx/model_q4.onnx', 'onnx/model_int8.onnx'];
+    const old = folder('merged-before-format-2', files);
+    assert.deepEqual(planAdapterLoad(old, 'q4'), { action: 'merge', variant: 'q4' });
+    assert.deepEqual(planAdapterLoad(old, 'int8'), { action: 'merge', variant: 'int8' });
+    assert.deepEqual(planAdapterLoad(old, 'fp32'), { action: 'load', dtype: 'fp32' });
+    const partly = folder('merged-q4-only', { ...Object.fromEntries(files.map((f) => [f, ''])), [MERGE_RECORD_FILE]: JSON.stringify({ format: MERGE_FORMAT, variants: ['q4'] }) });
+    assert.deepEqual(planAdapterLoad(partly, 'q4'), { action: 'load', dtype: 'q4' });
+    assert.deepEqual(planAdapterLoad(partly, 'int8'), { action: 'merge', variant: 'int8' });
+    const olderFormat = folder('merged-format-1', { ...Object.fromEntries(files.map((f) => [f, ''])), [MERGE_RECORD_FILE]: JSON.stringify({ format: 1, variants: ['q4'] }) });
+    assert.deepEqual(planAdapterLoad(olderFormat, 'q4'), { action: 'merge', variant: 'q4' });
+    const shipped = folder('merged-elsewhere', ['config.json', 'onnx/model_q4.onnx']);
+    assert.deepEqual(planAdapterLoad(shipped, 'q4'), { action: 'load', dtype: 'q4' });
   });
 
   it('merges a PEFT adapter first, in the dtype or in fp32 where merging cannot write the dtype', () => {
