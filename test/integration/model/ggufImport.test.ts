@@ -17,6 +17,7 @@ import { ggufBytes, type GgufMetadataEntry } from '../../../src/graph/gguf/ggufW
 import { importedModel, preparedGguf } from '../../support/realModel';
 import { TOKENIZER_DIR } from '../../support/tokenizer';
 import { saveAdapter } from '../../../src/finetune/adapter';
+import { Rng } from '../../../src/graph/rng';
 import { mergeAdapter } from '../../../src/finetune/merge';
 import { loraModules, type LoraConfig } from '../../../src/model/lora';
 
@@ -107,17 +108,19 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     assert.ok(againDrift > 100 * ownDrift);
   });
 
-  it("keeps the file's own blocks when an adapter is merged into the import (q4): a zero update gives the import's q4 logits", async (t) => {
+  it("keeps the file's own blocks when an adapter is merged into the import: q4 gives the fp32 merge's logits", async (t) => {
     const gguf = preparedGguf(t);
     if (!gguf) return;
     const own = await importedModel(gguf, ['fp32', 'q4']);
     const config = readModelConfig(join(own, 'config.json'));
-    const lora: LoraConfig = { rank: 2, alpha: 4, targets: ['q_proj', 'down_proj'], useRslora: false };
-    const weights = new Map(loraModules(config, lora).flatMap((m) => [[m.a, new Float32Array(m.aShape[0] * m.aShape[1]).fill(0.01)], [m.b, new Float32Array(m.bShape[0] * m.bShape[1])]] as const));
-    const adapterDir = join(root, 'zero-adapter');
+    const lora: LoraConfig = { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj', 'down_proj'], useRslora: false };
+    const rng = new Rng(5);
+    const random = (count: number, scale: number) => Float32Array.from({ length: count }, () => (rng.next() * 2 - 1) * scale);
+    const weights = new Map(loraModules(config, lora).flatMap((m) => [[m.a, random(m.aShape[0] * m.aShape[1], 0.05)], [m.b, random(m.bShape[0] * m.bShape[1], 0.05)]] as const));
+    const adapterDir = join(root, 'adapter');
     mkdirSync(adapterDir, { recursive: true });
     saveAdapter(adapterDir, { lora, baseModel: own, weights });
-    mergeAdapter({ modelDir: own, adapterDir, variants: ['q4'], fused: false });
+    mergeAdapter({ modelDir: own, adapterDir, variants: ['fp32', 'q4'], fused: false });
     const ids = [1604, 803, 24, 81, 28, 278, 727, 472, 1003, 198, 2, 1, 4093, 198];
     const logits = async (path: string) => {
       const model = await openOrtModel(path);
@@ -127,12 +130,17 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
         await model.session.release();
       }
     };
-    const imported = await logits(join(own, 'onnx', 'model_q4.onnx'));
-    const merged = await logits(join(adapterDir, 'onnx', 'model_q4.onnx'));
-    const largest = imported.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const drift = merged.reduce((worst, v, i) => Math.max(worst, Math.abs(v - imported[i])), 0);
-    t.diagnostic(`merged q4 vs the import's q4: largest |difference| ${drift.toExponential(2)} (largest logit ${largest.toFixed(1)})`);
-    assert.ok(drift <= 1e-4 * largest, `merged q4 drifts ${drift} from the import's own blocks`);
+    const largestDiff = (a: Float32Array, b: Float32Array) => a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i])), 0);
+    // The float merge is exact (the import's floats are its blocks dequantized): q4 must give its logits.
+    const fp32 = await logits(join(adapterDir, 'onnx', 'model.onnx'));
+    const q4 = await logits(join(adapterDir, 'onnx', 'model_q4.onnx'));
+    const base = await logits(join(own, 'onnx', 'model_q4.onnx'));
+    const largest = fp32.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const drift = largestDiff(q4, fp32);
+    const moved = largestDiff(base, fp32);
+    t.diagnostic(`merged q4 vs merged fp32: largest |difference| ${drift.toExponential(2)}; the update moved the logits by up to ${moved.toFixed(2)} (largest logit ${largest.toFixed(1)})`);
+    assert.ok(moved > 0.5, `the update should move the logits (by ${moved})`);
+    assert.ok(drift <= 1e-4 * largest, `merged q4 drifts ${drift} from the fp32 merge`);
   });
 
   it('stops when cancelled, reporting progress until then, and leaves no output folder', async (t) => {
