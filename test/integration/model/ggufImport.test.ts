@@ -24,6 +24,20 @@ import { loraModules, type LoraConfig } from '../../../src/model/lora';
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-import-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
+/** Token ids of the real vocabulary, special ones among them, for comparing the logits of graphs. */
+const PROMPT_IDS = [1604, 803, 24, 81, 28, 278, 727, 472, 1003, 198, 2, 1, 4093, 198];
+
+/** The logits of `PROMPT_IDS` in one pass of the ONNX file at `path`. */
+async function logits(path: string): Promise<Float32Array> {
+  const ids = PROMPT_IDS;
+  const model = await openOrtModel(path);
+  try {
+    return (await runOrt(model, [ids], [ids.map(() => 1)], [ids.map((_, i) => i)])).logits;
+  } finally {
+    await model.session.release();
+  }
+}
+
 async function tokenizerOf(dir: string) {
   const { AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
@@ -89,21 +103,12 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     const own = await importedModel(gguf, ['fp32', 'q4']);
     const again = join(root, 'requantized');
     await importGguf({ gguf, outDir: again, variants: ['q4'], fused: false, quantizeAgain: true });
-    const ids = [1604, 803, 24, 81, 28, 278, 727, 472, 1003, 198, 2, 1, 4093, 198];
-    const logits = async (path: string) => {
-      const model = await openOrtModel(path);
-      try {
-        return (await runOrt(model, [ids], [ids.map(() => 1)], [ids.map((_, i) => i)])).logits;
-      } finally {
-        await model.session.release();
-      }
-    };
     const fp32 = await logits(join(own, 'onnx', 'model.onnx'));
     const drift = (other: Float32Array) => other.reduce((worst, v, i) => Math.max(worst, Math.abs(v - fp32[i])), 0);
     const largest = fp32.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const ownDrift = drift(await logits(join(own, 'onnx', 'model_q4.onnx')));
     const againDrift = drift(await logits(join(again, 'onnx', 'model_q4.onnx')));
-    t.diagnostic(`q4 logit drift from fp32 over ${ids.length} positions: own blocks ${ownDrift.toExponential(2)}, quantized again ${againDrift.toFixed(2)} (largest logit ${largest.toFixed(1)})`);
+    t.diagnostic(`q4 logit drift from fp32 over ${PROMPT_IDS.length} positions: own blocks ${ownDrift.toExponential(2)}, quantized again ${againDrift.toFixed(2)} (largest logit ${largest.toFixed(1)})`);
     assert.ok(ownDrift <= 1e-4 * largest, `own blocks drift ${ownDrift}`);
     assert.ok(againDrift > 100 * ownDrift);
   });
@@ -121,15 +126,6 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     mkdirSync(adapterDir, { recursive: true });
     saveAdapter(adapterDir, { lora, baseModel: own, weights });
     mergeAdapter({ modelDir: own, adapterDir, variants: ['fp32', 'q4'], fused: false });
-    const ids = [1604, 803, 24, 81, 28, 278, 727, 472, 1003, 198, 2, 1, 4093, 198];
-    const logits = async (path: string) => {
-      const model = await openOrtModel(path);
-      try {
-        return (await runOrt(model, [ids], [ids.map(() => 1)], [ids.map((_, i) => i)])).logits;
-      } finally {
-        await model.session.release();
-      }
-    };
     const largestDiff = (a: Float32Array, b: Float32Array) => a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i])), 0);
     // The float merge is exact (the import's floats are its blocks dequantized): q4 must give its logits.
     const fp32 = await logits(join(adapterDir, 'onnx', 'model.onnx'));
