@@ -10,6 +10,7 @@
  */
 import '../../../src/runtime/telemetry';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -107,7 +108,7 @@ describe('fused graph versus the plain graph', () => {
       for (const v of variants) for (const attention of FUSED_ATTENTIONS) writeFusedOnnxVariant(model.dir, v, { attention, gqaBelowPositions: 0 });
       models.set(name, model);
     };
-    make('gqa', tinyConfig({ vocabSize: VOCAB }), 1, ['fp32', 'q4']);
+    make('gqa', tinyConfig({ vocabSize: VOCAB }), 1, ['fp32', 'q4', 'int8']);
     make('mha', tinyConfig({ vocabSize: VOCAB, numKeyValueHeads: 4 }), 2, ['fp32']);
     make('untied', tinyConfig({ vocabSize: VOCAB, tieWordEmbeddings: false, ropeTheta: 10000 }), 3, ['fp32']);
   });
@@ -246,6 +247,26 @@ describe('fused graph versus the plain graph', () => {
         console.log(`fused q4 (${attention}) vs plain q4: max abs ${vsPlain.toExponential(3)}; plain q4 vs fp32: ${plainVsFp32.toExponential(3)}; fp32 max abs logit ${scale.toFixed(3)}`);
         // The extra error (activation and lm_head quantization) is smaller than q4's own.
         assert.ok(vsPlain < plainVsFp32, `fused q4 drifts ${vsPlain} from plain q4, more than q4 from fp32 (${plainVsFp32})`);
+      } finally {
+        await session.release();
+      }
+    });
+  }
+
+  for (const attention of FUSED_ATTENTIONS) {
+    it(`int8 (one scale per column, DynamicQuantizeMatMul) stays closer to fp32 than q4 does (${attention} attention)`, async () => {
+      const model = models.get('gqa')!;
+      const fp32 = await plainRun(model.dir, 'fp32');
+      const plainQ4 = await plainRun(model.dir, 'q4');
+      const session = await ort.InferenceSession.create(join(model.dir, 'onnx', fusedVariantFile('int8', attention)));
+      try {
+        const nodes = await readFile(join(model.dir, 'onnx', fusedVariantFile('int8', attention)));
+        assert.ok(nodes.includes('DynamicQuantizeMatMul'), 'the int8 fused graph should use DynamicQuantizeMatMul');
+        const logits = await new FusedRunner(session, model.config, 16, attention).step(PROMPT, 0);
+        const vsFp32 = maxAbsDiff(logits, fp32.logits);
+        const q4VsFp32 = maxAbsDiff(plainQ4.logits, fp32.logits);
+        console.log(`fused int8 (${attention}) vs fp32: max abs ${vsFp32.toExponential(3)}; plain q4 vs fp32: ${q4VsFp32.toExponential(3)}`);
+        assert.ok(vsFp32 < q4VsFp32, `fused int8 drifts ${vsFp32} from fp32, as much as q4 (${q4VsFp32})`);
       } finally {
         await session.release();
       }
