@@ -31,7 +31,8 @@ import { transpose2d } from '../../src/model/weights';
 import { SHAPES } from '../../src/model/shapes';
 import type { ShapeName } from '../../src/model/configTypes';
 import { loadOrt } from '../../src/runtime/session';
-import { quantizeColumnsInt8 } from '../../src/model/precision';
+import { quantizeColumnsInt8 } from '../../src/graph/quantize';
+import { median } from './metrics';
 
 export const KERNELS = ['nbits4', 'nbits4-f32', 'fp32', 'dq-s8'] as const;
 export type Kernel = (typeof KERNELS)[number];
@@ -77,13 +78,6 @@ function kernelGraph(kernel: Kernel, projections: ReturnType<typeof layerProject
     g.output(`y_${name}`, DataType.float, ['rows', out]);
   });
   return g;
-}
-
-/** Median of `values` (sorted copy). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function main(): Promise<void> {

@@ -27,7 +27,7 @@ import { loadAdapter, type Adapter } from './adapter';
 import { loraModules, loraScale } from '../model/lora';
 import { partialPath } from '../runtime/leftovers';
 import { publishStagedFolder } from '../runtime/stagedFolder';
-import { currentMergeVariants, MERGE_FORMAT, MERGE_RECORD_FILE } from './mergeRecord';
+import { currentMergeVariants, keepsUpdateBeside, MERGE_FORMAT, MERGE_RECORD_FILE } from './mergeRecord';
 
 /** Files copied from the base model folder when present. */
 const COPIED_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
@@ -128,9 +128,12 @@ export function mergeAdapter(options: MergeOptions): WrittenFile[] {
     if (existsSync(fimRecord) && resolve(fimRecord) !== resolve(outDir, FIM_RECORD_FILE)) copyFileSync(fimRecord, join(staging, FIM_RECORD_FILE));
     const base = safetensorsSource(file);
     const merged = mergedWeights(base, adapter, config);
-    // A base imported from a GGUF keeps its own blocks in the quantized variants (see model/recoveredBlocks.ts).
-    const branched = loraBranchWeights(withRecoveredBlocks(base, 'model.layers.0.self_attn.q_proj.weight'), adapter, config);
-    const weightsFor = (variant: OnnxVariant) => (variant === 'q4' || variant === 'int8' ? branched : merged);
+    // A base imported from a GGUF keeps its own blocks in the quantized variants (see model/recoveredBlocks.ts);
+    // made on first use, as finding them reads a weight.
+    let branched: WeightSource | undefined;
+    const weightsFor = (variant: OnnxVariant) =>
+      keepsUpdateBeside(variant) ? (branched ??= loraBranchWeights(withRecoveredBlocks(base, 'model.layers.0.self_attn.q_proj.weight'), adapter, config)) : merged;
+    const variants = options.variants ?? presentVariants(modelDir);
     const arch = architectureFor(config);
     const timedWrite = (file: string, build: () => Parameters<typeof writeOnnxModel>[0]): WrittenFile => {
       const start = performance.now();
@@ -141,14 +144,14 @@ export function mergeAdapter(options: MergeOptions): WrittenFile[] {
       return done;
     };
     const attention = fusedAttentionFor('auto', process.platform, cudaProviderInstalled());
-    const written = (options.variants ?? presentVariants(modelDir)).flatMap((variant) => [
+    const written = variants.flatMap((variant) => [
       timedWrite(VARIANT_FILE[variant], () => arch.buildInferenceGraph(config, weightsFor(variant), precisionFor(variant))),
       ...(options.fused !== false && isFusedVariant(variant)
         ? [timedWrite(fusedVariantFile(variant, attention), () => arch.buildFusedInferenceGraph(config, weightsFor(variant), arch.fusedPrecision(variant), { attention }))]
         : []),
     ]);
-    const variants = [...new Set([...currentMergeVariants(outDir), ...(options.variants ?? presentVariants(modelDir))])];
-    writeFileSync(join(staging, MERGE_RECORD_FILE), `${JSON.stringify({ format: MERGE_FORMAT, variants })}\n`);
+    const recorded = [...new Set([...currentMergeVariants(outDir), ...variants])];
+    writeFileSync(join(staging, MERGE_RECORD_FILE), `${JSON.stringify({ format: MERGE_FORMAT, variants: recorded })}\n`);
     publishStagedFolder(staging, outDir);
     return written.map((w) => ({ ...w, path: join(outDir, 'onnx', basename(w.path)) }));
   } finally {

@@ -11,6 +11,11 @@ import { ONNX_VARIANTS, type OnnxVariant } from '../model/configTypes';
 export const MERGE_RECORD_FILE = 'smolcode_merge.json';
 export const MERGE_FORMAT = 2;
 
+/** The variants a merge writes with the base's blocks and the update beside them (the rest fold the update into W). */
+export function keepsUpdateBeside(variant: string): variant is 'q4' | 'int8' {
+  return variant === 'q4' || variant === 'int8';
+}
+
 /** The variants of `dir` merged in the current format (none without a record, or with an older one). */
 export function currentMergeVariants(dir: string): OnnxVariant[] {
   try {

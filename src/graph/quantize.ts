@@ -93,6 +93,24 @@ export function quantizeBlockwise(w: Float32Array, n: number, k: number, bits: Q
   return { n, k, bits, blockSize, packed, scales };
 }
 
+/**
+ * Int8 weights with one symmetric scale per output column, for DynamicQuantizeMatMul (the fused
+ * int8 graphs, model/precision.ts): `w` is HF `[out, in]`; returns B `[in, out]`
+ * and `[out]` scales.
+ */
+export function quantizeColumnsInt8(w: Float32Array, out: number, inp: number): { values: Int8Array; scales: Float32Array } {
+  const scales = new Float32Array(out);
+  const values = new Int8Array(inp * out);
+  for (let o = 0; o < out; o++) {
+    let max = 0;
+    for (let i = 0; i < inp; i++) max = Math.max(max, Math.abs(w[o * inp + i]));
+    const scale = max / 127;
+    scales[o] = scale;
+    for (let i = 0; i < inp; i++) values[i * out + o] = scale === 0 ? 0 : Math.round(w[o * inp + i] / scale);
+  }
+  return { values, scales };
+}
+
 /** The float `[N, K]` matrix a quantized one stands for (for tests and error measurement). */
 export function dequantizeBlockwise(q: QuantizedMatrix): Float32Array {
   const blocks = Math.ceil(q.k / q.blockSize);

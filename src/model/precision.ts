@@ -10,7 +10,7 @@ import type { OnnxVariant } from './configTypes';
 import { DataType, type GraphBuilder } from '../graph/graphBuilder';
 import { toHalfArray } from '../graph/half';
 import type { Ops } from '../graph/ops';
-import { quantizeBlockwise, type QuantBits, type QuantizedMatrix } from '../graph/quantize';
+import { quantizeBlockwise, quantizeColumnsInt8, type QuantBits, type QuantizedMatrix } from '../graph/quantize';
 import { transpose2d, type WeightSource } from './weights';
 
 /** Block size of MatMulNBits, as in the hub's q4 exports. */
@@ -197,10 +197,17 @@ export function columnInt8Precision(): Precision {
     floatType: DataType.float,
     linear(op, x, weights, name) {
       const [out, inp] = weights.shape(name);
-      // One read of the float weights per initializer; the scales are recomputed, not held.
-      const quantized = () => quantizeColumnsInt8(weights.read(name), out, inp);
-      const b = op.g.initializer(`${name}_s8`, DataType.int8, [inp, out], () => bytesOf(quantized().values));
-      const scales = op.g.initializer(`${name}_s8_scales`, DataType.float, [out], () => bytesOf(quantized().scales));
+      // Quantized once when the writer reaches the first of the two, dropped after the second.
+      let cached: ReturnType<typeof quantizeColumnsInt8> | undefined;
+      let unwritten = 2;
+      const part = <K extends 'values' | 'scales'>(key: K) => () => {
+        cached ??= quantizeColumnsInt8(weights.read(name), out, inp);
+        const bytes = bytesOf(cached[key]);
+        if (--unwritten === 0) cached = undefined;
+        return bytes;
+      };
+      const b = op.g.initializer(`${name}_s8`, DataType.int8, [inp, out], part('values'));
+      const scales = op.g.initializer(`${name}_s8_scales`, DataType.float, [out], part('scales'));
       const zero = op.g.initializer(`${name}_s8_zero`, DataType.int8, [out], () => new Uint8Array(out));
       const y = op.g.node('DynamicQuantizeMatMul', [x, b, scales, zero], {}, { domain: 'com.microsoft' })[0];
       return withLowRank(op, x, y, weights, name, DataType.float, bytesOf);
@@ -208,20 +215,6 @@ export function columnInt8Precision(): Precision {
     floatTensor: blocks.floatTensor,
     embedding: blocks.embedding,
   };
-}
-
-/** Int8 weights with one symmetric scale per output column: `w` is HF `[out, in]`; returns B `[in, out]` and `[out]` scales. */
-export function quantizeColumnsInt8(w: Float32Array, out: number, inp: number): { values: Int8Array; scales: Float32Array } {
-  const scales = new Float32Array(out);
-  const values = new Int8Array(inp * out);
-  for (let o = 0; o < out; o++) {
-    let max = 0;
-    for (let i = 0; i < inp; i++) max = Math.max(max, Math.abs(w[o * inp + i]));
-    const scale = max / 127;
-    scales[o] = scale;
-    for (let i = 0; i < inp; i++) values[i * out + o] = scale === 0 ? 0 : Math.round(w[o * inp + i] / scale);
-  }
-  return { values, scales };
 }
 
 /** The precision object of `variant`. */

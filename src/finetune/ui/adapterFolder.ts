@@ -10,7 +10,7 @@ import { ONNX_FILE } from '../../modelStore/catalog';
 import { ONNX_VARIANTS, type OnnxVariant, type Dtype, type Role } from '../../model/configTypes';
 import { FIM_RECORD_FILE, readFimRecord, type FimRecord } from '../../model/fim';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../adapter';
-import { currentMergeVariants } from '../mergeRecord';
+import { currentMergeVariants, keepsUpdateBeside } from '../mergeRecord';
 import { RUN_FILE } from '../runReport';
 
 /** What the trainer writes beside the adapter. */
@@ -50,7 +50,7 @@ export function planAdapterLoad(dir: string, dtype: Dtype): AdapterLoadPlan {
   const current = currentMergeVariants(dir);
   for (const candidate of new Set<Dtype>([dtype, variant])) {
     // A quantized graph from an older merge rounded the update away; merge it again where we can.
-    const stale = (candidate === 'q4' || candidate === 'int8') && !current.includes(candidate) && missingPeft.length === 0;
+    const stale = keepsUpdateBeside(candidate) && !current.includes(candidate) && missingPeft.length === 0;
     if (hasConfig && existsSync(join(dir, ONNX_FILE[candidate])) && !stale) return { action: 'load', dtype: candidate };
   }
   if (missingPeft.length === 0) return { action: 'merge', variant };

@@ -12,7 +12,8 @@ import { DataType, GraphBuilder } from '../../../src/graph/graphBuilder';
 import { writeOnnxModel } from '../../../src/graph/onnxWriter';
 import { Ops } from '../../../src/graph/ops';
 import { Rng } from '../../../src/graph/rng';
-import { columnInt8Precision, quantizeColumnsInt8 } from '../../../src/model/precision';
+import { quantizeColumnsInt8 } from '../../../src/graph/quantize';
+import { columnInt8Precision } from '../../../src/model/precision';
 import type { LowRankUpdate, WeightSource } from '../../../src/model/weights';
 import { loadOrt } from '../../../src/runtime/session';
 
