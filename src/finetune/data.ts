@@ -106,11 +106,10 @@ export function parseSampleLine(line: string, tokenizer: TextTokenizer, file: st
 }
 
 /**
- * A fill-in-the-middle sample (model/fim.ts) learns the middle and its end token only: with the
- * loss on the whole sample, a LoRA run on a repository's few dozen FIM samples spent ~98% of it on
- * prefix and suffix (plain language modelling the code samples already teach) and never learned to
- * write a middle: on ort-common, 28 FIM samples, 23 steps, the adapter answered 17 of 25 mid-file
- * prompts with nothing and missed the middle of its own training samples.
+ * A fill-in-the-middle sample (model/fim.ts) learns what follows the middle marker: the prefix,
+ * the middle that continues it and the end token, but not the suffix before the marker (the
+ * prompt's context, as code samples teach it anyway). The middle has no marker of its own in SPM
+ * order (it continues the prefix), so the prefix is learned with it, as ordinary code.
  */
 function fimLabels(ids: number[]): TokenizedSample {
   const middle = ids.indexOf(FIM_FORMAT.ids.middle);

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { COMPLETION_DEFAULTS } from '../../src/completion/defaults';
+import { TEMPLATE_NAMES } from '../../src/completion/template/promptTemplate';
 import { DEFAULT_FIM_RATE } from '../../src/finetune/dataset/samples/fimSamples';
 import { SETTING_KEYS } from '../../src/host/settingsSchema';
 import { CHAT_MODELS, COMPLETION_MODELS } from '../../src/modelStore/catalog';
@@ -63,6 +64,7 @@ describe('extension manifest', () => {
     assert.deepEqual(properties['smolcode.dtype']?.enum, [...DTYPES]);
     assert.deepEqual(properties['smolcode.completion.model']?.enum, [...COMPLETION_MODELS]);
     assert.deepEqual(properties['smolcode.chat.model']?.enum, [...CHAT_MODELS]);
+    assert.deepEqual(properties['smolcode.completion.template']?.enum, TEMPLATE_NAMES);
   });
 
   it('declares the completion defaults the CLI benchmark uses (completion/defaults.ts)', () => {

@@ -86,7 +86,7 @@ FIM_RECORD = json.loads("""
 ${fim}
 """)
 FIM_SEQ_LEN = ${input.fim ? input.fim.seqLen : 'None'}
-FIM_MARKERS = ${JSON.stringify([FIM_FORMAT.prefix, FIM_FORMAT.suffix, FIM_FORMAT.middle])}
+FIM_MARKERS = ${JSON.stringify([FIM_FORMAT.suffix, FIM_FORMAT.middle])}
 FIM_END = ${JSON.stringify(FIM_FORMAT.end)}
 FIM_MIDDLE_ID = ${FIM_FORMAT.ids.middle}
 
@@ -136,9 +136,10 @@ def resolve_plan(options, samples, seq_len, world_size=1):
 
 
 def is_fim_sample(text):
-    """SmolCode's FIM format (src/model/fim.ts): each marker once, in PSM order, the end token last."""
+    """SmolCode's FIM format (src/model/fim.ts): each marker once, in order (SPM), the end token last."""
     places = [text.find(m) for m in FIM_MARKERS]
-    return all(text.count(m) == 1 for m in FIM_MARKERS) and 0 <= places[0] < places[1] < places[2] and text.endswith(FIM_END)
+    in_order = all(a < b for a, b in zip(places, places[1:]))
+    return all(text.count(m) == 1 for m in FIM_MARKERS) and places[0] >= 0 and in_order and text.endswith(FIM_END)
 
 
 def sample_ids(record, tokenizer, where):
@@ -148,7 +149,7 @@ def sample_ids(record, tokenizer, where):
     if "text" in record:
         # HOOK (fill-in-the-middle): when SmolCode's dataset writes FIM samples for the completion
         # role, they arrive here as {"text"} already in the FIM format; as in SmolCode's trainer,
-        # they learn their middle and end token only.
+        # they learn what follows the middle marker only (prefix, middle, end token), not the suffix.
         ids = tokenizer(record["text"], add_special_tokens=False)["input_ids"]
         if is_fim_sample(record["text"]):
             middle = ids.index(FIM_MIDDLE_ID)

@@ -74,7 +74,7 @@ describe('smolcode finetune --workspace', () => {
     assert.doesNotMatch(run.stderr, /fill-in-the-middle is not recorded/);
     assert.deepEqual(readFimRecord(out), fimRecord(1));
     const summary = JSON.parse(readFileSync(join(out, 'smolcode_run.json'), 'utf8')) as { fim: { rate: number; trainSamples: number; format: string }; fimNotRecorded: unknown };
-    assert.deepEqual([summary.fim.rate, summary.fim.format, summary.fimNotRecorded], [1, 'smolcode-fim-psm', null]);
+    assert.deepEqual([summary.fim.rate, summary.fim.format, summary.fimNotRecorded], [1, 'smolcode-fim-spm', null]);
     assert.ok(summary.fim.trainSamples >= MIN_FIM_TRAIN_SAMPLES);
     const tokenizer = await loadTestTokenizer();
     const texts = readFileSync(join(out, 'dataset', 'code-train.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
@@ -82,14 +82,14 @@ describe('smolcode finetune --workspace', () => {
     for (const text of texts.filter((t) => t.includes('<filename>'))) {
       const ids = tokenizer.encode(text, { add_special_tokens: false });
       assert.ok(ids.length + 1 <= 128, `${ids.length} tokens and the end-of-sequence fit 128`);
-      assert.deepEqual(ids.filter((id) => id === 7 || id === 4 || id === 6 || id === 0), [7, 4, 6, 0], 'each marker once, in PSM order, then the end');
+      assert.deepEqual(ids.filter((id) => id === 4 || id === 6 || id === 0), [4, 6, 0], 'each marker once, in SPM order, then the end');
     }
     assert.equal(templateFor(readFimRecord(out), 'repository').name, 'fim');
     const fromData = join(root, 'fim-from-data');
     const dataRun = cli(['finetune', '--model', model.dir, '--data', join(out, 'dataset', 'code-train.jsonl'), '--out', fromData, '--steps', '1', '--seq-len', '128', '--threads', '1']);
     assert.equal(dataRun.status, 0, dataRun.stderr);
     assert.match(dataRun.stdout, /fill-in-the-middle: \d+ of \d+ text samples; recorded in /);
-    assert.equal(readFimRecord(fromData)?.format, 'smolcode-fim-psm', 'finetune --data records FIM found in its data');
+    assert.equal(readFimRecord(fromData)?.format, 'smolcode-fim-spm', 'finetune --data records FIM found in its data');
     const merged = join(root, 'fim-merged');
     const merge = cli(['merge', '--model', model.dir, '--adapter', out, '--out', merged, '--dtypes', 'fp32']);
     assert.equal(merge.status, 0, merge.stderr);

@@ -22,8 +22,8 @@ describe('completion templates', () => {
     assert.equal(repositoryTemplate.build(input), '<repo_name>geo<file_sep>src/consts.py\nPI = 3.14\n<file_sep>src/shapes.py\ndef area(r):\n    ');
   });
 
-  it('writes the same header and the FIM markers around prefix and suffix', () => {
-    assert.equal(fimTemplate.build(input), '<repo_name>geo<file_sep>src/consts.py\nPI = 3.14\n<file_sep>src/shapes.py\n<gh_stars>def area(r):\n    <reponame>\n    return a\n<filename>');
+  it('writes the same header, then the marked suffix and the prefix the middle continues', () => {
+    assert.equal(fimTemplate.build(input), '<repo_name>geo<file_sep>src/consts.py\nPI = 3.14\n<file_sep>src/shapes.py\n<reponame>\n    return a\n<filename>def area(r):\n    ');
     assert.ok(fimTemplate.stopStrings.includes('<|endoftext|>'), 'the middle ends at the format\'s end token');
   });
 

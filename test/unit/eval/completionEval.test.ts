@@ -101,8 +101,10 @@ describe('eval completion: positions', () => {
     for (const [i, prompt] of prompts.entries()) {
       const position = expected[i]!;
       const nextLine = position.file.text.split('\n').slice(position.line + 1).find((l) => l.trim() !== '')!;
-      assert.match(prompt, /<gh_stars>[^]*<reponame>\n[^]*<filename>$/);
-      assert.ok(prompt.slice(prompt.indexOf('<reponame>')).includes(nextLine), 'the rest of the block is in the suffix');
+      assert.match(prompt, /<reponame>\n[^]*<filename>[^]+$/);
+      assert.ok(prompt.slice(prompt.indexOf('<reponame>'), prompt.indexOf('<filename>')).includes(nextLine), 'the rest of the block is in the suffix');
+      const prefixTail = prompt.slice(prompt.indexOf('<filename>') + '<filename>'.length).slice(-20).trimEnd();
+      assert.ok(position.file.text.slice(0, position.offset).trimEnd().endsWith(prefixTail), 'the prompt ends with the prefix');
     }
   });
 

@@ -27,14 +27,14 @@ describe('fine-tuning data lines', () => {
     assert.deepEqual(s.labels, s.inputIds);
   });
 
-  it('a fill-in-the-middle {"text"} sample is labelled on its middle and end token only', () => {
+  it('a fill-in-the-middle {"text"} sample is labelled after its middle marker only: prefix, middle and end token', () => {
     const text = fimSampleText('<repo_name>r<file_sep>a.ts\n', 'const x = ', ' 1;', ';\nconst y = 2;\n');
     const s = parseSampleLine(JSON.stringify({ text }), tokenizer, 'f', 1);
     assert.deepEqual(s.inputIds, tokenizer.encode(text));
     const middle = s.inputIds.indexOf(FIM_FORMAT.ids.middle);
     assert.ok(middle > 0);
     assert.deepEqual(s.labels.slice(0, middle + 1), s.inputIds.slice(0, middle + 1).map(() => -100));
-    assert.deepEqual(s.labels.slice(middle + 1), [...tokenizer.encode(' 1;'), FIM_FORMAT.ids.end]);
+    assert.deepEqual(s.labels.slice(middle + 1), [...tokenizer.encode('const x =  1;'), FIM_FORMAT.ids.end]);
   });
 
   it('{"messages"} labels only the assistant replies and their end-of-turn token', () => {

@@ -81,7 +81,7 @@ describe('the FIM record of a fine-tuning run', () => {
   it('is written from the minimum of FIM training samples on', async () => {
     const { out, summary } = await run('enough', 0.5, MIN_FIM_TRAIN_SAMPLES);
     assert.deepEqual(readFimRecord(out), fimRecord(0.5));
-    assert.deepEqual(summary.fim, { format: 'smolcode-fim-psm', version: 1, rate: 0.5, trainSamples: MIN_FIM_TRAIN_SAMPLES });
+    assert.deepEqual(summary.fim, { format: 'smolcode-fim-spm', version: 1, rate: 0.5, trainSamples: MIN_FIM_TRAIN_SAMPLES });
     assert.equal(summary.fimNotRecorded, null);
   });
 

@@ -66,7 +66,7 @@ describe('the dataset pipeline (fake tokenizer)', () => {
     const fimLines = lines.filter((t) => t.includes('<filename>'));
     assert.equal(fimLines.length, half.splits.train.fimSamples);
     for (const text of fimLines) {
-      assert.match(text, /^<repo_name>repo<file_sep>[^\n]+\n<gh_stars>[^]*<reponame>[^]*<filename>[^]+<\|endoftext\|>$/);
+      assert.match(text, /^<repo_name>repo<file_sep>[^\n]+\n<reponame>[^]*<filename>[^]+<\|endoftext\|>$/);
       assert.ok(fakeTokenizer.encode(text).length + 1 <= 200, 'fits the training sequence with its end-of-sequence');
     }
     const other = await build('fim-seed-1', 0.5, 1);

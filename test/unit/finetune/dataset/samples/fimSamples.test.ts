@@ -26,12 +26,11 @@ const FILE = [
 const HEADER = '<repo_name>geo<file_sep>shapes.py\n';
 const chars = (text: string) => text.length;
 
-/** The sample's parts, split at its markers. */
+/** The sample's parts, split at its markers; `prefixAndMiddle` is the text after the middle marker. */
 function parts(sample: string) {
-  const body = sample.slice(HEADER.length + FIM_FORMAT.prefix.length);
-  const [prefix, rest] = body.split(FIM_FORMAT.suffix) as [string, string];
-  const [suffix, tail] = rest.split(FIM_FORMAT.middle) as [string, string];
-  return { prefix, suffix, middle: tail.slice(0, -FIM_FORMAT.end.length), ends: tail.endsWith(FIM_FORMAT.end) };
+  const body = sample.slice(HEADER.length + FIM_FORMAT.suffix.length);
+  const [suffix, tail] = body.split(FIM_FORMAT.middle) as [string, string];
+  return { suffix, prefixAndMiddle: tail.slice(0, -FIM_FORMAT.end.length), ends: tail.endsWith(FIM_FORMAT.end) };
 }
 
 describe('FIM middles', () => {
@@ -89,9 +88,9 @@ describe('FIM samples', () => {
         const sample = fimSample(FILE, 0, FILE.length, HEADER, seqLen, chars, keyedRandom(seed, `${seqLen}`));
         if (sample === undefined) continue;
         assert.ok(sample.length + 1 <= seqLen, `${sample.length} + eos > ${seqLen}`);
-        const { prefix, suffix, middle, ends } = parts(sample);
+        const { prefixAndMiddle, suffix, ends } = parts(sample);
         assert.ok(ends);
-        const at = FILE.indexOf(prefix + middle + suffix);
+        const at = FILE.indexOf(prefixAndMiddle + suffix);
         assert.ok(at >= 0, `seed ${seed}: prefix, middle and suffix are contiguous text of the file`);
         assert.ok(at === 0 || FILE[at - 1] === '\n', 'the prefix starts at a line start');
         assert.ok(suffix === '' || suffix.startsWith('\n') || /^[ \t]+(\n|$)/.test(suffix), 'the suffix starts where the middle\'s line ends');
@@ -102,15 +101,17 @@ describe('FIM samples', () => {
   it('keep the whole file when it fits, and give up when the middle alone does not', () => {
     const span = { start: FILE.indexOf('a = math'), end: FILE.indexOf('\n', FILE.indexOf('a = math')) };
     const whole = fimWindow(FILE, span, HEADER, 2000, chars)!;
-    assert.equal(parts(whole).prefix + parts(whole).middle + parts(whole).suffix, FILE);
+    assert.equal(parts(whole).prefixAndMiddle + parts(whole).suffix, FILE);
+    assert.ok(parts(whole).prefixAndMiddle.endsWith(FILE.slice(span.start, span.end)), 'the middle continues the prefix');
     assert.equal(fimWindow(FILE, span, HEADER, 40, chars), undefined);
   });
 
   it('give the suffix at most a third of the room left by the middle, whole lines', () => {
     const span = { start: FILE.indexOf('self.r = r'), end: FILE.indexOf('\n', FILE.indexOf('self.r = r')) };
     const sample = fimWindow(FILE, span, HEADER, 160, chars)!;
-    const { prefix, suffix } = parts(sample);
-    assert.ok(suffix.length > 0 && suffix.length <= (160 - 5 - HEADER.length - 'self.r = r'.length - 8) / 3, `${suffix.length}`);
+    const { prefixAndMiddle, suffix } = parts(sample);
+    const prefix = prefixAndMiddle.slice(0, -'self.r = r'.length);
+    assert.ok(suffix.length > 0 && suffix.length <= (160 - 4 - HEADER.length - 'self.r = r'.length - 8) / 3, `${suffix.length}`);
     assert.ok(prefix.endsWith('        '), 'the cursor line\'s indentation is kept');
     assert.ok(FILE.startsWith(prefix, FILE.lastIndexOf(prefix, span.start)));
   });
