@@ -2,13 +2,13 @@
  * @file Replay benchmark of inline completion: types a real function into its file (see
  * `replayScript.ts`) keystroke by keystroke against the real `CompletionService` over an
  * in-process `Engine`, with the extension's default completion settings, the repository
- * template and the model folder's tokenizer. Like VS Code, each keystroke asks for a suggestion
+ * template (or `--template fim`, SPM: the suffix, then the prefix) and the model folder's tokenizer. Like VS Code, each keystroke asks for a suggestion
  * without waiting for the previous request and cancels it (its token → our abort signal).
  * Measures keystroke-to-suggestion latency of the suggestions that would be shown, and the
  * service's counters. One process per run, so a run starts from a cold engine:
  *
  *   node --import tsx scripts/bench/replay.ts --model DIR --dtype q4 [--threads N] [--seed N]
- *     [--max-chars N] [--result FILE]
+ *     [--max-chars N] [--template repository|fim] [--result FILE]
  *
  * Progress goes to stderr; the result is written as JSON to --result (else printed).
  */
@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { prefixWindow } from '../../src/completion/context/budget';
 import type { ModelRunStats, RunModel } from '../../src/completion/pipeline';
 import { CompletionService, type Counters, type Outcome, type RequestLog } from '../../src/completion/service';
-import { repositoryTemplate } from '../../src/completion/template/promptTemplate';
+import { repositoryTemplate, templateNamed, type PromptTemplate } from '../../src/completion/template/promptTemplate';
 import type { CompletionInput } from '../../src/completion/types';
 import { Engine } from '../../src/runtime/engine';
 import { type SettingTypes } from '../../src/host/settingsSchema';
@@ -75,6 +75,8 @@ export function defaultSettings(): ReplaySettings {
 /** What one replay run reports. */
 export interface ReplayResult {
   readonly dtype: Dtype;
+  /** The prompt template's name. */
+  readonly template: string;
   readonly source: string;
   readonly keystrokes: number;
   readonly typedChars: number;
@@ -135,12 +137,15 @@ export interface ReplayOptions {
   readonly seed: number;
   readonly maxChars?: number;
   readonly settings?: ReplaySettings;
+  /** The prompt template; the repository one by default. */
+  readonly template?: PromptTemplate;
   readonly log?: (line: string) => void;
 }
 
 /** Types the function once against a freshly loaded engine and returns the measurements. */
 export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const settings = options.settings ?? defaultSettings();
+  const template = options.template ?? repositoryTemplate;
   const log = options.log ?? (() => undefined);
   const source = loadReplaySource(join(ROOT, 'node_modules'), options.maxChars);
   const keys = typingSchedule(source.typed, options.seed);
@@ -178,7 +183,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const service = new CompletionService(
     runModel,
     () => ({
-      template: repositoryTemplate,
+      template,
       maxNewTokens: settings['completion.maxTokens'],
       maxLines: settings['completion.maxLines'],
       timeBudgetMs: settings['completion.timeBudgetMs'],
@@ -191,7 +196,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
 
   try {
     // The file as opened: one prefill fills the completion slot, as the user's last request would have.
-    const opened = await engine.complete({ slot: SLOT, prompt: repositoryTemplate.build(inputAt(source, 0, settings)), maxNewTokens: 1 });
+    const opened = await engine.complete({ slot: SLOT, prompt: template.build(inputAt(source, 0, settings)), maxNewTokens: 1 });
     log(`${options.dtype}: warm-up prefill of ${opened.promptTokens} tokens in ${opened.timeToFirstTokenMs.toFixed(0)} ms; typing ${keys.length} keystrokes`);
 
     const shownMs: number[] = [];
@@ -232,6 +237,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     );
     return {
       dtype: options.dtype,
+      template: template.name,
       source: `${source.packageVersion} ${source.path}, function ${source.name}`,
       keystrokes: keys.length,
       typedChars: source.typed.length,
@@ -264,6 +270,7 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: String(availableParallelism()) },
       seed: { type: 'string', default: '0' },
       'max-chars': { type: 'string' },
+      template: { type: 'string', default: 'repository' },
       result: { type: 'string' },
     },
   });
@@ -281,6 +288,7 @@ async function main(): Promise<void> {
     threads: int('threads', values.threads, 1),
     seed: int('seed', values.seed, 0),
     maxChars: values['max-chars'] === undefined ? undefined : int('max-chars', values['max-chars'], 1),
+    template: templateNamed(values.template!),
     log: (line) => process.stderr.write(`  [replay] ${line}\n`),
   });
   const json = JSON.stringify(result);
