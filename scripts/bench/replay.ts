@@ -8,7 +8,7 @@
  * service's counters. One process per run, so a run starts from a cold engine:
  *
  *   node --import tsx scripts/bench/replay.ts --model DIR --dtype q4 [--threads N] [--seed N]
- *     [--max-chars N] [--template repository|fim] [--result FILE]
+ *     [--max-chars N] [--template repository|fim] [--prompt-dtype same|int8] [--result FILE]
  *
  * Progress goes to stderr; the result is written as JSON to --result (else printed).
  */
@@ -77,6 +77,8 @@ export interface ReplayResult {
   readonly dtype: Dtype;
   /** The prompt template's name. */
   readonly template: string;
+  /** The weights prompt chunks ran in. */
+  readonly promptDtype: Dtype;
   readonly source: string;
   readonly keystrokes: number;
   readonly typedChars: number;
@@ -139,6 +141,8 @@ export interface ReplayOptions {
   readonly settings?: ReplaySettings;
   /** The prompt template; the repository one by default. */
   readonly template?: PromptTemplate;
+  /** Prompt chunks through the int8 fused graph (`EngineOptions.promptDtype`). */
+  readonly promptDtype?: 'int8';
   readonly log?: (line: string) => void;
 }
 
@@ -149,7 +153,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const log = options.log ?? (() => undefined);
   const source = loadReplaySource(join(ROOT, 'node_modules'), options.maxChars);
   const keys = typingSchedule(source.typed, options.seed);
-  const engine = await Engine.load({ modelDir: options.modelDir, dtype: options.dtype, device: 'cpu', threads: options.threads });
+  const engine = await Engine.load({ modelDir: options.modelDir, dtype: options.dtype, device: 'cpu', threads: options.threads, promptDtype: options.promptDtype, buildFusedGraph: options.promptDtype !== undefined });
+  if (options.promptDtype && engine.graph.promptFile === undefined) throw new Error(`no ${options.promptDtype} prompt graph: ${engine.graph.note ?? 'no note'}`);
   const modelCalls: ModelCall[] = [];
   const running = new Set<Promise<unknown>>();
   // As the extension's runModel (src/completion/ui/modelServiceRunner.ts), minus the worker process in between.
@@ -238,6 +243,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     return {
       dtype: options.dtype,
       template: template.name,
+      promptDtype: options.promptDtype ?? options.dtype,
       source: `${source.packageVersion} ${source.path}, function ${source.name}`,
       keystrokes: keys.length,
       typedChars: source.typed.length,
@@ -271,6 +277,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '0' },
       'max-chars': { type: 'string' },
       template: { type: 'string', default: 'repository' },
+      'prompt-dtype': { type: 'string', default: 'same' },
       result: { type: 'string' },
     },
   });
@@ -289,6 +296,7 @@ async function main(): Promise<void> {
     seed: int('seed', values.seed, 0),
     maxChars: values['max-chars'] === undefined ? undefined : int('max-chars', values['max-chars'], 1),
     template: templateNamed(values.template!),
+    promptDtype: values['prompt-dtype'] === 'int8' ? 'int8' : undefined,
     log: (line) => process.stderr.write(`  [replay] ${line}\n`),
   });
   const json = JSON.stringify(result);

@@ -17,19 +17,23 @@ export const ENGINE_FLAGS = {
   dtype: { type: 'string' },
   device: { type: 'string' },
   threads: { type: 'string' },
+  'prompt-dtype': { type: 'string' },
 } as const;
 
 export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face layout (e.g. from smolcode make-model); its
                    tokenizer files, else ${TOKENIZER_DEFAULT_USAGE}
   --dtype D        ${DTYPES.join('|')} (default q4, falling back to fp32 when absent)
   --device D       ${DEVICES.join('|')} (default auto)
-  --threads N      CPU threads (default 0: one per physical core)`;
+  --threads N      CPU threads (default 0: one per physical core)
+  --prompt-dtype D same|int8: prompt chunks through the int8 fused graph on the CPU, single
+                   tokens in --dtype (default same; smolcode.promptDtype)`;
 
 interface EngineFlagValues {
   model?: string;
   dtype?: string;
   device?: string;
   threads?: string;
+  'prompt-dtype'?: string;
 }
 
 /** Engine options from parsed flags, with the model folder checked. */
@@ -48,5 +52,6 @@ export function engineOptions(values: EngineFlagValues): EngineOptions {
     device: choiceFlag(values.device, 'device', DEVICES, 'auto'),
     threads: intFlag(values.threads, 'threads', 0),
     tokenizerFallbackDir: tokenizerDirFromEnv(),
+    ...(choiceFlag(values['prompt-dtype'], 'prompt-dtype', ['same', 'int8'] as const, 'same') === 'int8' ? { promptDtype: 'int8' as const } : {}),
   };
 }

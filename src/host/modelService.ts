@@ -93,9 +93,11 @@ export class ModelService implements vscode.Disposable {
         device,
         threads: this.settings.get('threads'),
         buildFusedGraph: this.settings.get('fusedGraph'),
+        ...(this.settings.get('promptDtype') === 'int8' ? { promptDtype: 'int8' as const } : {}),
       });
       const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : '';
-      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph ${result.graph.file}${where}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
+      const prompts = result.graph.promptFile ? `, prompt chunks through ${result.graph.promptFile}` : '';
+      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph ${result.graph.file}${prompts}${where}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
       if (result.graph.note) this.log.info(`${role}: ${result.graph.note}`);
       for (const reason of result.fallbacks) this.log.info(`${role}: execution provider not used: ${reason}`);
       if (device !== 'auto' && device !== result.provider && !this.warnedFallback) {

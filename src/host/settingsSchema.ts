@@ -28,6 +28,7 @@ export interface SettingTypes {
   device: Device;
   threads: number;
   fusedGraph: boolean;
+  promptDtype: 'same' | 'int8';
   localModelPath: string;
   hubEndpoint: string;
   tokenizerPath: string;
@@ -84,6 +85,7 @@ const SETTINGS = {
   device: { reloadsModel: true },
   threads: { reloadsModel: true },
   fusedGraph: { reloadsModel: true },
+  promptDtype: { reloadsModel: true },
   localModelPath: { reloadsModel: true },
   hubEndpoint: { reloadsModel: true },
   tokenizerPath: { reloadsModel: true },

@@ -44,6 +44,14 @@ export interface EngineOptions {
   readonly buildFusedGraph?: boolean;
   /** The fused graph's attention; default `fusedAttentionFor(device)` (benchmarks compare both). */
   readonly fusedAttention?: FusedAttention;
+  /**
+   * Prompt chunks (steps of more than one token) run through the fused graph in this dtype, on
+   * the CPU, while single-token steps stay in `dtype` (fusedSession.ts): `int8` with `q4` gives
+   * int8's prompt speed with q4's decode, holding both graphs' weights. Ignored when it equals
+   * `dtype` or no fused graph runs; without a fused graph in this dtype, the engine says so in
+   * `graph.note` and runs `dtype` alone.
+   */
+  readonly promptDtype?: Dtype;
 }
 
 /** Which graph an engine runs, and anything worth telling about how it got it. */
@@ -55,6 +63,8 @@ export interface EngineGraph {
   readonly note?: string;
   /** Whether KV caches live in GPU memory (the fused graph on WebGPU). */
   readonly kvOnDevice: boolean;
+  /** The graph prompt chunks run through, when not this one (`EngineOptions.promptDtype`). */
+  readonly promptFile?: string;
 }
 
 /**
@@ -80,6 +90,18 @@ function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: str
 }
 
 /** A cache as the engine sees it: opaque, with a length. */
+/** The fused graph for prompt chunks in `dtype`, or a note saying why there is none. */
+function findPromptGraph(options: EngineOptions, dtype: Dtype, cacheDir: string): { path?: string; note?: string } {
+  if (options.device !== 'cpu') return { note: `prompt chunks stay in ${options.dtype}: a ${dtype} prompt graph runs on the CPU only` };
+  try {
+    const found = findFusedGraph({ ...options, dtype }, false, cacheDir);
+    if (found.path) return { path: found.path, note: found.built ? `prompt chunks run in ${dtype}${found.note ? ` (${found.note})` : ''}` : `prompt chunks run in ${dtype}` };
+    return { note: `prompt chunks stay in ${options.dtype}: ${found.note ?? `no fused ${dtype} graph`}` };
+  } catch (error) {
+    return { note: `prompt chunks stay in ${options.dtype}: ${(error as Error).message}` };
+  }
+}
+
 interface Kv {
   readonly length: number;
 }
@@ -194,10 +216,13 @@ export class Engine {
     const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
     const context = contextLength(options.modelDir);
     const path = fused.path ?? onnxPath(options.modelDir, options.dtype);
+    const prompt = fused.path && options.promptDtype !== undefined && options.promptDtype !== options.dtype ? findPromptGraph(options, options.promptDtype, optimizedModelDir) : {};
     const session = fused.path
-      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir))
+      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), prompt.path)
       : await CausalLmSession.open(path, sessionOptions);
-    const engineGraph = { kind: fused.path ? 'fused' : 'plain', file: basename(path), note: fused.note, kvOnDevice: session instanceof DeviceKvSession } as const;
+    const paired = session instanceof FusedLmSession && session.pairedPromptGraph;
+    const note = [fused.note, prompt.note].filter((n) => n !== undefined).join('; ') || undefined;
+    const engineGraph: EngineGraph = { kind: fused.path ? 'fused' : 'plain', file: basename(path), note, kvOnDevice: session instanceof DeviceKvSession, ...(paired ? { promptFile: basename(prompt.path!) } : {}) };
     return new Engine(session, tokenizer, eos, options, engineGraph, context);
   }
 

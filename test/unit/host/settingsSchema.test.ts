@@ -29,6 +29,7 @@ describe('settings that reload the model', () => {
       'fusedGraph',
       'hubEndpoint',
       'localModelPath',
+      'promptDtype',
       'threads',
       'tokenizerPath',
     ]);
