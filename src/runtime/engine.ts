@@ -89,19 +89,18 @@ function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: str
   return { path: built.path, built: true, note: built.builtMs === undefined ? undefined : `built the fused graph in ${(built.builtMs / 1000).toFixed(1)} s` };
 }
 
-/** A cache as the engine sees it: opaque, with a length. */
-/** The fused graph for prompt chunks in `dtype`, or a note saying why there is none. */
-function findPromptGraph(options: EngineOptions, dtype: Dtype, cacheDir: string): { path?: string; note?: string } {
-  if (options.device !== 'cpu') return { note: `prompt chunks stay in ${options.dtype}: a ${dtype} prompt graph runs on the CPU only` };
+/** The fused graph for prompt chunks in `dtype` (built when missing and allowed), or a note saying why there is none. */
+function findPromptGraph(options: EngineOptions, dtype: Dtype, cacheDir: string): { path?: string; built?: string; note?: string } {
   try {
     const found = findFusedGraph({ ...options, dtype }, false, cacheDir);
-    if (found.path) return { path: found.path, note: found.built ? `prompt chunks run in ${dtype}${found.note ? ` (${found.note})` : ''}` : `prompt chunks run in ${dtype}` };
+    if (found.path) return { path: found.path, built: found.built ? found.note : undefined };
     return { note: `prompt chunks stay in ${options.dtype}: ${found.note ?? `no fused ${dtype} graph`}` };
   } catch (error) {
     return { note: `prompt chunks stay in ${options.dtype}: ${(error as Error).message}` };
   }
 }
 
+/** A cache as the engine sees it: opaque, with a length. */
 interface Kv {
   readonly length: number;
 }
@@ -221,7 +220,12 @@ export class Engine {
       ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), prompt.path)
       : await CausalLmSession.open(path, sessionOptions);
     const paired = session instanceof FusedLmSession && session.pairedPromptGraph;
-    const note = [fused.note, prompt.note].filter((n) => n !== undefined).join('; ') || undefined;
+    const promptNote = !prompt.path
+      ? prompt.note
+      : paired
+        ? `prompt chunks run in ${options.promptDtype}${prompt.built ? ` (${prompt.built})` : ''}`
+        : `prompt chunks stay in ${options.dtype}: a ${options.promptDtype} prompt graph runs on the CPU only, this engine on ${session.provider}`;
+    const note = [fused.note, promptNote].filter((n) => n !== undefined).join('; ') || undefined;
     const engineGraph: EngineGraph = { kind: fused.path ? 'fused' : 'plain', file: basename(path), note, kvOnDevice: session instanceof DeviceKvSession, ...(paired ? { promptFile: basename(prompt.path!) } : {}) };
     return new Engine(session, tokenizer, eos, options, engineGraph, context);
   }
