@@ -26,8 +26,8 @@ export interface MiddleSpan {
  * The FIM share of a completion fine-tune (`smolcode.finetune.fimRate`, `--fim-rate`), as
  * StarCoder trained. Measured with the real SmolLM2-135M-Instruct, product defaults otherwise
  * (README, "Fill-in-the-middle adapters"): adapters trained at 0.5 in SPM order beat adapters
- * trained without FIM on mid-file suggestions in TypeScript and Python (ort-common 32% vs 24%
- * exact, lib2to3 15.3% vs 11.1%), and on next-line edit similarity too.
+ * trained without FIM on mid-file suggestions in TypeScript, Python and Go (ort-common 32% vs
+ * 24% exact, lib2to3 15.3% vs 11.1%, go/ast 12.5% vs 0%); next-line they were mixed.
  */
 export const DEFAULT_FIM_RATE = 0.5;
 
