@@ -33,6 +33,7 @@ import { measureReplay, replayTable } from './bench/replaySection';
 import { speedReport, type SpeedRun } from './bench/speed';
 import { report, type CaseResult, type RuntimeResult } from './bench/report';
 import { measureTraining, trainingTable } from './bench/trainingSection';
+import { cpuInfo, describeCpu } from './bench/cpuInfo';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(HERE, 'bench', 'worker.ts');
@@ -128,7 +129,7 @@ function neededModels(options: BenchOptions): Map<ShapeName, { variants: OnnxVar
 }
 
 function setupLines(options: BenchOptions, models: readonly BenchModel[], prompts: BenchPrompts | undefined): string[] {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const cpu = describeCpu(cpuInfo());
   const lines = [
     `## SmolCode bench, ${new Date().toISOString()}`,
     '',
@@ -199,7 +200,7 @@ async function main(): Promise<number> {
       date: new Date().toISOString(),
       wallSeconds,
       options,
-      machine: { cpu: cpus()[0]?.model, cpus: cpus().length, totalMemBytes: totalmem(), node: process.version, platform: process.platform },
+      machine: { cpu: cpus()[0]?.model, cpuInfo: cpuInfo(), cpus: cpus().length, totalMemBytes: totalmem(), node: process.version, platform: process.platform },
       versions: {
         onnxruntimeNode: packageVersion('onnxruntime-node'),
         transformers: packageVersion('@huggingface/transformers'),

@@ -31,7 +31,15 @@ def tokens(n: int, vocab: int) -> list[int]:
 
 
 def peak_rss_mib() -> float:
-    # ru_maxrss is in KiB on Linux.
+    # VmHWM is this process's own peak; ru_maxrss carries the spawning bench process's peak
+    # across fork and exec (see peakRss.ts). ru_maxrss is in KiB on Linux.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

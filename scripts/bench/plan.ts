@@ -10,6 +10,7 @@ import type { BenchPrompts } from './prompts';
 import type { BenchRuntime, GenerationTiming, LoadedModel } from './runtimes/runtime';
 import type { BenchGraph } from './options';
 import type { Dtype } from '../../src/model/configTypes';
+import { peakRssMiB } from './peakRss';
 
 /** What one worker measures. */
 export interface PlanOptions {
@@ -91,8 +92,8 @@ export async function runPlan(runtime: BenchRuntime, options: PlanOptions): Prom
   } finally {
     await model.dispose();
   }
-  // maxRSS is in KiB; read it before the reloads below can add garbage of their own.
-  add('peakRssMb', process.resourceUsage().maxRSS / 1024);
+  // Read before the reloads below can add garbage of their own.
+  add('peakRssMb', peakRssMiB());
   for (let i = 1; i < options.runs; i++) {
     const again = await timedLoad(runtime, options);
     add('loadMs', again.ms);

@@ -32,6 +32,7 @@ import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
 import { benchGguf } from './llamaCppSubject';
 import { loadSubject, RUNTIMES, type Runtime, type Subject } from './speedSubjects';
 import { cacheRoot } from '../cacheRoot';
+import { peakRssMiB } from './peakRss';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DECODE_TOKENS = 64;
@@ -156,7 +157,7 @@ async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVaria
     // A little work, so the peak includes running buffers, not only weights.
     await subject.run(await promptIds(modelDir, 512), 8);
     await subject.dispose();
-    return { loadFirstMs, loadSecondMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { loadFirstMs, loadSecondMs, peakRssMb: peakRssMiB() };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }

@@ -30,6 +30,7 @@ import { chooseTrainingMemory } from '../../src/finetune/trainingMemory';
 import { cpuSnapshot, othersShare } from './contention';
 import { DEFAULT_MODEL_CACHE, ensureModel } from './models';
 import type { Device } from '../../src/runtime/providers';
+import { peakRssMiB } from './peakRss';
 
 const { values } = parseArgs({
   options: {
@@ -54,11 +55,6 @@ const LORA: LoraConfig = { rank: 8, alpha: 16, targets: [...LORA_TARGETS], useRs
 const LEARNING_RATE = 2e-4;
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** Peak resident set of this process in MiB (getrusage's ru_maxrss is in KiB on Linux). */
-function peakRssMiB(): number {
-  return process.resourceUsage().maxRSS / 1024;
-}
-
 /** Deterministic pseudo-random token ids (the model is random, so any ids are typical). */
 function tokens(n: number, vocab: number): number[] {
   let x = 12345;
@@ -71,7 +67,7 @@ async function measureTraining(modelDir: string, mode: 'low' | 'fast'): Promise<
   const memory = chooseTrainingMemory(mode, config, { seqLen, batchSize, dropout: 0 });
   const file = SafetensorsFile.open(join(modelDir, 'model.safetensors'));
   const buildStart = performance.now();
-  const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize, seqLen, lora: LORA, gradients: true, recompute: memory.recompute });
+  const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize, seqLen, lora: LORA, gradients: true, recompute: memory.recompute, storeLogProbs: memory.storeLogProbs });
   const session = await LoraGraphSession.open(graph, { device, threads, prepack: memory.prepack });
   file.close();
   const setupSeconds = (performance.now() - buildStart) / 1000;

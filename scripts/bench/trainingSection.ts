@@ -128,6 +128,6 @@ export function trainingTable(results: readonly TrainingResult[]): string {
   if (noisy > 0) {
     lines.push(`- in ${noisy} of ${results.length} run(s) other processes kept >= ${NOISY_SHARE * 100}% of the CPUs busy; tok/s are unreliable, CPU seconds per step less so`);
   }
-  lines.push(`- peak RSS: each runtime's own process (getrusage); prefill: the engine on ${first.prefillTokens} prompt tokens in one chunk, in its own process`);
+  lines.push(`- peak RSS: each runtime's own process (VmHWM on Linux); prefill: the engine on ${first.prefillTokens} prompt tokens in one chunk, in its own process`);
   return lines.join('\n');
 }

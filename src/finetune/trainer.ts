@@ -92,7 +92,7 @@ export async function runFinetune(options: FinetuneOptions, hooks: FinetuneHooks
   const memory = chooseTrainingMemory(options.memory ?? 'auto', config, { seqLen, batchSize: plan.batchSize, dropout: plan.lora.dropout ?? 0 });
   const sessionOptions = { device: options.device ?? 'cpu', threads: options.threads ?? 0, prepack: memory.prepack } as const;
   // A resumed run draws its dropout masks afresh from the seed: the same distribution, not the same masks.
-  const graphOptions = { batchSize: plan.batchSize, seqLen, lora: plan.lora, dropoutSeed: plan.seed, recompute: memory.recompute };
+  const graphOptions = { batchSize: plan.batchSize, seqLen, lora: plan.lora, dropoutSeed: plan.seed, recompute: memory.recompute, storeLogProbs: memory.storeLogProbs };
   let trainSession: LoraGraphSession | undefined;
   let evalSession: LoraGraphSession | undefined;
   try {

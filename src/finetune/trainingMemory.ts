@@ -1,9 +1,10 @@
 /**
  * @file How a LoRA run trades memory for speed. `low` recomputes each decoder layer in the
  * backward pass and leaves ONNX Runtime's weight prepacking off; `fast` stores the activations
- * and lets MLAS keep packed copies of the frozen weights. Measured on 2 quiet cores, 135M at 512
- * tokens (`scripts/bench/training.ts --part train [--no-recompute]`, PyTorch + PEFT beside):
- * low 272 tok/s at 1.10 GB peak RSS, fast 351 tok/s at 2.67 GB, PyTorch 344 tok/s at 2.76 GB.
+ * and the loss's log-probabilities and lets MLAS keep packed copies of the frozen weights.
+ * Measured on 2 quiet Zen 5 cores, 135M at 512 tokens (`npm run bench -- --sections training`,
+ * PyTorch + PEFT beside): low 303 tok/s at 1.09 GB peak RSS, fast 407 tok/s at 2.64 GB,
+ * PyTorch 184 tok/s at 2.75 GB (on an Intel machine with AMX: 265, 345 and 348 tok/s).
  * `auto` (the default) runs fast when the estimate below stays within a quarter of the machine's
  * memory, so a 16 GB laptop trains 135M fast and 360M and 1.7B low, leaving the editor room.
  */
@@ -24,6 +25,8 @@ export interface TrainingMemoryChoice {
   readonly recompute: boolean;
   /** Let ONNX Runtime prepack the frozen weights (`fast`). */
   readonly prepack: boolean;
+  /** Keep the loss's log-probabilities for backward rather than recompute the head (`fast`). */
+  readonly storeLogProbs: boolean;
   readonly estimatedFastBytes: number;
   readonly reason: string;
 }
@@ -56,5 +59,5 @@ export function chooseTrainingMemory(
       ? `asked for ${requested}`
       : `a fast run is estimated at ${gb(estimatedFastBytes)}, ${fast ? 'within' : 'over'} a quarter of this machine's ${gb(machineBytes)}`;
   const reason = fast ? `${why}: activations stored, weights prepacked` : run.dropout > 0 ? `${why}; LoRA dropout keeps the activations stored (a recomputed mask would differ)` : `${why}: layers recomputed in backward`;
-  return { mode: fast ? 'fast' : 'low', recompute: !fast && run.dropout === 0, prepack: fast, estimatedFastBytes, reason };
+  return { mode: fast ? 'fast' : 'low', recompute: !fast && run.dropout === 0, prepack: fast, storeLogProbs: fast, estimatedFastBytes, reason };
 }

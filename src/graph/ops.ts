@@ -171,9 +171,15 @@ export class Ops {
   scatterElementsAdd(data: string, indices: string, updates: string, axis: number): string {
     return this.one('ScatterElements', [data, indices, updates], { axis, reduction: 'add' });
   }
-  /** `alpha·op(A)·op(B)` for 2-D `a`, `b`, with optional transposes. */
-  gemm(a: string, b: string, options: { transA?: boolean; transB?: boolean; alpha?: number } = {}): string {
-    return this.one('Gemm', [a, b], { transA: options.transA ? 1 : 0, transB: options.transB ? 1 : 0, alpha: float(options.alpha ?? 1) });
+  /**
+   * `alpha·op(A)·op(B) + beta·C` for 2-D `a`, `b`, with optional transposes; without `c`, no
+   * sum. Gemm writes the sum in its own output, where a separate Add would allocate and read
+   * another product-sized tensor.
+   */
+  gemm(a: string, b: string, options: { transA?: boolean; transB?: boolean; alpha?: number; c?: string; beta?: number } = {}): string {
+    const attributes = { transA: options.transA ? 1 : 0, transB: options.transB ? 1 : 0, alpha: float(options.alpha ?? 1) };
+    if (options.c === undefined) return this.one('Gemm', [a, b], attributes);
+    return this.one('Gemm', [a, b, options.c], { ...attributes, beta: float(options.beta ?? 1) });
   }
   /** `A·Bᵀ` for 2-D `a`; used where B is stored as [out, in] and must not be copied. */
   gemmTransB(a: string, b: string, alpha = 1): string {

@@ -136,7 +136,7 @@ export function loraLinear(f: Functions, x: Tensor, w: Tensor, lora?: LoraPair):
   const base = f.linear(x, w);
   if (!lora) return base;
   const input = lora.dropout ? f.dropout(x, lora.dropout.ratio, lora.dropout.seed) : x;
-  return f.add(base, f.linear(f.linear(input, lora.a), lora.b, lora.scale));
+  return f.linear(f.linear(input, lora.a), lora.b, lora.scale, base); // base + scale · (x·Aᵀ)·Bᵀ, summed in B's Gemm
 }
 
 /** Output name of the gradient of LoRA matrix `name` in the training graph. */

@@ -78,7 +78,7 @@ Options:
   --init-adapter DIR   start from an existing PEFT adapter (its rank, alpha and targets)
   --resume             continue from ADAPTER_DIR's checkpoint
   --memory M           auto | low | fast: low recomputes each layer in backward (about 0.4 of
-                       the memory, a fifth slower), fast stores activations; auto (default) runs
+                       the memory, a quarter slower), fast stores activations; auto (default) runs
                        fast when its estimate is within a quarter of this machine's memory
   --device D           ${DEVICES.join('|')} (default cpu)
   --threads N          CPU threads (default 0: one per physical core)`;

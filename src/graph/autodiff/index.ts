@@ -49,7 +49,7 @@ export function functions(t: Tape) {
     softmax: (x: Tensor, axis: number) => softmax.forward(t, x, axis),
     where: (condition: Tensor, a: Tensor, b: Tensor) => where.forward(t, condition, a, b),
     matMul: (a: Tensor, b: Tensor) => matMul.forward(t, a, b),
-    linear: (x: Tensor, w: Tensor, scale?: number) => linear.forward(t, x, w, scale),
+    linear: (x: Tensor, w: Tensor, scale?: number, residual?: Tensor) => linear.forward(t, x, w, scale, residual),
     gather: (table: Tensor, ids: Tensor) => gather.forward(t, table, ids),
     reshape: (x: Tensor, shape: readonly number[]) => reshape.forward(t, x, shape),
     transpose: (x: Tensor, perm: readonly number[]) => transpose.forward(t, x, perm),
@@ -60,7 +60,8 @@ export function functions(t: Tape) {
     slice: (x: Tensor, axis: number, start: number, end: number) => slice.forward(t, x, axis, start, end),
     rope: (x: Tensor, cos: string, sin: string) => rope.forward(t, x, cos, sin),
     crossEntropy: (logits: Tensor, labels: Tensor) => crossEntropy.forward(t, logits, labels),
-    linearCrossEntropy: (x: Tensor, w: Tensor, labels: Tensor, chunkRows: number) => linearCrossEntropy.forward(t, x, w, labels, chunkRows),
+    linearCrossEntropy: (x: Tensor, w: Tensor, labels: Tensor, chunkRows: number, storeLogProbs?: boolean) =>
+      linearCrossEntropy.forward(t, x, w, labels, chunkRows, storeLogProbs),
   };
 }
 

@@ -70,6 +70,15 @@ export class Tape {
     this.grads.set(x.name, previous === undefined ? dx : this.op.add(previous, dx));
   }
 
+  /**
+   * `x.grad += …` where the maker folds the previous gradient in itself (a Gemm's C input):
+   * `make(previous)` returns the new total, `previous` undefined for the first contribution.
+   */
+  accumulateInto(x: Tensor, make: (previous: string | undefined) => string): void {
+    if (!x.requiresGrad) return;
+    this.grads.set(x.name, make(this.grads.get(x.name)));
+  }
+
   /** The accumulated gradient of `x`, if any reached it. */
   grad(x: Tensor): string | undefined {
     return this.grads.get(x.name);

@@ -175,10 +175,11 @@ describe('LoRA training graph on a tiny model', () => {
     { name: 'recomputed layers', options: { recompute: true, lossChunkRows: 0 } },
     { name: 'the head and loss in chunks of 5 rows', options: { recompute: false, lossChunkRows: 5 } },
     { name: 'both (the defaults, with chunks of 5 rows)', options: { lossChunkRows: 5 } },
+    { name: "the loss chunks' log-probabilities stored for backward (fast memory mode)", options: { recompute: false, lossChunkRows: 5, storeLogProbs: true } },
   ]) {
     it(`${variant.name} give the stored-activation, whole-head graph's loss and gradients within 1e-12 relative`, async () => {
       const lora = randomLora(modules, 9);
-      const open = async (extra: { recompute?: boolean; lossChunkRows?: number }) =>
+      const open = async (extra: { recompute?: boolean; lossChunkRows?: number; storeLogProbs?: boolean }) =>
         LoraGraphSession.open(
           buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: LORA, gradients: true, dtype: 'double', ...extra }),
           { device: 'cpu', threads: 1, double: true },

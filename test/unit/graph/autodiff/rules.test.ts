@@ -51,6 +51,13 @@ const cases: Record<string, CheckCase> = {
     inputs: [{ name: 'x', shape: [3, 4] }, { name: 'w', shape: [5, 4], frozen: true }],
     build: (t, [x, w]) => functions(t).linear(x, w),
   },
+  'linear with a residual (a LoRA branch summed in Gemm\'s C) and an input used twice': {
+    inputs: [{ name: 'x', shape: [3, 4] }, { name: 'w', shape: [5, 4] }, { name: 'a', shape: [2, 4] }, { name: 'b', shape: [5, 2] }],
+    build: (t, [x, w, a, b]) => {
+      const f = functions(t);
+      return f.linear(f.linear(x!, a!), b!, 0.5, f.linear(x!, w!));
+    },
+  },
   'gather adds the rows of repeated ids': {
     inputs: [{ name: 'table', shape: [6, 3] }, { name: 'ids', shape: [2, 3], ints: [0, 5, 2, 2, 5, 1] }],
     build: (t, [table, ids]) => functions(t).gather(table, ids),
@@ -112,6 +119,14 @@ const cases: Record<string, CheckCase> = {
   'linearCrossEntropy with a frozen head in one chunk': {
     inputs: [{ name: 'x', shape: [3, 3], scale: 2 }, { name: 'w', shape: [4, 3], frozen: true }, { name: 'labels', shape: [3], ints: [1, 0, 3] }],
     build: (t, [x, w, labels]) => functions(t).linearCrossEntropy(x!, w!, labels!, 8),
+  },
+  'linearCrossEntropy with stored log-probabilities, a trainable head and ignored labels': {
+    inputs: [{ name: 'x', shape: [5, 3] }, { name: 'w', shape: [4, 3] }, { name: 'labels', shape: [5], ints: [2, IGNORE_INDEX, 0, 3, 3] }],
+    build: (t, [x, w, labels]) => functions(t).linearCrossEntropy(x!, w!, labels!, 2, true),
+  },
+  'linearCrossEntropy with stored log-probabilities and a frozen head': {
+    inputs: [{ name: 'x', shape: [5, 3], scale: 2 }, { name: 'w', shape: [4, 3], frozen: true }, { name: 'labels', shape: [5], ints: [1, 0, IGNORE_INDEX, 3, 2] }],
+    build: (t, [x, w, labels]) => functions(t).linearCrossEntropy(x!, w!, labels!, 2, true),
   },
   'checkpoint recomputes in backward (two outputs, a closed-over weight)': {
     inputs: [{ name: 'x', shape: [2, 3] }, { name: 'w', shape: [3] }],
