@@ -1,8 +1,8 @@
 /**
  * @file What the bench says about the processor. The model name alone hides what decides the
  * ratios: PyTorch's BLAS and ONNX Runtime's MLAS pick kernels by vendor and vector width (the
- * training section's ours / PyTorch went from 0.99 on an Intel machine with AMX to 2.28 on a
- * Zen 5 EPYC, family 26), so on Linux the report adds the family, model and widest vector
+ * training section's ours / PyTorch went from 0.99 on an Intel machine with AMX to 1.9-2.3 on
+ * a Zen 5 EPYC, family 26), so on Linux the report adds the family, model and widest vector
  * extension from /proc/cpuinfo.
  */
 import { readFileSync } from 'node:fs';

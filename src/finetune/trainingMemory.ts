@@ -3,8 +3,8 @@
  * backward pass and leaves ONNX Runtime's weight prepacking off; `fast` stores the activations
  * and the loss's log-probabilities and lets MLAS keep packed copies of the frozen weights.
  * Measured on 2 quiet Zen 5 cores, 135M at 512 tokens (`npm run bench -- --sections training`,
- * PyTorch + PEFT beside): low 303 tok/s at 1.09 GB peak RSS, fast 407 tok/s at 2.64 GB,
- * PyTorch 184 tok/s at 2.75 GB (on an Intel machine with AMX: 265, 345 and 348 tok/s).
+ * PyTorch + PEFT beside): low 324 tok/s at 1,106 MiB peak RSS, fast 401 tok/s at 2,606 MiB,
+ * PyTorch 227 tok/s at 2,724 MiB (on an Intel machine with AMX: 265, 345 and 348 tok/s).
  * `auto` (the default) runs fast when the estimate below stays within a quarter of the machine's
  * memory, so a 16 GB laptop trains 135M fast and 360M and 1.7B low, leaving the editor room.
  */
@@ -33,14 +33,17 @@ export interface TrainingMemoryChoice {
 
 /**
  * Peak RSS of a fast run, estimated: float32 frozen weights twice (the initializer and MLAS's
- * packed copy) and every layer's stored activations, about 30 hidden-sized and 6
- * intermediate-sized float32 rows per token (fitted to 135M at 512 tokens: 2.95 GB estimated,
- * 2.67 GB measured), plus the runtime.
+ * packed copy), every layer's stored activations, about 30 hidden-sized and 6
+ * intermediate-sized float32 rows per token (fitted to 135M at 512 tokens before the
+ * log-probabilities were kept: 2.95 GB estimated, 2.67 GB measured), the kept log-probabilities
+ * (a vocabulary-sized row per token), plus the runtime.
  */
 export function fastPeakBytes(config: ModelConfig, seqLen: number, batchSize: number): number {
   const weights = parameterCount(config) * 4 * 2;
-  const activations = config.numHiddenLayers * seqLen * batchSize * 4 * (30 * config.hiddenSize + 6 * config.intermediateSize);
-  return weights + activations + 256 * 2 ** 20;
+  const tokens = seqLen * batchSize;
+  const activations = config.numHiddenLayers * tokens * 4 * (30 * config.hiddenSize + 6 * config.intermediateSize);
+  const logProbs = tokens * config.vocabSize * 4;
+  return weights + activations + logProbs + 256 * 2 ** 20;
 }
 
 const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`;
