@@ -9,10 +9,11 @@
  * bandwidth). Load time and peak RSS come from one child process per runtime (so RSS is its
  * own); throughput comes from one child per dtype in which the runtimes take turns in every
  * repetition, so load from other processes on a shared machine hits all of them alike. The
- * table shows medians.
+ * table shows medians. `--llamacpp-threads N` gives llama.cpp another thread count than ours
+ * (on a 2-vCPU Zen 5 machine it decoded faster on 1 thread than on 2).
  *
  *   node --import tsx scripts/bench/speed.ts [--shape 135M] [--dtypes q4,fp32] [--rounds 3]
- *     [--runtimes plain,fused,fused-gqa,transformers,transformers-fused,llamacpp-q4_0,llamacpp-q8_0] [--threads N] [--models DIR] [--json FILE]
+ *     [--runtimes plain,fused,fused-gqa,transformers,transformers-fused,llamacpp-q4_0,llamacpp-q8_0] [--threads N] [--llamacpp-threads N] [--models DIR] [--json FILE]
  */
 import '../../src/runtime/telemetry';
 import { execFileSync } from 'node:child_process';
@@ -46,6 +47,12 @@ const KEYSTROKES = 2;
  * not clock speed).
  */
 const WARM_KEYSTROKES = 4;
+
+/** Intra-op threads of our engine (and transformers.js), and llama.cpp's. */
+interface Threads {
+  readonly ours: number;
+  readonly llamaCpp: number;
+}
 
 /** Load and memory of one runtime (its own child process). */
 interface LoadResult {
@@ -140,7 +147,7 @@ async function promptIds(modelDir: string, length: number): Promise<number[]> {
 }
 
 /** Load times and peak RSS of one runtime, alone in a child process. */
-async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVariant, threads: number): Promise<LoadResult> {
+async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVariant, threads: Threads): Promise<LoadResult> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'smolcode-speed-cache-'));
   try {
     // Import the runtime's modules first (ours also tokenises with transformers.js), so the
@@ -149,10 +156,10 @@ async function measureLoad(runtime: Runtime, modelDir: string, dtype: FusedVaria
     // The GGUF is written on first use; written here, outside the timed load.
     if (runtime.startsWith('llamacpp')) await benchGguf(modelDir, runtime === 'llamacpp-q4_0' ? 'q4_0' : 'q8_0');
     let start = performance.now();
-    await (await loadSubject(runtime, modelDir, dtype, threads, cacheDir)).dispose();
+    await (await loadSubject(runtime, modelDir, dtype, threads.ours, cacheDir, threads.llamaCpp)).dispose();
     const loadFirstMs = performance.now() - start;
     start = performance.now();
-    const subject = await loadSubject(runtime, modelDir, dtype, threads, cacheDir);
+    const subject = await loadSubject(runtime, modelDir, dtype, threads.ours, cacheDir, threads.llamaCpp);
     const loadSecondMs = performance.now() - start;
     // A little work, so the peak includes running buffers, not only weights.
     await subject.run(await promptIds(modelDir, 512), 8);
@@ -174,14 +181,14 @@ async function collectGarbage(): Promise<void> {
 }
 
 /** Throughput of all runtimes in one child process, taking turns in every repetition. */
-async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtype: FusedVariant, threads: number, reps: number): Promise<Record<string, SpeedResult>> {
+async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtype: FusedVariant, threads: Threads, reps: number): Promise<Record<string, SpeedResult>> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'smolcode-speed-cache-'));
   const ids = await promptIds(modelDir, 1501);
   const subjects = new Map<Runtime, Subject>();
   const samples = new Map<Runtime, { p512: number[]; p1500: number[]; decode: number[]; keys: number[]; keyTokens: number[]; forward: number[]; warmKeys: number[] }>();
   try {
     for (const r of runtimes) {
-      subjects.set(r, await loadSubject(r, modelDir, dtype, threads, cacheDir));
+      subjects.set(r, await loadSubject(r, modelDir, dtype, threads.ours, cacheDir, threads.llamaCpp));
       samples.set(r, { p512: [], p1500: [], decode: [], keys: [], keyTokens: [], forward: [], warmKeys: [] });
     }
     for (let rep = 0; rep < reps; rep++) {
@@ -311,11 +318,12 @@ async function main(): Promise<void> {
       runtimes: { type: 'string', default: RUNTIMES.join(',') },
       rounds: { type: 'string', default: '3' },
       threads: { type: 'string', default: String(availableParallelism()) },
+      'llamacpp-threads': { type: 'string' },
       models: { type: 'string', default: cacheRoot('bench', 'speed-models') },
       json: { type: 'string' },
     },
   });
-  const threads = Number(values.threads);
+  const threads: Threads = { ours: Number(values.threads), llamaCpp: Number(values['llamacpp-threads'] ?? values.threads) };
   const rounds = Number(values.rounds);
   const runtimes = values.runtimes.split(',') as Runtime[];
   for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`--runtimes: unknown "${r}"; known: ${RUNTIMES.join(', ')}`);
@@ -336,7 +344,7 @@ async function main(): Promise<void> {
   for (const r of runtimes) if (r.startsWith('llamacpp')) await benchGguf(modelDir, r === 'llamacpp-q4_0' ? 'q4_0' : 'q8_0');
   let bandwidth = copyBandwidth();
   const scratch = mkdtempSync(join(tmpdir(), 'smolcode-speed-'));
-  const common = ['--model', modelDir, '--threads', String(threads)];
+  const common = ['--model', modelDir, '--threads', String(threads.ours), '--llamacpp-threads', String(threads.llamaCpp)];
   const rows: { runtime: Runtime; dtype: FusedVariant; result: Result }[] = [];
   try {
     for (const dtype of dtypes) {
@@ -359,7 +367,7 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
   const tableRows = rows.map((row) => ({ ...row, boundTps: (bandwidth * 1e9) / weightBytesPerToken(SHAPES[shape], row.dtype, row.runtime) }));
-  const result: SpeedRun = { shape, threads, rounds, cores: availableParallelism(), bandwidth, rows: tableRows };
+  const result: SpeedRun = { shape, threads: threads.ours, ...(threads.llamaCpp !== threads.ours ? { llamaCppThreads: threads.llamaCpp } : {}), rounds, cores: availableParallelism(), bandwidth, rows: tableRows };
   console.log(speedReport(result));
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
 }
@@ -368,6 +376,8 @@ async function main(): Promise<void> {
 export interface SpeedRun {
   readonly shape: ShapeName;
   readonly threads: number;
+  /** llama.cpp's threads where `--llamacpp-threads` differed from `threads`. */
+  readonly llamaCppThreads?: number;
   readonly rounds: number;
   readonly cores: number;
   /** Copy bandwidth in GB/s (read + write), the best seen. */
@@ -378,7 +388,7 @@ export interface SpeedRun {
 /** The run's setup lines and table, as markdown. */
 export function speedReport(run: SpeedRun): string {
   return [
-    `SmolLM2-${run.shape} shape, random weights, CPU (${run.cores} cores), ${run.threads} ORT threads; medians of ${run.rounds} rounds (load, RSS) and ${2 * run.rounds} interleaved repetitions (the rest)`,
+    `SmolLM2-${run.shape} shape, random weights, CPU (${run.cores} cores), ${run.threads} ORT threads${run.llamaCppThreads === undefined ? '' : `, ${run.llamaCppThreads} llama.cpp threads`}; medians of ${run.rounds} rounds (load, RSS) and ${2 * run.rounds} interleaved repetitions (the rest)`,
     `copy bandwidth ${run.bandwidth.toFixed(1)} GB/s (read + write, best seen); bound = bandwidth / weight bytes read per token. A copy also writes (and reads each destination line first), so reading weights alone streams faster and a run can pass 100% of this bound`,
     '',
     table(run.rows),

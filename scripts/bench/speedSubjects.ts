@@ -34,11 +34,11 @@ export interface Subject {
 }
 
 /** Loads `runtime` on `modelDir`; ours keeps optimised graphs in `cacheDir`. */
-export function loadSubject(runtime: Runtime, modelDir: string, dtype: FusedVariant, threads: number, cacheDir: string): Promise<Subject> {
+export function loadSubject(runtime: Runtime, modelDir: string, dtype: FusedVariant, threads: number, cacheDir: string, llamaCppThreads = threads): Promise<Subject> {
   if (runtime === 'transformers') return loadTransformers(modelDir, dtype, threads);
   // llama.cpp runs its own GGUF of the same weights whatever the dtype row (see llamaCppSubject.ts).
-  if (runtime === 'llamacpp-q4_0') return loadLlamaCpp(modelDir, 'q4_0', threads);
-  if (runtime === 'llamacpp-q8_0') return loadLlamaCpp(modelDir, 'q8_0', threads);
+  if (runtime === 'llamacpp-q4_0') return loadLlamaCpp(modelDir, 'q4_0', llamaCppThreads);
+  if (runtime === 'llamacpp-q8_0') return loadLlamaCpp(modelDir, 'q8_0', llamaCppThreads);
   // transformers.js names files `<model_file_name><dtype suffix>.onnx`; the fused ones are
   // `model<suffix>_fused.onnx`, so the file is named in full and the dtype suffix left empty.
   if (runtime === 'transformers-fused') return loadTransformers(modelDir, 'fp32', threads, fusedVariantFile(dtype).replace(/\.onnx$/, ''));
