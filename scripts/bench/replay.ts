@@ -289,6 +289,8 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer >= ${min}; got "${value}"`);
     return n;
   };
+  const promptDtype = values['prompt-dtype'];
+  if (promptDtype !== 'same' && promptDtype !== 'int8') throw new Error(`--prompt-dtype must be same or int8; got "${promptDtype}"`);
   const result = await runReplay({
     modelDir: values.model,
     dtype,
@@ -296,7 +298,7 @@ async function main(): Promise<void> {
     seed: int('seed', values.seed, 0),
     maxChars: values['max-chars'] === undefined ? undefined : int('max-chars', values['max-chars'], 1),
     template: templateNamed(values.template!),
-    promptDtype: values['prompt-dtype'] === 'int8' ? 'int8' : undefined,
+    promptDtype: promptDtype === 'int8' ? 'int8' : undefined,
     log: (line) => process.stderr.write(`  [replay] ${line}\n`),
   });
   const json = JSON.stringify(result);

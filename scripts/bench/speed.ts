@@ -323,7 +323,12 @@ async function main(): Promise<void> {
       json: { type: 'string' },
     },
   });
-  const threads: Threads = { ours: Number(values.threads), llamaCpp: Number(values['llamacpp-threads'] ?? values.threads) };
+  const threadCount = (flag: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be an integer >= 1; got "${value}"`);
+    return n;
+  };
+  const threads: Threads = { ours: threadCount('threads', values.threads), llamaCpp: threadCount('llamacpp-threads', values['llamacpp-threads'] ?? values.threads) };
   const rounds = Number(values.rounds);
   const runtimes = values.runtimes.split(',') as Runtime[];
   for (const r of runtimes) if (!RUNTIMES.includes(r)) throw new Error(`--runtimes: unknown "${r}"; known: ${RUNTIMES.join(', ')}`);

@@ -61,6 +61,6 @@ export function chooseTrainingMemory(
     requested !== 'auto'
       ? `asked for ${requested}`
       : `a fast run is estimated at ${gb(estimatedFastBytes)}, ${fast ? 'within' : 'over'} a quarter of this machine's ${gb(machineBytes)}`;
-  const reason = fast ? `${why}: activations stored, weights prepacked` : run.dropout > 0 ? `${why}; LoRA dropout keeps the activations stored (a recomputed mask would differ)` : `${why}: layers recomputed in backward`;
+  const reason = fast ? `${why}: activations and log-probabilities stored, weights prepacked` : run.dropout > 0 ? `${why}; LoRA dropout keeps the activations stored (a recomputed mask would differ)` : `${why}: layers recomputed in backward`;
   return { mode: fast ? 'fast' : 'low', recompute: !fast && run.dropout === 0, prepack: fast, storeLogProbs: fast, estimatedFastBytes, reason };
 }

@@ -64,10 +64,10 @@ export class Tape {
 
   /** `x.grad += make()`: `make` runs (and emits nodes) only when `x` wants a gradient. */
   accumulate(x: Tensor, make: () => string): void {
-    if (!x.requiresGrad) return;
-    const dx = make();
-    const previous = this.grads.get(x.name);
-    this.grads.set(x.name, previous === undefined ? dx : this.op.add(previous, dx));
+    this.accumulateInto(x, (previous) => {
+      const dx = make();
+      return previous === undefined ? dx : this.op.add(previous, dx);
+    });
   }
 
   /**

@@ -5,9 +5,9 @@
  * logits, takes its log-softmax at the labels and drops them; backward recomputes each chunk's
  * logits, turns them into dlogits = (softmax - onehot(label)) · weight · dloss, and multiplies
  * by W at once; with a frozen W it computes (softmax·W − W[label]) · weight · dloss instead,
- * which needs no second [C, V] tensor (2 of the 25 MB passes per chunk fewer). The unchunked head kept log-probabilities, their exp, the scaled copy and the
- * scattered gradient alive together (4 × 96 MiB) at the moment every layer's gradient state
- * was live too.
+ * which needs no second [C, V] tensor (two 25 MB passes per chunk fewer). The unchunked head
+ * kept log-probabilities, their exp, the scaled copy and the scattered gradient alive together
+ * (4 × 96 MiB) at the moment every layer's gradient state was live too.
  * Shapes (legend: N rows, K hidden, V vocabulary, C chunk rows): x [N, K], w [V, K] (HF's
  * [out, in]), labels [N] (int64), loss [] (a scalar); per chunk logits [C, V].
  * Saves for backward: x, w, the labels with ignored ones set to 0, and each row's weight
@@ -59,14 +59,13 @@ export function backward(t: Tape, x: Tensor, w: Tensor, safeLabels: string, weig
   const { op } = t;
   // x + 0·dloss: the same rows, but a value ONNX Runtime cannot merge with the forward's slices
   // (common-subexpression elimination would keep each chunk's forward logits for backward).
-  // Stored log-probabilities with a frozen head need no rows: made only when used.
-  let rows: string | undefined;
+  // Stored log-probabilities with a frozen head need no rows at all.
+  const rows = logProbs === undefined || w.requiresGrad ? op.add(x.name, op.mul(dLoss, t.scalar(0))) : undefined;
   const dxs: string[] = [];
   for (const [index, [start, end]] of chunks(x.shape[0]!, chunkRows).entries()) {
+    const xc = rows === undefined ? undefined : op.slice(rows, [start], [end], [0]);
     const stored = logProbs?.[index];
-    let chunkRowsOfX: string | undefined;
-    const xc = () => (chunkRowsOfX ??= op.slice((rows ??= op.add(x.name, op.mul(dLoss, t.scalar(0)))), [start], [end], [0]));
-    const probs = stored === undefined ? op.softmax(op.gemm(xc(), w.name, { transB: true }), -1) : op.exp(stored);
+    const probs = stored === undefined ? op.softmax(op.gemm(xc!, w.name, { transB: true }), -1) : op.exp(stored);
     const rowScale = op.unsqueeze(op.mul(op.slice(weight, [start], [end], [0]), dLoss), [1]);
     const labelsC = op.slice(safeLabels, [start], [end], [0]);
     if (!w.requiresGrad) {
@@ -78,7 +77,7 @@ export function backward(t: Tape, x: Tensor, w: Tensor, safeLabels: string, weig
     // dlogits = softmax · w·dloss, with -w·dloss added at each row's label column.
     const dLogits = op.scatterElementsAdd(op.mul(probs, rowScale), labelsC, op.neg(rowScale), 1);
     if (x.requiresGrad) dxs.push(op.gemm(dLogits, w.name));
-    t.accumulate(w, () => op.gemm(dLogits, xc(), { transA: true })); // w.grad += dlogitsᵀ·x, chunk by chunk
+    t.accumulate(w, () => op.gemm(dLogits, xc!, { transA: true })); // w.grad += dlogitsᵀ·x, chunk by chunk
   }
   t.accumulate(x, () => (dxs.length === 1 ? dxs[0]! : op.concat(dxs, 0))); // x.grad += dlogits·W
 }
