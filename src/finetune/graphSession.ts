@@ -7,6 +7,8 @@
  * tensor at a time, so JavaScript never holds them (inline, the whole ModelProto with every
  * weight sat in the heap while ONNX Runtime copied it: 135M's session opened at 1.6 GB RSS,
  * with external data at 1.3 GB); the session runs with `memory: 'lean'` (see runtime/session.ts).
+ * A graph built with `frozenInputs` takes them as inputs instead, fed from one `FrozenWeights`
+ * that the training and the validation session share.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import { GraphSession, type GraphFeed, type SessionOptions } from '../runtime/se
 import { writeOnnxModel } from '../graph/onnxWriter';
 import { gradName } from '../model/lora';
 import type { TrainingGraph } from '../model/registry';
+import type { WeightSource } from '../model/weights';
 
 /** One micro-batch, row-major [batchSize, seqLen]; label -100 is ignored. */
 export interface MicroBatch {
@@ -27,6 +30,20 @@ export interface MicroBatch {
 
 /** LoRA matrices (or their gradients) by PEFT name. */
 export type FloatTensors = ReadonlyMap<string, Float32Array | Float64Array>;
+
+/** Frozen weights by checkpoint name, for graphs built with `frozenInputs`. */
+export type FrozenWeights = ReadonlyMap<string, Float32Array | Float64Array>;
+
+/** Reads the frozen inputs of `graphs` from `weights` once (float64 for double graphs). */
+export function readFrozenWeights(graphs: readonly TrainingGraph[], weights: WeightSource, double = false): FrozenWeights {
+  const out = new Map<string, Float32Array | Float64Array>();
+  for (const input of graphs.flatMap((graph) => graph.frozenInputs)) {
+    if (out.has(input.name)) continue;
+    const values = weights.read(input.name);
+    out.set(input.name, double ? Float64Array.from(values) : values);
+  }
+  return out;
+}
 
 /** What one run returns: the mean loss and, for training graphs, every LoRA gradient. */
 export interface StepResult {
@@ -44,10 +61,15 @@ export class LoraGraphSession {
     private readonly double: boolean,
     private readonly withGradients: boolean,
     private readonly leftoverDir: string | undefined,
+    private readonly frozen: Record<string, GraphFeed>,
   ) {}
 
-  /** Serializes `graph` and opens it; `double` must match how the graph was built. */
-  static async open(graph: TrainingGraph, options: SessionOptions & { readonly double?: boolean }): Promise<LoraGraphSession> {
+  /**
+   * Serializes `graph` and opens it; `double` must match how the graph was built, and `frozen`
+   * holds the weights of a graph built with `frozenInputs`.
+   */
+  static async open(graph: TrainingGraph, options: SessionOptions & { readonly double?: boolean; readonly frozen?: FrozenWeights }): Promise<LoraGraphSession> {
+    const frozen = frozenFeeds(graph, options.frozen);
     const dir = mkdtempSync(join(tmpdir(), 'smolcode-lora-'));
     let session: GraphSession;
     try {
@@ -61,7 +83,7 @@ export class LoraGraphSession {
     // ONNX Runtime may keep the external data memory-mapped; Linux and macOS unlink a mapped
     // file, Windows refuses until the session is released, so that case waits for dispose().
     const leftover = removeDir(dir) ? undefined : dir;
-    return new LoraGraphSession(session, graph, options.double ?? false, session.outputNames.some((n) => n.startsWith('grad.')), leftover);
+    return new LoraGraphSession(session, graph, options.double ?? false, session.outputNames.some((n) => n.startsWith('grad.')), leftover, frozen);
   }
 
   /** The execution provider in use. */
@@ -73,6 +95,7 @@ export class LoraGraphSession {
   async run(batch: MicroBatch, weights: FloatTensors): Promise<StepResult> {
     const dims = [batch.batchSize, batch.seqLen];
     const feeds: Record<string, GraphFeed> = {
+      ...this.frozen,
       input_ids: { data: batch.inputIds, dims },
       attention_mask: { data: batch.attentionMask, dims },
       labels: { data: batch.labels, dims },
@@ -100,6 +123,19 @@ export class LoraGraphSession {
     await this.session.dispose();
     if (this.leftoverDir !== undefined) removeDir(this.leftoverDir);
   }
+}
+
+/** The feeds of `graph`'s frozen inputs, checked against their shapes once. */
+function frozenFeeds(graph: TrainingGraph, frozen: FrozenWeights | undefined): Record<string, GraphFeed> {
+  const feeds: Record<string, GraphFeed> = {};
+  for (const { name, shape } of graph.frozenInputs) {
+    const data = frozen?.get(name);
+    if (!data) throw new Error(`the training graph takes frozen weight ${name} as an input, and none was given`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new Error(`frozen weight ${name} has ${data.length} values, the graph wants [${shape}] = ${size}`);
+    feeds[name] = { data, dims: shape };
+  }
+  return feeds;
 }
 
 /** Removes `dir`; false when the system refused (a file still mapped on Windows). */

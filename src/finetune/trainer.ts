@@ -18,7 +18,7 @@ import { safetensorsSource } from '../model/weights';
 import { loadAdapter, saveAdapter } from './adapter';
 import { loadCheckpoint, planMismatches } from './checkpoint';
 import { readSamples, type TokenizedSample } from './data';
-import { LoraGraphSession } from './graphSession';
+import { LoraGraphSession, readFrozenWeights } from './graphSession';
 import { initLoraWeights, loraModules } from '../model/lora';
 import { defaultSeqLen, resolvePlan, type FinetuneOptions, type TrainingPlan } from './plan';
 import { TrainingRun } from './trainingRun';
@@ -89,16 +89,28 @@ export async function runFinetune(options: FinetuneOptions, hooks: FinetuneHooks
   const run = resumeOrStart(options, outDir, plan, init?.weights ?? initLoraWeights(loraModules(config, plan.lora), plan.seed));
 
   const file = SafetensorsFile.open(join(options.modelDir, 'model.safetensors'));
-  const memory = chooseTrainingMemory(options.memory ?? 'auto', config, { seqLen, batchSize: plan.batchSize, dropout: plan.lora.dropout ?? 0 });
+  const memory = chooseTrainingMemory(options.memory ?? 'auto', config, { seqLen, batchSize: plan.batchSize, dropout: plan.lora.dropout ?? 0, validation: val.length > 0 });
   const sessionOptions = { device: options.device ?? 'cpu', threads: options.threads ?? 0, prepack: memory.prepack } as const;
   // A resumed run draws its dropout masks afresh from the seed: the same distribution, not the same masks.
-  const graphOptions = { batchSize: plan.batchSize, seqLen, lora: plan.lora, dropoutSeed: plan.seed, recompute: memory.recompute, storeLogProbs: memory.storeLogProbs };
+  const graphOptions = {
+    batchSize: plan.batchSize,
+    seqLen,
+    lora: plan.lora,
+    dropoutSeed: plan.seed,
+    recompute: memory.recompute,
+    storeLogProbs: memory.storeLogProbs,
+    frozenInputs: memory.shareFrozenWeights,
+  };
   let trainSession: LoraGraphSession | undefined;
   let evalSession: LoraGraphSession | undefined;
   try {
     const weights = safetensorsSource(file);
-    trainSession = await LoraGraphSession.open(arch.buildTrainingGraph(config, weights, { ...graphOptions, gradients: true }), sessionOptions);
-    if (val.length > 0) evalSession = await LoraGraphSession.open(arch.buildTrainingGraph(config, weights, { ...graphOptions, gradients: false, recompute: false }), sessionOptions);
+    const trainGraph = arch.buildTrainingGraph(config, weights, { ...graphOptions, gradients: true });
+    const evalGraph = val.length > 0 ? arch.buildTrainingGraph(config, weights, { ...graphOptions, gradients: false, recompute: false }) : undefined;
+    const frozen = memory.shareFrozenWeights ? readFrozenWeights(evalGraph ? [trainGraph, evalGraph] : [trainGraph], weights) : undefined;
+    trainSession = await LoraGraphSession.open(trainGraph, { ...sessionOptions, frozen });
+    // Validation is a small share of the work: its weights stay unpacked, a packed copy fewer.
+    if (evalGraph) evalSession = await LoraGraphSession.open(evalGraph, { ...sessionOptions, prepack: false, frozen });
     onProgress?.({ type: 'start', plan, trainSamples: train.length, valSamples: val.length, resumedAtStep: run.state.step, provider: trainSession.provider, memory });
 
     const checkpoint = () => onProgress?.({ type: 'checkpoint', step: run.state.step, path: run.checkpoint(outDir) });

@@ -104,6 +104,35 @@ describe('LoRA training', () => {
     assert.ok(readFileSync(join(dir, 'split', ADAPTER_WEIGHTS_FILE)).equals(readFileSync(join(dir, 'whole', ADAPTER_WEIGHTS_FILE))));
   });
 
+  it('a low-memory run with validation feeds both sessions one copy of the frozen weights and matches a fast run', async () => {
+    const options = (outDir: string, memory: 'low' | 'fast'): FinetuneOptions => ({
+      modelDir: model.dir,
+      dataPath: train,
+      valPath: val,
+      outDir,
+      seqLen: 64,
+      steps: 4,
+      batchSize: 1,
+      gradAccum: 2,
+      lr: 5e-3,
+      rank: 4,
+      evalEvery: 2,
+      threads: 2,
+      memory,
+    });
+    const shared: boolean[] = [];
+    const onProgress = (e: FinetuneEvent) => {
+      if (e.type === 'start') shared.push(e.memory.shareFrozenWeights);
+    };
+    const low = await runFinetune(options(join(dir, 'low'), 'low'), { onProgress });
+    const fast = await runFinetune(options(join(dir, 'fast'), 'fast'), { onProgress });
+    assert.deepEqual(shared, [true, false]);
+    assert.equal(low.valLosses.length, 3);
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.abs(b);
+    low.valLosses.forEach((v, i) => assert.ok(close(v.loss, fast.valLosses[i]!.loss), `validation ${i}: ${v.loss} vs ${fast.valLosses[i]!.loss}`));
+    low.trainLosses.forEach((v, i) => assert.ok(close(v.loss, fast.trainLosses[i]!.loss), `step ${i}: ${v.loss} vs ${fast.trainLosses[i]!.loss}`));
+  });
+
   it('refuses to resume with different settings', async () => {
     await assert.rejects(
       runFinetune({ modelDir: model.dir, dataPath: train, outDir: join(dir, 'split'), seqLen: 64, steps: 9, batchSize: 2, gradAccum: 2, lr: 5e-3, rank: 4, resume: true }),

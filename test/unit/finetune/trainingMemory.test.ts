@@ -31,5 +31,17 @@ describe('training memory mode', () => {
     const dropout = chooseTrainingMemory('low', SHAPES['135M'], { ...run, dropout: 0.1 }, 64 * GB);
     assert.deepEqual([dropout.mode, dropout.recompute], ['low', false]);
     assert.match(dropout.reason, /dropout/);
+    assert.match(chooseTrainingMemory('low', SHAPES['135M'], { ...run, validation: true }, 64 * GB).reason, /validation reads the same copy of the frozen weights/);
+  });
+
+  it('with validation, a low run shares one copy of the frozen weights between its sessions; a fast run counts a third copy', () => {
+    const validated = { ...run, validation: true };
+    const low = chooseTrainingMemory('low', SHAPES['135M'], validated, 64 * GB);
+    assert.deepEqual([low.shareFrozenWeights, chooseTrainingMemory('low', SHAPES['135M'], run, 64 * GB).shareFrozenWeights], [true, false]);
+    assert.equal(chooseTrainingMemory('fast', SHAPES['135M'], validated, 64 * GB).shareFrozenWeights, false, 'prepacking needs initializers');
+    const params = 134_515_008;
+    assert.equal(fastPeakBytes(SHAPES['135M'], 512, 1, true) - fastPeakBytes(SHAPES['135M'], 512, 1), params * 4);
+    // 3.4 GB: still fast on a 16 GB laptop.
+    assert.equal(chooseTrainingMemory('auto', SHAPES['135M'], validated, 16 * GB).mode, 'fast');
   });
 });

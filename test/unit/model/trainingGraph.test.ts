@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LoraGraphSession, type MicroBatch } from '../../../src/finetune/graphSession';
+import { LoraGraphSession, readFrozenWeights, type MicroBatch } from '../../../src/finetune/graphSession';
 import { loraModules, loraScale, type LoraConfig, type LoraModule } from '../../../src/model/lora';
 import { Rng } from '../../../src/graph/rng';
 import { buildTrainingGraph } from '../../../src/model/trainingGraph';
@@ -202,6 +202,46 @@ describe('LoRA training graph on a tiny model', () => {
       }
     });
   }
+
+  it('frozen weights fed as inputs, one copy for a training and a validation session, give the initializer graphs\' loss and gradients within 1e-12 relative', async () => {
+    const lora = randomLora(modules, 13);
+    const weights = safetensorsSource(file);
+    const build = (gradients: boolean, frozenInputs: boolean) =>
+      buildTrainingGraph(config, weights, { batchSize: B, seqLen: S, lora: LORA, gradients, dtype: 'double', lossChunkRows: 5, frozenInputs });
+    const [train, validation] = [build(true, true), build(false, true)];
+    assert.equal(build(true, false).frozenInputs.length, 0);
+    // Every frozen tensor once: a tied model's embedding table is also its head.
+    const names = train.frozenInputs.map((x) => x.name);
+    assert.deepEqual(new Set(names).size, names.length);
+    assert.ok(names.includes('model.embed_tokens.weight') && names.includes('model.layers.0.self_attn.q_proj.weight'), names.join(', '));
+    const frozen = readFrozenWeights([train, validation], weights, true);
+    const sessions = [
+      await LoraGraphSession.open(build(true, false), { device: 'cpu', threads: 1, double: true }),
+      await LoraGraphSession.open(train, { device: 'cpu', threads: 1, double: true, frozen }),
+      await LoraGraphSession.open(build(false, false), { device: 'cpu', threads: 1, double: true }),
+      await LoraGraphSession.open(validation, { device: 'cpu', threads: 1, double: true, frozen }),
+    ];
+    try {
+      const [a, b, evalA, evalB] = await Promise.all(sessions.map((s) => s.run(batch(), lora)));
+      assert.ok(Math.abs(a!.loss - b!.loss) <= 1e-12 * Math.abs(a!.loss), `loss ${b!.loss} vs ${a!.loss}`);
+      assert.ok(Math.abs(evalA!.loss - evalB!.loss) <= 1e-12 * Math.abs(evalA!.loss), `validation loss ${evalB!.loss} vs ${evalA!.loss}`);
+      assert.ok(Math.abs(a!.loss - evalA!.loss) <= 1e-12 * Math.abs(a!.loss));
+      for (const [name, ga] of a!.grads) {
+        const gb = b!.grads.get(name)!;
+        const scale = Math.max(...ga.map(Math.abs));
+        for (let i = 0; i < ga.length; i++) assert.ok(Math.abs(gb[i] - ga[i]) <= 1e-12 * scale, `${name}[${i}]: ${gb[i]} vs ${ga[i]}`);
+      }
+    } finally {
+      for (const s of sessions) await s.dispose();
+    }
+  });
+
+  it('a graph that takes its frozen weights as inputs will not open without them, and names the first missing one', async () => {
+    const graph = buildTrainingGraph(config, safetensorsSource(file), { batchSize: B, seqLen: S, lora: LORA, gradients: false, frozenInputs: true });
+    await assert.rejects(LoraGraphSession.open(graph, { device: 'cpu', threads: 1 }), /frozen weight model\.embed_tokens\.weight as an input, and none was given/);
+    const short = new Map([...readFrozenWeights([graph], safetensorsSource(file))].map(([name, values]) => [name, values.subarray(1)]));
+    await assert.rejects(LoraGraphSession.open(graph, { device: 'cpu', threads: 1, frozen: short }), /frozen weight model\.embed_tokens\.weight has \d+ values, the graph wants/);
+  });
 
   it('the float32 graph gives the float64 loss and gradients within 1e-3 relative', async () => {
     const lora = randomLora(modules, 7);
