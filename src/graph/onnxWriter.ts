@@ -6,7 +6,7 @@
  * (https://onnx.ai/onnx/repo-docs/ExternalData.html). Inline files are streamed one tensor at a
  * time too (`writeInline`).
  */
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { GraphBuilder, Initializer } from './graphBuilder';
@@ -98,6 +98,7 @@ function writeInline(model: onnxProto.onnx.IModelProto, initializers: readonly I
     return sum + 1 + varint(length).length + length;
   }, graph.length);
   const fd = openSync(path, 'w');
+  let complete = false;
   try {
     writeAll(fd, onnx.ModelProto.encode({ ...model, graph: undefined }).finish());
     writeAll(fd, Uint8Array.of(MODEL_GRAPH_TAG, ...varint(graphLength)));
@@ -109,8 +110,11 @@ function writeInline(model: onnxProto.onnx.IModelProto, initializers: readonly I
       writeAll(fd, Uint8Array.of(TENSOR_RAW_DATA_TAG, ...varint(t.byteLength)));
       writeAll(fd, checkedBytes(t));
     }
+    complete = true;
   } finally {
     closeSync(fd);
+    // A tensor that failed to load (a corrupt checkpoint) must not leave a truncated model behind.
+    if (!complete) rmSync(path, { force: true });
   }
 }
 

@@ -4,7 +4,7 @@
  * whatever the varint lengths (tensors of 0, 1, 200 and 70,000 bytes) and with a subgraph.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -49,6 +49,21 @@ describe('writeOnnxModel, inline', () => {
         [['w', 64], ['empty', 0], ['one', 1], ['two_hundred', 200], ['big', 70000], ...g.initializers.slice(5).map((t) => [t.name, t.byteLength])],
       );
       assert.ok(Buffer.from(onnx.ModelProto.encode(decoded).finish()).equals(Buffer.from(expected)), 'the streamed file decodes to the same model');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves no file behind when a tensor fails to load', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smolcode-writer-'));
+    try {
+      const g = sampleGraph();
+      g.initializer('corrupt', DataType.float, [4], () => {
+        throw new Error('non-finite weight');
+      });
+      const path = join(dir, 'model.onnx');
+      assert.throws(() => writeOnnxModel(g, path), /non-finite weight/);
+      assert.equal(existsSync(path), false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
