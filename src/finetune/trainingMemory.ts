@@ -33,7 +33,7 @@ export interface TrainingMemoryChoice {
   readonly storeLogProbs: boolean;
   /**
    * The training and validation sessions read one copy of the frozen weights, fed as graph
-   * inputs (`low` with validation): each session held its own before, 516 MiB more for 135M.
+   * inputs (`low` with validation): each session held its own before, about 500 MiB more for 135M.
    * Prepacking needs them as initializers, so a fast run's validation session keeps a copy.
    */
   readonly shareFrozenWeights: boolean;

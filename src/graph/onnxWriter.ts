@@ -85,28 +85,25 @@ const TENSOR_RAW_DATA_TAG = (9 << 3) | 2;
 /**
  * Writes the model with its initializers inline, one tensor's bytes at a time. Encoding the whole
  * ModelProto at once held every initializer twice (the tensors and the encoded buffer: 135M in
- * fp32 took 700 MB more while a merge wrote it). Protobuf lets a message's fields come in any
+ * fp32 took about 700 MiB more while a merge wrote it). Protobuf lets a message's fields come in any
  * order, so the graph field goes last and its initializers after its other fields; their lengths
  * are known before their bytes are made.
  */
 function writeInline(model: onnxProto.onnx.IModelProto, initializers: readonly Initializer[], path: string): void {
-  const headerOf = (t: Initializer) => onnx.TensorProto.encode(tensorProto(t)).finish();
-  const tensorLength = (t: Initializer, header: Uint8Array) => header.length + 1 + varint(t.byteLength).length + t.byteLength;
+  // Each tensor's fields but its bytes (name, type, dims): small, so all are encoded up front.
+  const headers = initializers.map((t) => onnx.TensorProto.encode(tensorProto(t)).finish());
+  const lengths = initializers.map((t, i) => headers[i]!.length + 1 + varint(t.byteLength).length + t.byteLength);
   const graph = onnx.GraphProto.encode({ ...model.graph, initializer: [] }).finish();
-  const graphLength = initializers.reduce((sum, t) => {
-    const length = tensorLength(t, headerOf(t));
-    return sum + 1 + varint(length).length + length;
-  }, graph.length);
+  const graphLength = lengths.reduce((sum, length) => sum + 1 + varint(length).length + length, graph.length);
   const fd = openSync(path, 'w');
   let complete = false;
   try {
     writeAll(fd, onnx.ModelProto.encode({ ...model, graph: undefined }).finish());
     writeAll(fd, Uint8Array.of(MODEL_GRAPH_TAG, ...varint(graphLength)));
     writeAll(fd, graph);
-    for (const t of initializers) {
-      const header = headerOf(t);
-      writeAll(fd, Uint8Array.of(GRAPH_INITIALIZER_TAG, ...varint(tensorLength(t, header))));
-      writeAll(fd, header);
+    for (const [i, t] of initializers.entries()) {
+      writeAll(fd, Uint8Array.of(GRAPH_INITIALIZER_TAG, ...varint(lengths[i]!)));
+      writeAll(fd, headers[i]!);
       writeAll(fd, Uint8Array.of(TENSOR_RAW_DATA_TAG, ...varint(t.byteLength)));
       writeAll(fd, checkedBytes(t));
     }
