@@ -148,7 +148,10 @@ describe('inline edit on the real SmolLM2-135M-Instruct', { timeout: 1_500_000 }
     await session.step('inline-edit-accept', async (workbench) => {
       await workbench.statusBarItems('SmolCode').first().waitFor({ state: 'visible', timeout: timeouts.extensionActivation });
       await editUntilDiff(session!, 'rename x to radius', FIRST_EDIT_MS);
-      const modified = (await diffEditor(workbench).locator('.editor.modified .view-lines').innerText()).replace(/\u00a0/g, ' ');
+      const modifiedSide = diffEditor(workbench).locator('.editor.modified .view-lines');
+      // The diff's tab can appear before the editor renders its lines (a cold run read '' once).
+      await modifiedSide.filter({ hasText: 'perimeter' }).waitFor({ timeout: timeouts.ui }).catch(() => undefined);
+      const modified = (await modifiedSide.innerText()).replace(/\u00a0/g, ' ');
       assert.match(modified, /perimeter/, 'the right side shows the whole file with the rewrite');
       await titleAction(workbench, 'Accept Edit').waitFor({ state: 'visible', timeout: timeouts.ui });
       await titleAction(workbench, 'Reject Edit').waitFor({ state: 'visible', timeout: timeouts.ui });
