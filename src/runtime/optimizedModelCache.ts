@@ -23,6 +23,8 @@ export interface OptimizedModelPlan {
     readonly optimizedModelFilePath?: string;
     readonly extra?: Record<string, unknown>;
   };
+  /** How to open the saved graph once written: the entry as a later, cached plan gives it. */
+  readonly saved: { readonly path: string; readonly sessionOptions: { readonly graphOptimizationLevel: 'disabled' } };
   /** Marks a freshly written entry valid; call after the session opened. */
   commit(): void;
   /** Drops the entry (e.g. the cached file failed to load). */
@@ -49,8 +51,9 @@ export function planOptimizedModel(modelPath: string, cacheDir: string, runtimeV
   const discard = () => {
     for (const file of [marker, path, `${path}.data`]) rmSync(file, { force: true });
   };
+  const saved = { path, sessionOptions: { graphOptimizationLevel: 'disabled' } } as const;
   if (existsSync(marker) && existsSync(path)) {
-    return { path, cached: true, sessionOptions: { graphOptimizationLevel: 'disabled' }, commit: () => {}, discard };
+    return { ...saved, cached: true, saved, commit: () => {}, discard };
   }
   discard();
   return {
@@ -62,6 +65,7 @@ export function planOptimizedModel(modelPath: string, cacheDir: string, runtimeV
       // Values must be strings in the Node.js binding.
       extra: { session: { optimized_model_external_initializers_file_name: `${name}.data`, optimized_model_external_initializers_min_size_in_bytes: '1024' } },
     },
+    saved,
     commit: () => writeFileSync(marker, `${modelPath}\n`),
     discard,
   };

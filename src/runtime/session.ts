@@ -141,7 +141,23 @@ export async function createSession(
   throw new Error(`no execution provider could load ${label}: ${fallbacks.join('; ')}`);
 }
 
-/** Opens `path`, through the optimised-graph cache in `cacheDir` when one is given. */
+/** `base` with `over` on top; their `extra.session` entries are merged, not replaced. */
+export function mergeSessionOptions(
+  base: OrtModule.InferenceSession.SessionOptions,
+  over: OrtModule.InferenceSession.SessionOptions,
+  session: Record<string, string> = {},
+): OrtModule.InferenceSession.SessionOptions {
+  const extra = (options: OrtModule.InferenceSession.SessionOptions) => (options.extra as { session?: Record<string, string> } | undefined)?.session ?? {};
+  return { ...base, ...over, extra: { ...base.extra, ...over.extra, session: { ...extra(base), ...extra(over), ...session } } };
+}
+
+/**
+ * Opens `path`, through the optimised-graph cache in `cacheDir` when one is given. On the CPU a
+ * first use optimises and saves the graph in a session of its own, with weight prepacking off,
+ * and then opens the saved graph: one session that optimises, saves and prepacks holds the
+ * parsed file, its optimised copy and the packed weights at once (first load of the 135M int8
+ * graph: 368 MB against 258 for the saving session alone and 195 for the saved graph).
+ */
 async function openCached(
   runtime: Ort,
   path: string,
@@ -152,7 +168,13 @@ async function openCached(
   const plan = cacheDir === undefined ? undefined : planOptimizedModel(path, cacheDir, runtime.env.versions.common, provider);
   if (!plan) return runtime.InferenceSession.create(path, sessionOptions);
   try {
-    const session = await runtime.InferenceSession.create(plan.path, { ...sessionOptions, ...plan.sessionOptions });
+    if (!plan.cached && provider === 'cpu') {
+      await (await runtime.InferenceSession.create(plan.path, mergeSessionOptions(sessionOptions, plan.sessionOptions, { disable_prepacking: '1' }))).release();
+      const session = await runtime.InferenceSession.create(plan.saved.path, mergeSessionOptions(sessionOptions, plan.saved.sessionOptions));
+      plan.commit();
+      return session;
+    }
+    const session = await runtime.InferenceSession.create(plan.path, mergeSessionOptions(sessionOptions, plan.sessionOptions));
     plan.commit();
     return session;
   } catch {

@@ -1,6 +1,7 @@
 /**
  * @file The optimised-graph cache plan: first a save plan, then (after commit) a cached entry
- * loaded with optimisation off; keys change with the model file, runtime and provider.
+ * loaded with optimisation off; keys change with the model file, runtime and provider; session
+ * options merge without losing either side's `extra.session` entries.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { planOptimizedModel } from '../../../src/runtime/optimizedModelCache';
+import { mergeSessionOptions } from '../../../src/runtime/session';
 
 describe('planOptimizedModel', () => {
   const dir = mkdtempSync(join(tmpdir(), 'smolcode-optcache-'));
@@ -27,6 +29,8 @@ describe('planOptimizedModel', () => {
     assert.equal(second.cached, true);
     assert.equal(second.path, first.sessionOptions.optimizedModelFilePath);
     assert.equal(second.sessionOptions.graphOptimizationLevel, 'disabled');
+    // The first load reopens what it saved exactly as a later load opens the entry.
+    assert.deepEqual(first.saved, { path: second.path, sessionOptions: second.sessionOptions });
   });
 
   it('uses another entry for another runtime version, provider or model file', () => {
@@ -36,6 +40,17 @@ describe('planOptimizedModel', () => {
     assert.notEqual(key(planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'webgpu')!), base);
     utimesSync(model, new Date(), new Date(Date.now() + 5000));
     assert.notEqual(key(planOptimizedModel(model, join(dir, 'cache'), '1.30.0', 'cpu')!), base);
+  });
+
+  it("keeps session entries of both option sets when the plan's are merged in", () => {
+    const lean = { enableCpuMemArena: false, extra: { session: { disable_prepacking: '1' } } };
+    const save = planOptimizedModel(model, join(dir, 'merge'), '1.30.0', 'cpu')!.sessionOptions;
+    const merged = mergeSessionOptions(lean, save, { intra_op_spin: '0' });
+    assert.equal(merged.enableCpuMemArena, false);
+    assert.equal(merged.graphOptimizationLevel, 'extended');
+    assert.deepEqual(merged.extra, {
+      session: { disable_prepacking: '1', ...save.extra!.session as Record<string, string>, intra_op_spin: '0' },
+    });
   });
 
   it('gives no plan for a missing model file', () => {
