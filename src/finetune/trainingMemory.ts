@@ -43,10 +43,10 @@ export interface TrainingMemoryChoice {
 
 /**
  * Peak RSS of a fast run, estimated: float32 frozen weights twice (the initializer and MLAS's
- * packed copy) and once more for a validation session (unpacked), every layer's stored activations, about 30 hidden-sized and 6
- * intermediate-sized float32 rows per token (fitted to 135M at 512 tokens before the
- * log-probabilities were kept: 2.95 GB estimated, 2.67 GB measured), the kept log-probabilities
- * (a vocabulary-sized row per token), plus the runtime.
+ * packed copy) and once more for a validation session (unpacked), every layer's stored
+ * activations, about 30 hidden-sized and 6 intermediate-sized float32 rows per token (fitted to
+ * 135M at 512 tokens before the log-probabilities were kept: 2.95 GB estimated, 2.67 GB
+ * measured), the kept log-probabilities (a vocabulary-sized row per token), plus the runtime.
  */
 export function fastPeakBytes(config: ModelConfig, seqLen: number, batchSize: number, validation = false): number {
   const weights = parameterCount(config) * 4 * (validation ? 3 : 2);

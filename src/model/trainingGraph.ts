@@ -57,7 +57,8 @@ export interface TrainingGraphOptions {
    * Take the frozen weights as graph inputs instead of initializers, so that two sessions (the
    * training graph and the validation graph) read one copy of them, fed by the caller (ONNX
    * Runtime wraps an input's buffer without copying it). Without it each session holds its own:
-   * about 500 MiB more for 135M, 6 GiB more for 1.7B (measured peaks). Prepacking needs initializers, so fast runs keep them.
+   * about 500 MiB more for 135M, 6 GiB more for 1.7B (measured peaks). Prepacking needs
+   * initializers, so fast runs keep them.
    */
   readonly frozenInputs?: boolean;
 }

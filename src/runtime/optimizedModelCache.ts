@@ -2,7 +2,9 @@
  * @file A disk cache of ONNX Runtime's optimised graphs. The first session over a model file
  * runs the graph optimisers and saves the result (`optimizedModelFilePath`, weights as external
  * data so ORT can memory-map them and files past 2 GB stay valid); later sessions load the saved
- * graph with optimisation off. Entries are keyed by the model file (path, size, mtime), the ORT
+ * graph with optimisation off (on the CPU the first load does too: session.ts releases the
+ * saving session and opens `saved`, so no session holds the parsed and the packed weights at
+ * once). Entries are keyed by the model file (path, size, mtime), the ORT
  * version and the provider, and only count once a `.done` marker is written after the session
  * that produced them opened, so a crash mid-write is never mistaken for a cache entry.
  * See https://onnxruntime.ai/docs/performance/model-optimizations/graph-optimizations.html#onlineoffline-mode
