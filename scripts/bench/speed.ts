@@ -26,8 +26,8 @@ import { parseArgs } from 'node:util';
 import { loadOrt } from '../../src/runtime/session';
 import { loadTokenizer } from '../../src/runtime/tokenizer';
 import type { ModelConfig } from '../../src/model/config';
-import { FUSED_ATTENTIONS, fusedVariantFile, SHAPE_NAMES, VARIANT_FILE, type FusedVariant, type ShapeName } from '../../src/model/configTypes';
-import { makeModelFolder, writeFusedOnnxVariant, writeOnnxVariant } from '../../src/model/modelFolder';
+import { FUSED_ATTENTIONS, fusedGraphFile, fusedVariantFile, SHAPE_NAMES, VARIANT_FILE, type FusedVariant, type ShapeName } from '../../src/model/configTypes';
+import { makeModelFolder, writeFusedOnnxVariant, writeFusedPromptGraph, writeOnnxVariant } from '../../src/model/modelFolder';
 import { SHAPES } from '../../src/model/shapes';
 import { resolveTokenizerDir } from '../../src/model/tokenizerFiles';
 import { benchGguf } from './llamaCppSubject';
@@ -133,6 +133,8 @@ function ensureModel(modelsDir: string, shape: ShapeName, dtypes: readonly Fused
   for (const dtype of dtypes) {
     if (!existsSync(join(dir, 'onnx', VARIANT_FILE[dtype]))) writeOnnxVariant(dir, dtype);
     for (const attention of FUSED_ATTENTIONS) if (!existsSync(join(dir, 'onnx', fusedVariantFile(dtype, attention)))) writeFusedOnnxVariant(dir, dtype, { attention });
+    // What `fused-int8-prompts` runs prompt chunks through.
+    if (dtype === 'int8' && !existsSync(join(dir, 'onnx', fusedGraphFile(dtype, 'prompt')))) writeFusedPromptGraph(dir, dtype);
   }
   return dir;
 }

@@ -45,6 +45,18 @@ export function fusedVariantFile(variant: FusedVariant, attention: FusedAttentio
   return VARIANT_FILE[variant].replace(/\.onnx$/, attention === 'gqa' ? '_fused.onnx' : '_fused_matmul.onnx');
 }
 
+/**
+ * A fused graph file: the whole model with one attention kind, or `prompt`, a prompt graph
+ * (matmul attention, no logits; model/llamaFused.ts `promptOnly`) that runs prompt chunks into
+ * the cache of a decode graph in another precision (runtime/fusedSession.ts).
+ */
+export type FusedGraphKind = FusedAttention | 'prompt';
+
+/** The file of `variant`'s fused graph of `kind` under `onnx/` (`model_int8_fused_prompt.onnx` for a prompt graph). */
+export function fusedGraphFile(variant: FusedVariant, kind: FusedGraphKind): string {
+  return kind === 'prompt' ? VARIANT_FILE[variant].replace(/\.onnx$/, '_fused_prompt.onnx') : fusedVariantFile(variant, kind);
+}
+
 /** Named model shapes that `make-model` can generate. */
 export const SHAPE_NAMES = ['tiny', '135M', '360M', '1.7B'] as const;
 /** One named model shape. */

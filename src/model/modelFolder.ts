@@ -8,7 +8,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readModelConfig, toConfigJson, type ModelConfig } from './config';
-import { FUSED_ATTENTIONS, fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
+import { FUSED_ATTENTIONS, fusedGraphFile, fusedVariantFile, VARIANT_FILE, type FusedVariant, type ModelFlavour, type OnnxVariant } from './configTypes';
 import type { GraphBuilder } from '../graph/graphBuilder';
 import { randomWeights } from './init';
 import { writeOnnxModel } from '../graph/onnxWriter';
@@ -71,7 +71,11 @@ export function makeModelFolder(options: MakeModelOptions): WrittenFile[] {
   const safetensorsPath = join(outDir, 'model.safetensors');
   const written = [timed(safetensorsPath, () => writeSafetensors(safetensorsPath, randomWeights(config, options.seed), weightsDtype))];
   for (const variant of options.variants) written.push(...writeOnnxVariant(outDir, variant));
-  for (const variant of options.fusedVariants ?? []) for (const attention of FUSED_ATTENTIONS) written.push(...writeFusedOnnxVariant(outDir, variant, { attention }));
+  for (const variant of options.fusedVariants ?? []) {
+    for (const attention of FUSED_ATTENTIONS) written.push(...writeFusedOnnxVariant(outDir, variant, { attention }));
+    // int8 is the precision prompt chunks run in beside a q4 decode graph (EngineOptions.promptDtype).
+    if (variant === 'int8') written.push(...writeFusedPromptGraph(outDir, variant));
+  }
   return written;
 }
 
@@ -89,6 +93,11 @@ export function writeOnnxVariant(modelDir: string, variant: OnnxVariant, wrap?: 
 /** Builds `onnx/<variant>_fused[_matmul].onnx`, the contrib-op graph (model/llamaFused.ts), of the folder `modelDir`. */
 export function writeFusedOnnxVariant(modelDir: string, variant: FusedVariant, options: FusedGraphOptions = {}, wrap?: WeightsWrapper): WrittenFile[] {
   return writeFusedGraph(modelDir, variant, join(modelDir, 'onnx', fusedVariantFile(variant, options.attention)), options, wrap);
+}
+
+/** Writes the prompt graph of `variant` (matmul attention, no logits; see llamaFused.ts `promptOnly`) as `onnx/model_<variant>_fused_prompt.onnx`. */
+export function writeFusedPromptGraph(modelDir: string, variant: FusedVariant): WrittenFile[] {
+  return writeFusedGraph(modelDir, variant, join(modelDir, 'onnx', fusedGraphFile(variant, 'prompt')), { attention: 'matmul', promptOnly: true });
 }
 
 /** Builds the fused graph of `variant` from the folder's config.json and model.safetensors into `path`. */

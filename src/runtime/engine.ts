@@ -89,12 +89,24 @@ function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: str
   return { path: built.path, built: true, note: built.builtMs === undefined ? undefined : `built the fused graph in ${(built.builtMs / 1000).toFixed(1)} s` };
 }
 
-/** The fused graph for prompt chunks in `dtype` (built when missing and allowed), or a note saying why there is none. */
+/**
+ * The graph prompt chunks run through in `dtype`, or a note saying why there is none: a prompt
+ * graph (no logits; shipped, else built when allowed), else the folder's whole fused graph of
+ * that dtype, which also works but holds an lm_head the prompt never uses.
+ */
 function findPromptGraph(options: EngineOptions, dtype: Dtype, cacheDir: string): { path?: string; built?: string; note?: string } {
   try {
-    const found = findFusedGraph({ ...options, dtype }, false, cacheDir);
-    if (found.path) return { path: found.path, built: found.built ? found.note : undefined };
-    return { note: `prompt chunks stay in ${options.dtype}: ${found.note ?? `no fused ${dtype} graph`}` };
+    const shipped = fusedOnnxPath(options.modelDir, dtype, 'prompt');
+    if (shipped) return { path: shipped };
+    let reason: string | undefined;
+    if (options.buildFusedGraph && cacheDir !== '') {
+      const built = cachedFusedGraph(options.modelDir, dtype, 'prompt', cacheDir);
+      if (built.path !== undefined) return { path: built.path, built: built.builtMs === undefined ? undefined : `built the prompt graph in ${(built.builtMs / 1000).toFixed(1)} s` };
+      reason = built.reason;
+    }
+    const found = findFusedGraph({ ...options, dtype, buildFusedGraph: false }, false, cacheDir);
+    if (found.path) return { path: found.path };
+    return { note: `prompt chunks stay in ${options.dtype}: ${reason ?? found.note ?? `no ${dtype} prompt graph`}` };
   } catch (error) {
     return { note: `prompt chunks stay in ${options.dtype}: ${(error as Error).message}` };
   }
@@ -124,7 +136,8 @@ interface LmSession {
   disposeKv?(kv: Kv): void;
   /** Makes room for `length` positions up front (preallocated caches). */
   reserveKv?(kv: Kv, length: number): Kv;
-  step(ids: readonly number[], kv: Kv): Promise<{ readonly logits: Float32Array; readonly kv: Kv }>;
+  /** `logits: false`: the caller will not read this step's logits (a prompt chunk with more to follow). */
+  step(ids: readonly number[], kv: Kv, logits?: boolean): Promise<{ readonly logits: Float32Array; readonly kv: Kv }>;
   dispose(): Promise<void>;
 }
 
@@ -215,7 +228,8 @@ export class Engine {
     const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
     const context = contextLength(options.modelDir);
     const path = fused.path ?? onnxPath(options.modelDir, options.dtype);
-    const prompt = fused.path && options.promptDtype !== undefined && options.promptDtype !== options.dtype ? findPromptGraph(options, options.promptDtype, optimizedModelDir) : {};
+    const { promptDtype } = options;
+    const prompt = fused.path && promptDtype !== undefined && promptDtype !== options.dtype ? findPromptGraph(options, promptDtype, optimizedModelDir) : {};
     const session = fused.path
       ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), prompt.path)
       : await CausalLmSession.open(path, sessionOptions);
@@ -223,8 +237,8 @@ export class Engine {
     const promptNote = !prompt.path
       ? prompt.note
       : paired
-        ? `prompt chunks run in ${options.promptDtype}${prompt.built ? ` (${prompt.built})` : ''}`
-        : `prompt chunks stay in ${options.dtype}: a ${options.promptDtype} prompt graph runs on the CPU only, this engine on ${session.provider}`;
+        ? `prompt chunks run in ${promptDtype}${prompt.built ? ` (${prompt.built})` : ''}`
+        : `prompt chunks stay in ${options.dtype}: a ${promptDtype} prompt graph runs on the CPU only, this engine on ${session.provider}`;
     const note = [fused.note, promptNote].filter((n) => n !== undefined).join('; ') || undefined;
     const engineGraph: EngineGraph = { kind: fused.path ? 'fused' : 'plain', file: basename(path), note, kvOnDevice: session instanceof DeviceKvSession, ...(paired ? { promptFile: basename(prompt.path!) } : {}) };
     return new Engine(session, tokenizer, eos, options, engineGraph, context);
@@ -304,7 +318,8 @@ export class Engine {
         const chunk = this.options.prefillChunk ?? 256;
         while (pending.length > 0) {
           const ids = pending.slice(0, chunk);
-          const out = await this.lock.run(() => this.session.step(ids, kv));
+          const last = ids.length === pending.length;
+          const out = await this.lock.run(() => this.session.step(ids, kv, last));
           kv = out.kv;
           history.push(...ids);
           pending = pending.slice(ids.length);

@@ -2,32 +2,34 @@
  * @file Fused graphs built on this machine for model folders that have none: the hub ships only
  * hub-layout ONNX files, and the fused graph (model/llamaFused.ts) is built from the folder's
  * config.json and model.safetensors. Each build gets a folder of its own in the cache, named by
- * a key of those two files, the dtype, the attention kind and the graph version; it is written
- * under a temporary name and renamed when complete (with its external-data file, if any), so an
- * interrupted build never leaves a graph that loads. A new build removes the older builds of the
- * same dtype (a 1.7B q4 graph is 1.5 GB) but keeps the current one of the other attention kind,
- * so switching devices does not rebuild; the engine keeps ONNX Runtime's optimised copy of a
+ * a key of those two files, the dtype, the kind (an attention, or a prompt graph) and the graph
+ * version; it is written under a temporary name and renamed when complete (with its
+ * external-data file, if any), so an interrupted build never leaves a graph that loads. A new build removes the older builds of the
+ * same dtype (a 1.7B q4 graph is 1.5 GB) but keeps the current ones of the other kinds, so
+ * switching devices does not rebuild; the engine keeps ONNX Runtime's optimised copy of a
  * built graph in its folder, so that goes with it. The temporary folder of a build killed
  * midway is removed by the next lookup (leftovers.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { FUSED_ATTENTIONS, fusedVariantFile, isFusedVariant, type FusedAttention, type FusedVariant, type Dtype } from '../model/configTypes';
+import { FUSED_ATTENTIONS, fusedGraphFile, isFusedVariant, type FusedGraphKind, type FusedVariant, type Dtype } from '../model/configTypes';
 import { parseModelConfig } from '../model/config';
 import { architectureFor } from '../model/registry';
 import { writeFusedGraph } from '../model/modelFolder';
+import { withRecoveredBlocks } from '../model/recoveredBlocks';
+import type { WeightSource } from '../model/weights';
 import { partialPath, removeLeftovers } from './leftovers';
 /** The cached fused graph of a folder, or why there is none. */
 export type FusedGraphLookup =
   | { readonly path: string; readonly builtMs?: number }
   | { readonly path?: undefined; readonly reason: string };
 
-/** Where the fused graph of `modelDir` in `dtype` with `attention` is cached under `cacheDir`, or why it cannot be built. */
+/** Where the fused graph of `modelDir` in `dtype` of `kind` is cached under `cacheDir`, or why it cannot be built. */
 export function fusedGraphCachePath(
   modelDir: string,
   dtype: Dtype,
-  attention: FusedAttention,
+  kind: FusedGraphKind,
   cacheDir: string,
 ): { path: string; variant: FusedVariant } | { reason: string } {
   if (!isFusedVariant(dtype)) return { reason: `there is no fused graph for ${dtype}` };
@@ -43,21 +45,21 @@ export function fusedGraphCachePath(
   }
   const stat = statSync(weights);
   const key = createHash('sha256')
-    .update(`${version}\0${dtype}\0${attention}\0${stat.size}\0${stat.mtimeMs}\0`)
+    .update(`${version}\0${dtype}\0${kind}\0${stat.size}\0${stat.mtimeMs}\0`)
     .update(configBytes)
     .digest('hex')
     .slice(0, 16);
-  return { path: join(cacheDir, `fused-${dtype}-${attention}-${key}`, fusedVariantFile(dtype, attention)), variant: dtype };
+  return { path: join(cacheDir, `fused-${dtype}-${kind}-${key}`, fusedGraphFile(dtype, kind)), variant: dtype };
 }
 
 /**
- * The fused graph of `modelDir` in `dtype` with `attention` from `cacheDir`, built first when
+ * The fused graph of `modelDir` in `dtype` of `kind` from `cacheDir`, built first when
  * missing (seconds for 135M; 35 s and 3.2 GB of memory for 1.7B q4 on 2 cores). A folder whose
  * weights do not build (another architecture, unreadable tensors) gets a reason instead, and the
  * caller runs the plain graph.
  */
-export function cachedFusedGraph(modelDir: string, dtype: Dtype, attention: FusedAttention, cacheDir: string): FusedGraphLookup {
-  const planned = fusedGraphCachePath(modelDir, dtype, attention, cacheDir);
+export function cachedFusedGraph(modelDir: string, dtype: Dtype, kind: FusedGraphKind, cacheDir: string): FusedGraphLookup {
+  const planned = fusedGraphCachePath(modelDir, dtype, kind, cacheDir);
   if ('reason' in planned) return planned;
   // Builds killed midway (209 MB for 135M, 1.5 GB for 1.7B) are only found here.
   removeLeftovers(cacheDir, 0);
@@ -66,10 +68,15 @@ export function cachedFusedGraph(modelDir: string, dtype: Dtype, attention: Fuse
   const partial = partialPath(folder);
   const start = performance.now();
   try {
-    writeFusedGraph(modelDir, planned.variant, join(partial, basename(planned.path)), { attention });
+    const options = kind === 'prompt' ? { attention: 'matmul' as const, promptOnly: true } : { attention: kind };
+    // A prompt graph looks the table up as the folder's q4 graph does, which for a GGUF import
+    // means the file's own blocks; the import's graphs got them from the GGUF itself.
+    const wrap = kind === 'prompt' ? (weights: WeightSource) => withRecoveredBlocks(weights, 'model.layers.0.self_attn.q_proj.weight') : undefined;
+    writeFusedGraph(modelDir, planned.variant, join(partial, basename(planned.path)), options, wrap);
     rmSync(folder, { recursive: true, force: true });
     renameSync(partial, folder);
-    const current = new Set(FUSED_ATTENTIONS.map((a) => fusedGraphCachePath(modelDir, dtype, a, cacheDir)).flatMap((p) => ('path' in p ? [dirname(p.path)] : [])));
+    const kinds: readonly FusedGraphKind[] = [...FUSED_ATTENTIONS, 'prompt'];
+    const current = new Set(kinds.map((k) => fusedGraphCachePath(modelDir, dtype, k, cacheDir)).flatMap((p) => ('path' in p ? [dirname(p.path)] : [])));
     for (const entry of readdirSync(cacheDir)) {
       const path = join(cacheDir, entry);
       if (entry.startsWith(`fused-${dtype}-`) && !current.has(path) && !entry.includes('.partial-')) rmSync(path, { recursive: true, force: true });

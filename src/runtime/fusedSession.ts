@@ -7,6 +7,12 @@
  * which cost more than the step itself and kept the garbage collector busy. Truncating a cache
  * for prefix reuse is free: only the length changes.
  *
+ * A second session may run prompt chunks into the same buffers (`open`'s `promptModelPath`): the
+ * model in int8, whose prompts run several times faster than q4's. A prompt graph (no logits,
+ * model/llamaFused.ts `promptOnly`) runs every chunk but the last whole and the last one but its
+ * final token, which the decode graph runs for the logits; its threads sleep between runs, as
+ * spinning ones took the cores from the decode graph's next token.
+ *
  * The runtime comes from session.ts's `loadOrt`, which stays the one place that loads
  * onnxruntime-node; this file only builds tensors and calls `run` on it.
  */
@@ -18,6 +24,14 @@ import type { ProviderName } from './providers';
 import { createSession, loadOrt, type Ort, type SessionOptions } from './session';
 
 type Tensor = OrtModule.Tensor;
+
+/**
+ * Steps of at most this many tokens skip a prompt graph (one without logits), which would need a
+ * second run for the last token. 135M, 1500 cached positions, 2 cores, medians in ms for n new
+ * tokens, the int8 prompt graph's n - 1 plus the q4 graph's last against the q4 graph alone:
+ * n = 2: 22 / 13, 8: 29 / 20, 16: 34-36 / 24-31, 32: 43 / 42, 48: 53 / 56, 64: 65 / 68.
+ */
+const SHORT_STEP = 32;
 
 /** A fused-graph cache: buffers of `capacity` positions, the first `length` of them valid. */
 export interface FusedKv {
@@ -41,6 +55,7 @@ interface Layout {
   readonly pastNames: readonly string[];
   readonly heads: number;
   readonly headDim: number;
+  /** Logits row width; 0 for a prompt graph, which has no logits (llamaFused.ts, `promptOnly`). */
   readonly vocab: number;
   /** The graph has `present.*` outputs (GQA attention), which WebGPU keeps in GPU memory. */
   readonly hasPresent: boolean;
@@ -53,11 +68,11 @@ function readLayout(session: OrtModule.InferenceSession): Layout {
   for (const input of ['input_ids', 'attention_mask', 'num_logits_to_keep']) {
     if (!session.inputNames.includes(input)) throw new Error(`not a fused SmolCode graph: no "${input}" input (inputs: ${session.inputNames.join(', ')})`);
   }
-  if (!first?.isTensor || first.type !== 'float32' || !logits?.isTensor) throw new Error('not a fused SmolCode graph: float32 past_key_values and logits expected');
+  if (!first?.isTensor || first.type !== 'float32' || (logits !== undefined && !logits.isTensor)) throw new Error('not a fused SmolCode graph: float32 past_key_values and logits expected');
   const [, heads, , headDim] = first.shape;
-  const vocab = logits.shape[2];
+  const vocab = logits?.isTensor ? logits.shape[2] : 0;
   if (typeof heads !== 'number' || typeof headDim !== 'number' || typeof vocab !== 'number') {
-    throw new Error(`fused graph needs fixed head, head_dim and vocab sizes, got past [${first.shape.join(', ')}], logits [${logits.shape.join(', ')}]`);
+    throw new Error(`fused graph needs fixed head, head_dim and vocab sizes, got past [${first.shape.join(', ')}], logits [${logits?.isTensor ? logits.shape.join(', ') : ''}]`);
   }
   if (!session.outputNames.includes('new_key_values')) throw new Error('not a fused SmolCode graph of this version: no "new_key_values" output; regenerate it with make-model --fused');
   return { pastNames, heads, headDim, vocab, hasPresent: session.outputNames.includes('present.0.key') };
@@ -78,8 +93,12 @@ export class FusedLmSession {
     readonly maxPositions: number,
     readonly provider: ProviderName,
     readonly fallbacks: readonly string[],
-    /** Runs steps of more than one token (prompt chunks) when set: the same model in another weight format. */
-    private readonly promptSession?: OrtModule.InferenceSession,
+    /**
+     * Runs steps of more than one token (prompt chunks) when set: the same model in another
+     * weight format. Without `logits` (a prompt graph) it runs all but a chunk's last token, and
+     * this session the last one; steps of at most `SHORT_STEP` tokens run here whole.
+     */
+    private readonly prompt?: { readonly session: OrtModule.InferenceSession; readonly logits: boolean },
   ) {
     this.keepOne = new runtime.Tensor('int64', BigInt64Array.of(1n), []);
   }
@@ -100,18 +119,19 @@ export class FusedLmSession {
     let prompt: OrtModule.InferenceSession | undefined;
     try {
       const layout = readLayout(session);
+      if (layout.vocab === 0) throw new Error('a prompt graph (no logits) cannot run alone; open it as the prompt graph of a decode graph');
       if (layout.pastNames.length !== 2 * layers) {
         throw new Error(`the graph has ${layout.pastNames.length / 2} layers, but config.json's num_hidden_layers is ${layers}`);
       }
       if (provider === 'webgpu' && layout.hasPresent) return new DeviceKvSession(runtime, session, layout, provider, fallbacks);
       if (promptModelPath !== undefined && provider === 'cpu') {
-        prompt = (await createSession(runtime, promptModelPath, { ...options, device: 'cpu' })).session;
+        prompt = (await createSession(runtime, promptModelPath, { ...options, device: 'cpu', spinning: false })).session;
         const other = readLayout(prompt);
-        if (JSON.stringify({ ...other, hasPresent: false }) !== JSON.stringify({ ...layout, hasPresent: false })) {
-          throw new Error(`the prompt graph ${promptModelPath} does not match: its caches or logits differ`);
-        }
+        const same = (l: Layout) => JSON.stringify({ ...l, hasPresent: false, vocab: other.vocab === 0 ? 0 : l.vocab });
+        if (same(other) !== same(layout)) throw new Error(`the prompt graph ${promptModelPath} does not match: its caches or logits differ`);
+        return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks, { session: prompt, logits: other.vocab > 0 });
       }
-      return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks, prompt);
+      return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks);
     } catch (error) {
       await session.release();
       await prompt?.release();
@@ -121,7 +141,7 @@ export class FusedLmSession {
 
   /** Whether prompt chunks run through a graph of their own (`open`'s `promptModelPath`). */
   get pairedPromptGraph(): boolean {
-    return this.promptSession !== undefined;
+    return this.prompt !== undefined;
   }
 
   /**
@@ -173,16 +193,32 @@ export class FusedLmSession {
     return grown;
   }
 
-  /** Runs `ids` after the cached positions and appends their keys and values; returns the last position's logits. */
-  async step(ids: readonly number[], kv: FusedKv): Promise<FusedStepOutput> {
+  /**
+   * Runs `ids` after the cached positions and appends their keys and values; returns the last
+   * position's logits. `logits: false` says the caller will not read them (a prompt chunk with
+   * more to follow), so a prompt graph without logits runs the whole chunk.
+   */
+  async step(ids: readonly number[], kv: FusedKv, logits = true): Promise<FusedStepOutput> {
     const total = kv.length + ids.length;
     // Only grow here (by whole blocks); the engine sizes the cache per request with reserveKv.
     const state = total > kv.capacity ? this.reserveKv(kv, total) : kv;
+    const prompt = ids.length > 1 ? this.prompt : undefined;
+    if (prompt?.logits) await this.run(prompt.session, ids, state, kv.length, state.io.fetches);
+    else if (prompt && !logits) await this.run(prompt.session, ids, state, kv.length, { new_key_values: null });
+    else if (prompt && ids.length > SHORT_STEP) {
+      await this.run(prompt.session, ids.slice(0, -1), state, kv.length, { new_key_values: null });
+      await this.run(this.session, ids.slice(-1), state, total - 1, state.io.fetches);
+    } else await this.run(this.session, ids, state, kv.length, state.io.fetches);
+    return { logits: state.logits.data as Float32Array, kv: { ...state, length: total } };
+  }
+
+  /** One run of `session` on `ids` after `length` cached positions of `state`, their rows appended to its buffers. */
+  private async run(session: OrtModule.InferenceSession, ids: readonly number[], state: FusedKv, length: number, fetches: Record<string, Tensor | null>): Promise<void> {
     const { Tensor: T } = this.runtime;
-    const { feeds, fetches } = state.io;
+    const { feeds } = state.io;
+    const total = length + ids.length;
     feeds.input_ids = new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
     feeds.attention_mask = new T('int64', this.ones.prefix(total), [1, total]);
-    const session = ids.length > 1 && this.promptSession ? this.promptSession : this.session;
     const out = await session.run(feeds, fetches);
     const { heads, headDim } = this.layout;
     // [pasts, S, heads · headDim], in the order of past_key_values.*, into each BNSH buffer at
@@ -194,15 +230,14 @@ export class FusedLmSession {
       for (let s = 0; s < ids.length; s++) {
         for (let h = 0; h < heads; h++) {
           const from = i * perCache + (s * heads + h) * headDim;
-          buffer.set(rows.subarray(from, from + headDim), (h * state.capacity + kv.length + s) * headDim);
+          buffer.set(rows.subarray(from, from + headDim), (h * state.capacity + length + s) * headDim);
         }
       }
     });
-    return { logits: state.logits.data as Float32Array, kv: { ...state, length: total } };
   }
 
   async dispose(): Promise<void> {
     await this.session.release();
-    await this.promptSession?.release();
+    await this.prompt?.session.release();
   }
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fusedVariantFile, isFusedVariant, type FusedAttention, type Dtype } from '../model/configTypes';
+import { fusedGraphFile, isFusedVariant, type FusedGraphKind, type Dtype } from '../model/configTypes';
 import { shippedTokenizerDir } from '../model/tokenizerFiles';
 import { readModelFolderConfig, WEIGHTS_FILE } from '../model/configBounds';
 import { SafetensorsError } from '../graph/safetensors';
@@ -22,12 +22,12 @@ export function onnxPath(modelDir: string, dtype: Dtype): string {
 }
 
 /**
- * Path of the fused graph for `dtype` with `attention` (`onnx/model_q4_fused.onnx` or
- * `onnx/model_q4_fused_matmul.onnx` next to `onnx/model_q4.onnx`, as model/configTypes.ts names
- * them), or undefined when the folder has none.
+ * Path of the fused graph for `dtype` of `kind` (`onnx/model_q4_fused.onnx`,
+ * `onnx/model_q4_fused_matmul.onnx` or `onnx/model_int8_fused_prompt.onnx` next to
+ * `onnx/model_q4.onnx`, as model/configTypes.ts names them), or undefined when the folder has none.
  */
-export function fusedOnnxPath(modelDir: string, dtype: Dtype, attention: FusedAttention): string | undefined {
-  const path = isFusedVariant(dtype) ? join(modelDir, 'onnx', fusedVariantFile(dtype, attention)) : undefined;
+export function fusedOnnxPath(modelDir: string, dtype: Dtype, kind: FusedGraphKind): string | undefined {
+  const path = isFusedVariant(dtype) ? join(modelDir, 'onnx', fusedGraphFile(dtype, kind)) : undefined;
   return path && existsSync(path) ? path : undefined;
 }
 

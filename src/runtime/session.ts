@@ -63,6 +63,12 @@ export interface SessionOptions {
    * fusions match them too (x·sigmoid(x) becomes QuickGelu) and then find only float kernels.
    */
   readonly optimization?: 'all' | 'basic';
+  /**
+   * false: the intra-op threads sleep as soon as a run ends instead of spinning for the next one.
+   * For a session that runs now and then beside another: its spinning threads took the cores
+   * from the other session's run (a q4 token right after an int8 prompt chunk, 2 cores: 2-3x slower).
+   */
+  readonly spinning?: boolean;
 }
 
 /** The KV cache of one sequence: `past_key_values.{i}.key|value` tensors, in input order. */
@@ -119,7 +125,8 @@ export async function createSession(
         executionProviders: [candidate.provider],
         graphOptimizationLevel: options.optimization ?? 'all',
         intraOpNumThreads: options.threads,
-        ...(options.memory === 'lean' ? { enableCpuMemArena: false, enableMemPattern: false, ...(options.prepack ? {} : { extra: { session: { disable_prepacking: '1' } } }) } : {}),
+        ...(options.memory === 'lean' ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
+        ...sessionEntries(options),
         // Per output: with every output on the GPU, reading the logits back aborts the process.
         ...(candidate.provider === 'webgpu' && options.deviceOutputs?.length
           ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }
@@ -139,6 +146,14 @@ export async function createSession(
     }
   }
   throw new Error(`no execution provider could load ${label}: ${fallbacks.join('; ')}`);
+}
+
+/** The `session.*` configuration entries `options` ask for, as onnxruntime-node's `extra`. */
+function sessionEntries(options: SessionOptions): Pick<OrtModule.InferenceSession.SessionOptions, 'extra'> {
+  const session: Record<string, string> = {};
+  if (options.memory === 'lean' && !options.prepack) session.disable_prepacking = '1';
+  if (options.spinning === false) session['intra_op.allow_spinning'] = '0';
+  return Object.keys(session).length > 0 ? { extra: { session } } : {};
 }
 
 /** `base` with `over` on top; their `extra.session` entries are merged, not replaced. */

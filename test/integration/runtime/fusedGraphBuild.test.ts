@@ -83,6 +83,10 @@ describe('fused graph built on first load', () => {
     const gqa = cachedFusedGraph(model.dir, 'fp32', 'gqa', cacheDir);
     assert.ok(gqa.path?.endsWith('model_fused.onnx') && existsSync(gqa.path), 'the GQA graph was built');
     assert.ok(existsSync(replanned.path), 'the matmul build stays');
+    // So is a prompt graph (no logits), and building it keeps both.
+    const prompt = cachedFusedGraph(model.dir, 'fp32', 'prompt', cacheDir);
+    assert.ok(prompt.path?.endsWith('model_fused_prompt.onnx') && existsSync(prompt.path), 'the prompt graph was built');
+    assert.ok(existsSync(replanned.path) && existsSync(gqa.path!), 'the other builds stay');
   });
 
   it('runs the plain graph when building is off, for dtypes without a fused graph, and without float weights', async () => {

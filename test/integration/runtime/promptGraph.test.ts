@@ -1,7 +1,9 @@
 /**
- * @file A q4 engine whose prompt chunks run through the int8 fused graph (`promptDtype`,
- * runtime/fusedSession.ts): steps of more than one token give exactly the int8 graph's logits,
- * single tokens exactly the q4 graph's on the same cache, and the engine says what it runs.
+ * @file A q4 engine whose prompt chunks run through int8 (`promptDtype`, runtime/fusedSession.ts):
+ * with the whole int8 fused graph, steps of more than one token give exactly its logits and
+ * single tokens exactly the q4 graph's on the same cache; with a prompt graph (no logits,
+ * model/llamaFused.ts `promptOnly`), chunks write the rows the whole graph writes and the decode
+ * graph runs each chunk's last token and every short step; the engine says what it runs.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,16 +12,36 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine, type EngineOptions } from '../../../src/runtime/engine';
 import { cachedFusedGraph } from '../../../src/runtime/fusedGraphCache';
-import { FusedLmSession } from '../../../src/runtime/fusedSession';
+import { FusedLmSession, type FusedKv } from '../../../src/runtime/fusedSession';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 const IDS = [5, 17, 29, 41, 53, 65, 77, 89, 101, 113, 125, 137];
+/** Past the decode graph's short steps (32 tokens), so a prompt graph runs it. */
+const LONG = Array.from({ length: 40 }, (_, i) => 3 + 11 * i);
+
+const buffers = (kv: FusedKv) => kv.tensors.map((t) => Array.from((t.data as Float32Array).subarray(0, t.data.length)));
+/** Largest difference between the valid rows of two caches, over the largest value in them. */
+function relativeRowDifference(a: FusedKv, b: FusedKv): number {
+  let diff = 0;
+  let max = 0;
+  a.tensors.forEach((t, i) => {
+    const [x, y] = [t.data as Float32Array, b.tensors[i]!.data as Float32Array];
+    const [, heads, capacity, headDim] = t.dims as number[];
+    for (let h = 0; h < heads!; h++) {
+      for (let j = h * capacity! * headDim!; j < (h * capacity! + a.length) * headDim!; j++) {
+        diff = Math.max(diff, Math.abs(x[j]! - y[j]!));
+        max = Math.max(max, Math.abs(y[j]!));
+      }
+    }
+  });
+  return diff / max;
+}
 
 describe('prompt chunks through another fused graph', () => {
   let model: TempModel;
   let cacheDir: string;
-  const graph = (dtype: 'q4' | 'int8') => {
-    const found = cachedFusedGraph(model.dir, dtype, 'matmul', cacheDir);
+  const graph = (dtype: 'q4' | 'int8' | 'fp32', kind: 'matmul' | 'prompt' = 'matmul') => {
+    const found = cachedFusedGraph(model.dir, dtype, kind, cacheDir);
     assert.ok(found.path, 'reason' in found ? found.reason : '');
     return found.path;
   };
@@ -55,11 +77,58 @@ describe('prompt chunks through another fused graph', () => {
     }
   });
 
+  it('a prompt graph writes the rows of the whole graph, and cannot run alone', async () => {
+    const [whole, prompt] = [graph('fp32'), graph('fp32', 'prompt')];
+    assert.match(prompt, /model_fused_prompt\.onnx$/);
+    const [paired, wholeOnly] = await Promise.all([open(whole, prompt), open(whole)]);
+    try {
+      // A chunk with more to follow runs on the prompt graph alone: float32 throughout, so its
+      // rows are the whole graph's to the bit (its last layer stops after the keys and values).
+      const chunk = await paired.step(LONG, paired.emptyKv(64), false);
+      const expected = await wholeOnly.step(LONG, wholeOnly.emptyKv(64));
+      assert.equal(chunk.kv.length, LONG.length);
+      assert.deepEqual(buffers(chunk.kv), buffers(expected.kv));
+      const next = await paired.step([7], chunk.kv);
+      assert.deepEqual(Array.from(next.logits), Array.from((await wholeOnly.step([7], expected.kv)).logits));
+    } finally {
+      await Promise.all([paired.dispose(), wholeOnly.dispose()]);
+    }
+    await assert.rejects(open(prompt), /cannot run alone/);
+  });
+
+  it('runs a chunk on the int8 prompt graph and its last token on the q4 graph; short steps on the q4 graph alone', async () => {
+    const [q4, int8, prompt] = [graph('q4'), graph('int8'), graph('int8', 'prompt')];
+    const [paired, q4Only, int8Only] = await Promise.all([open(q4, prompt), open(q4), open(int8)]);
+    try {
+      assert.equal(paired.pairedPromptGraph, true);
+      // 12 tokens: a keystroke-sized step, which the q4 graph runs alone.
+      const short = await paired.step(IDS, paired.emptyKv(64));
+      assert.deepEqual(Array.from(short.logits), Array.from((await q4Only.step(IDS, q4Only.emptyKv(64))).logits));
+      // 40 tokens: 39 on the prompt graph, the last on the q4 graph, as two steps would run them.
+      const long = await paired.step(LONG, paired.emptyKv(64));
+      const head = await paired.step(LONG.slice(0, -1), paired.emptyKv(64), false);
+      const tail = await q4Only.step(LONG.slice(-1), head.kv);
+      assert.equal(long.kv.length, LONG.length);
+      assert.deepEqual(Array.from(long.logits), Array.from(tail.logits));
+      assert.deepEqual(buffers(long.kv), buffers(tail.kv));
+      // The prompt graph's rows are int8's, not q4's: nearer the whole int8 graph's than the q4
+      // graph's (they differ from int8's only in the embedding lookup, which reads 4-bit blocks as
+      // q4 does; on this tiny model 4-bit rounding moves rows by 19% of their largest value).
+      const int8Rows = await int8Only.step(LONG.slice(0, -1), int8Only.emptyKv(64));
+      const q4Rows = await q4Only.step(LONG.slice(0, -1), q4Only.emptyKv(64));
+      const toInt8 = relativeRowDifference(head.kv, int8Rows.kv);
+      const toQ4 = relativeRowDifference(head.kv, q4Rows.kv);
+      assert.ok(toInt8 < toQ4 && toQ4 > 0.1, `rows against int8's ${toInt8}, against q4's ${toQ4}`);
+    } finally {
+      await Promise.all([paired.dispose(), q4Only.dispose(), int8Only.dispose()]);
+    }
+  });
+
   it('says which graph runs prompt chunks, and runs one graph when promptDtype is the dtype', async () => {
     const engine = await Engine.load(options({ promptDtype: 'int8' }));
     try {
       assert.match(engine.graph.file, /q4/);
-      assert.match(engine.graph.promptFile ?? '', /int8/);
+      assert.equal(engine.graph.promptFile, 'model_int8_fused_prompt.onnx');
       assert.match(engine.graph.note ?? '', /prompt chunks run in int8/);
       const stats = await engine.complete({ slot: 'a', prompt: 'def add(a, b):\n    return a + b\n', maxNewTokens: 4, stopTokenIds: [] });
       assert.equal(stats.tokens.length, 4);
