@@ -20,6 +20,8 @@ import { saveAdapter } from '../../../src/finetune/adapter';
 import { Rng } from '../../../src/graph/rng';
 import { mergeAdapter } from '../../../src/finetune/merge';
 import { loraModules, type LoraConfig } from '../../../src/model/lora';
+import { cachedFusedGraph } from '../../../src/runtime/fusedGraphCache';
+import onnxProto from 'onnx-proto';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-import-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -137,6 +139,18 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     t.diagnostic(`merged q4 vs merged fp32: largest |difference| ${drift.toExponential(2)}; the update moved the logits by up to ${moved.toFixed(2)} (largest logit ${largest.toFixed(1)})`);
     assert.ok(moved > 0.5, `the update should move the logits (by ${moved})`);
     assert.ok(drift <= 1e-4 * largest, `merged q4 drifts ${drift} from the fp32 merge`);
+  });
+
+  it("builds an import's int8 prompt graph over the file's own table blocks, as its q4 graph reads them", async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const own = await importedModel(gguf, ['fp32', 'q4']);
+    const built = cachedFusedGraph(own, 'int8', 'prompt', join(root, 'prompt-cache'));
+    assert.ok(built.path, 'reason' in built ? built.reason : '');
+    const names = new Set(onnxProto.onnx.ModelProto.decode(readFileSync(built.path)).graph!.initializer!.map((i) => i.name ?? ''));
+    // The file's token_embd is Q8_0: recovered from the import's floats, not quantized to 4 bits again, nor kept as a float table.
+    assert.ok(names.has('lm_head.weight_Q8'), `initializers: ${[...names].filter((n) => n.startsWith('lm_head') || n.startsWith('model.embed')).join(', ')}`);
+    assert.ok(!names.has('lm_head.weight_Q4') && !names.has('model.embed_tokens.weight'));
   });
 
   it('stops when cancelled, reporting progress until then, and leaves no output folder', async (t) => {
