@@ -225,13 +225,13 @@ function attentionOverBuffers(op: Ops, c: ModelConfig, firstPastKey: string, pas
   });
   const scale = 1 / Math.sqrt(D);
   const scores = (rows: string, keys: string, alpha = scale) => g.node('FusedMatMul', [rows, keys], { transB: 1, alpha: float(alpha) }, { domain: MS })[0];
-  // One position needs no transposes and no causal mask: at about 1 µs a node, 30 layers of them
-  // are worth a branch of their own. Its products run one query head at a time ([.., 1, D] rows,
-  // the KV head's buffer broadcast over its group) with alpha 1, the query scaled beforehand:
-  // MLAS multiplies a single row with alpha 1 by streaming the buffer, while several rows or
-  // another alpha first copy it into packed panels. Attention over 1500 cached positions, 30
-  // layers of the 135M shape, took 4.2-4.8 ms after idle against 5.5-6.0 ms with a row per
-  // group member (README, "Where the time goes").
+  // One position needs no transposes and no causal mask, so it has a branch of its own. Its
+  // products run one query head at a time ([.., 1, D] rows, the KV head's buffer broadcast over
+  // its group) with alpha 1, the query scaled beforehand: MLAS multiplies a single row with
+  // alpha 1 by streaming the buffer, while several rows or another alpha first copy it into
+  // packed panels. Attention over 1500 cached positions, 30 layers of the 135M shape, took
+  // 4.2-4.8 ms after idle against 5.5-6.0 ms with a row per group member (README, "Where the
+  // time goes").
   const singleToken = (query: string, key: string, value: string, past: { key: string; value: string }): string => {
     const perHead = (x: string) => op.reshape(x, [0, nKv, 1, 1, D]);
     const rows = op.reshape(op.mul(query, op.scalar(scale)), [0, nKv, group, 1, D]);

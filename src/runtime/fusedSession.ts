@@ -127,8 +127,11 @@ export class FusedLmSession {
       if (promptModelPath !== undefined && provider === 'cpu') {
         prompt = (await createSession(runtime, promptModelPath, { ...options, device: 'cpu', spinning: false })).session;
         const other = readLayout(prompt);
-        const same = (l: Layout) => JSON.stringify({ ...l, hasPresent: false, vocab: other.vocab === 0 ? 0 : l.vocab });
-        if (same(other) !== same(layout)) throw new Error(`the prompt graph ${promptModelPath} does not match: its caches or logits differ`);
+        const caches = (l: Layout) => JSON.stringify([l.pastNames, l.heads, l.headDim]);
+        // A prompt graph has no logits (vocab 0); a whole graph's must match.
+        if (caches(other) !== caches(layout) || (other.vocab !== 0 && other.vocab !== layout.vocab)) {
+          throw new Error(`the prompt graph ${promptModelPath} does not match: its caches or logits differ`);
+        }
         return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks, { session: prompt, logits: other.vocab > 0 });
       }
       return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks);
