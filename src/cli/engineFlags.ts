@@ -9,6 +9,7 @@ import { choiceFlag, intFlag } from './args';
 import { UsageError } from './command';
 import { TOKENIZER_DEFAULT_USAGE } from '../model/tokenizerFiles';
 import { DEVICES } from '../runtime/providers';
+import { PROMPT_DTYPE_OPTIONS, promptDtypeOption } from '../runtime/promptDtype';
 import { DTYPES } from '../model/configTypes';
 import { tokenizerDirFromEnv } from '../env';
 
@@ -25,8 +26,9 @@ export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face lay
   --dtype D        ${DTYPES.join('|')} (default q4, falling back to fp32 when absent)
   --device D       ${DEVICES.join('|')} (default auto)
   --threads N      CPU threads (default 0: one per physical core)
-  --prompt-dtype D same|int8: prompt chunks through the int8 fused graph on the CPU, single
-                   tokens in --dtype (default same; smolcode.promptDtype)`;
+  --prompt-dtype D ${PROMPT_DTYPE_OPTIONS.join('|')}: int8 runs prompt chunks through the int8 fused
+                   graph on the CPU, single tokens in --dtype; auto does so for q4 models of up
+                   to 160M layer weights (135M); same never (default auto; smolcode.promptDtype)`;
 
 interface EngineFlagValues {
   model?: string;
@@ -52,6 +54,6 @@ export function engineOptions(values: EngineFlagValues): EngineOptions {
     device: choiceFlag(values.device, 'device', DEVICES, 'auto'),
     threads: intFlag(values.threads, 'threads', 0),
     tokenizerFallbackDir: tokenizerDirFromEnv(),
-    ...(choiceFlag(values['prompt-dtype'], 'prompt-dtype', ['same', 'int8'] as const, 'same') === 'int8' ? { promptDtype: 'int8' as const } : {}),
+    ...promptDtypeOption(choiceFlag(values['prompt-dtype'], 'prompt-dtype', PROMPT_DTYPE_OPTIONS, 'auto')),
   };
 }

@@ -167,6 +167,18 @@ export class Ops {
   max(a: string, b: string): string {
     return this.one('Max', [a, b]);
   }
+  abs(x: string): string {
+    return this.one('Abs', [x]);
+  }
+  /** Rounds half to even, as ONNX defines Round. */
+  round(x: string): string {
+    return this.one('Round', [x]);
+  }
+  /** Maximum over `axes`, keeping them as size-1 dims (axes became an input in opset 18). */
+  reduceMax(x: string, axes: readonly number[]): string {
+    if (this.g.opset >= 18) return this.one('ReduceMax', [x, this.int64(axes)], { keepdims: 1 });
+    return this.one('ReduceMax', [x], { axes, keepdims: 1 });
+  }
   /** `data` with `updates` added at `indices` along `axis` (ScatterElements, reduction add). */
   scatterElementsAdd(data: string, indices: string, updates: string, axis: number): string {
     return this.one('ScatterElements', [data, indices, updates], { axis, reduction: 'add' });

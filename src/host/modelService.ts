@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Settings } from './settings';
 import type { GenerateRequest, GenerateStats } from '../runtime/engine';
 import type { WorkerClient } from '../worker/client';
+import { promptDtypeOption } from '../runtime/promptDtype';
 import type { Dtype, Role } from '../model/configTypes';
 
 /** A model folder ready to load, with the folder its tokenizer files are in. */
@@ -93,7 +94,7 @@ export class ModelService implements vscode.Disposable {
         device,
         threads: this.settings.get('threads'),
         buildFusedGraph: this.settings.get('fusedGraph'),
-        ...(this.settings.get('promptDtype') === 'int8' ? { promptDtype: 'int8' as const } : {}),
+        ...promptDtypeOption(this.settings.get('promptDtype')),
       });
       const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : '';
       const prompts = result.graph.promptFile ? `, prompt chunks through ${result.graph.promptFile}` : '';

@@ -5,6 +5,7 @@
 
 import type { Dtype } from '../model/configTypes';
 import type { CHAT_MODELS, COMPLETION_MODELS } from '../modelStore/catalog';
+import type { PromptDtypeOption } from '../runtime/promptDtype';
 import type { Device } from '../runtime/providers';
 
 /** Setting keys below `smolcode.`, with their value types. */
@@ -28,7 +29,7 @@ export interface SettingTypes {
   device: Device;
   threads: number;
   fusedGraph: boolean;
-  promptDtype: 'same' | 'int8';
+  promptDtype: PromptDtypeOption;
   localModelPath: string;
   hubEndpoint: string;
   tokenizerPath: string;

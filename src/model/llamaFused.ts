@@ -59,14 +59,14 @@ const MS = 'com.microsoft';
 const MATMUL_MAX_NEW = 16;
 
 /** Version of the fused graph's I/O and structure; graphs built by another version are rebuilt (runtime/fusedGraphCache.ts). */
-export const FUSED_GRAPH_VERSION = 8;
+export const FUSED_GRAPH_VERSION = 9;
 
 /**
  * The precision of each fused variant. q4 computes with int8 activations (accuracy_level 4),
  * ORT's fast path for 4-bit weights on x86 and ARM; the plain q4 graph stays at level 0 (exact to
  * the dequantized weights) as the reference. int8 holds one scale per output column for
  * DynamicQuantizeMatMul, whose int8 GEMM prefills 2.4-3.3x faster than q4 (README "int8:
- * prompts at llama.cpp's speed"), with down_proj on 8-bit blocks (see `columnInt8Precision`);
+ * prompts at llama.cpp's speed"), with down_proj's input rounded per token (see `columnInt8Precision`);
  * the plain int8 graph keeps MatMulNBits' 8-bit blocks.
  */
 export function fusedPrecisionFor(variant: FusedVariant): Precision {
@@ -186,7 +186,7 @@ export interface FusedGraphOptions {
    * through its decode graph (runtime/fusedSession.ts): no final norm, no lm_head and no `logits`
    * output, and a tied table looked up as the q4 graph looks it up (its 4-bit blocks, or the
    * checkpoint's own). In int8 at 135M the file shrinks from 170 to 124 MB and the speed bench's
-   * peak RSS with prompts in int8 from 758 to 707-710 MB (731 with down_proj on 8-bit blocks).
+   * peak RSS with prompts in int8 from 758 to 707-710 MB (706-716 with down_proj rounded per token).
    */
   readonly promptOnly?: boolean;
 }

@@ -63,13 +63,18 @@ export const SHAPES: Record<ShapeName, ModelConfig> = {
   },
 };
 
-/** Number of parameters of a config (tied embeddings counted once), from the shapes alone. */
-export function parameterCount(c: ModelConfig): number {
+/** Weights of the projections in the decoder layers (attention and MLP), the part a prompt chunk multiplies through. */
+export function layerWeightCount(c: ModelConfig): number {
   const kv = c.numKeyValueHeads * c.headDim;
   const q = c.numAttentionHeads * c.headDim;
   const attention = c.hiddenSize * q * 2 + c.hiddenSize * kv * 2;
   const mlp = 3 * c.hiddenSize * c.intermediateSize;
+  return c.numHiddenLayers * (attention + mlp);
+}
+
+/** Number of parameters of a config (tied embeddings counted once), from the shapes alone. */
+export function parameterCount(c: ModelConfig): number {
   const norms = 2 * c.hiddenSize;
   const embeddings = c.vocabSize * c.hiddenSize * (c.tieWordEmbeddings ? 1 : 2);
-  return c.numHiddenLayers * (attention + mlp + norms) + c.hiddenSize + embeddings;
+  return layerWeightCount(c) + c.numHiddenLayers * norms + c.hiddenSize + embeddings;
 }

@@ -14,7 +14,9 @@ import { DeviceKvSession } from './deviceKvSession';
 import { cachedFusedGraph } from './fusedGraphCache';
 import { checkConfigAgainstWeights, contextLength, eosTokenIds, fusedOnnxPath, layerCount, onnxPath, tokenizerDir } from './modelFiles';
 import { fitPrompt } from './contextWindow';
-import { cudaProviderInstalled, fusedAttentionFor, type Device } from './providers';
+import { cpuFirst, cudaProviderInstalled, fusedAttentionFor, type Device } from './providers';
+import { resolvePromptDtype } from './promptDtype';
+import { readModelConfig } from '../model/config';
 import { CausalLmSession } from './session';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
@@ -49,9 +51,10 @@ export interface EngineOptions {
    * the CPU, while single-token steps stay in `dtype` (fusedSession.ts): `int8` with `q4` gives
    * int8's prompt speed with q4's decode, holding both graphs' weights. Ignored when it equals
    * `dtype` or no fused graph runs; without a fused graph in this dtype, the engine says so in
-   * `graph.note` and runs `dtype` alone.
+   * `graph.note` and runs `dtype` alone. `auto`: int8 for a small q4 model on the CPU, else
+   * `dtype` (promptDtype.ts). Default: `dtype`.
    */
-  readonly promptDtype?: Dtype;
+  readonly promptDtype?: Dtype | 'auto';
 }
 
 /** Which graph an engine runs, and anything worth telling about how it got it. */
@@ -228,7 +231,10 @@ export class Engine {
     const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
     const context = contextLength(options.modelDir);
     const path = fused.path ?? onnxPath(options.modelDir, options.dtype);
-    const { promptDtype } = options;
+    const promptDtype =
+      options.promptDtype === 'auto'
+        ? resolvePromptDtype('auto', options.dtype, readModelConfig(join(options.modelDir, 'config.json')), cpuFirst(options.device, process.platform, cudaProviderInstalled()))
+        : options.promptDtype;
     const prompt = fused.path && promptDtype !== undefined && promptDtype !== options.dtype ? findPromptGraph(options, promptDtype, optimizedModelDir) : {};
     const session = fused.path
       ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), prompt.path)

@@ -55,6 +55,11 @@ export function providerCandidates(device: Device, platform: NodeJS.Platform, cu
  * correctly, only slower.
  */
 export function fusedAttentionFor(device: Device, platform: NodeJS.Platform, cudaInstalled: boolean): FusedAttention {
+  return cpuFirst(device, platform, cudaInstalled) ? 'matmul' : 'gqa';
+}
+
+/** Whether the CPU is the first provider tried for `device` on `platform`. */
+export function cpuFirst(device: Device, platform: NodeJS.Platform, cudaInstalled: boolean): boolean {
   const first = providerCandidates(device, platform, cudaInstalled).find((c) => 'provider' in c);
-  return first && 'provider' in first && first.provider === 'cpu' ? 'matmul' : 'gqa';
+  return first !== undefined && 'provider' in first && first.provider === 'cpu';
 }

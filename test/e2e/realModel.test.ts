@@ -76,6 +76,10 @@ const settings = {
   ...ghostTextSettings('q4', { maxTokens: MAX_TOKENS, maxLines: MAX_LINES, timeBudgetMs: TIME_BUDGET_MS }),
   // Greedy chat: the same question gets the same answer, so the code block the Insert test needs is there.
   'smolcode.chat.temperature': 0,
+  // The ghost text is compared with one direct run of the whole prompt. With prompts in int8 (the
+  // default `auto` at 135M) the cache rows depend on how typing split the prompt into chunks, since
+  // int8 rounds activations per chunk; in q4 they do not.
+  'smolcode.promptDtype': 'same',
   // A short fine-tune: enough steps on the real model for the validation loss to move.
   'smolcode.finetune.steps': 8,
   'smolcode.finetune.seqLen': 128,

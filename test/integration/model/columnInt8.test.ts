@@ -1,8 +1,8 @@
 /**
  * @file The int8 fused graphs' linear layer: int8 weights with one scale per output column,
  * multiplied by ONNX Runtime's DynamicQuantizeMatMul (activations quantized per call), and
- * down_proj on MatMulNBits' 8-bit blocks. Checked against float64 x·Wᵀ on ONNX Runtime, with and
- * without a low-rank update beside the weights, and with an outlier activation channel.
+ * down_proj's input rounded per token for MatMulInteger. Checked against float64 x·Wᵀ on ONNX
+ * Runtime, with and without a low-rank update beside the weights, and with an outlier token.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,7 +60,7 @@ async function runLinear(w: Float32Array, x: Float32Array, update?: LowRankUpdat
   const path = join(root, `linear-${update ? 'lora' : 'plain'}-${name}.onnx`);
   writeOnnxModel(g, path);
   const ops = onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph!.node!.map((n) => n.opType);
-  assert.ok(ops.includes(name.endsWith('down_proj.weight') ? 'MatMulNBits' : 'DynamicQuantizeMatMul'), `${name}: ${ops.join(', ')}`);
+  assert.ok(ops.includes(name.endsWith('down_proj.weight') ? 'MatMulInteger' : 'DynamicQuantizeMatMul'), `${name}: ${ops.join(', ')}`);
   const ort = await loadOrt();
   const session = await ort.InferenceSession.create(path);
   try {
@@ -89,12 +89,14 @@ describe('int8 weights per output column (DynamicQuantizeMatMul)', () => {
     const w = values(rng, OUT * IN, 0.1);
     const x = values(rng, ROWS * IN, 1);
     const update: LowRankUpdate = { rank: 3, a: values(rng, 3 * IN, 0.2), b: values(rng, OUT * 3, 0.2) };
-    for (const u of [undefined, update]) {
-      const expected = reference(x, w, u);
-      const got = await runLinear(w, x, u);
-      const largest = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const error = got.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0);
-      assert.ok(error <= 0.02 * largest, `${u ? 'with' : 'without'} the update: error ${error} of ${largest}`);
+    for (const name of ['proj.weight', 'model.layers.0.mlp.down_proj.weight']) {
+      for (const u of [undefined, update]) {
+        const expected = reference(x, w, u);
+        const got = await runLinear(w, x, u, name);
+        const largest = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const error = got.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0);
+        assert.ok(error <= 0.02 * largest, `${name} ${u ? 'with' : 'without'} the update: error ${error} of ${largest}`);
+      }
     }
     // The update is really there: without it the outputs are further off than the error bound.
     const withUpdate = reference(x, w, update);
@@ -102,23 +104,34 @@ describe('int8 weights per output column (DynamicQuantizeMatMul)', () => {
     assert.ok(plain.some((v, i) => Math.abs(v - withUpdate[i]) > 0.05 * Math.abs(withUpdate[i]) + 0.05));
   });
 
-  it('runs down_proj on 8-bit blocks, where an outlier channel does not swamp the other activations', async () => {
-    // down_proj's input width at 135M: the outlier's block of 32 is one of 48.
+  it('rounds down_proj\'s input per token, so one token\'s outlier does not swamp the others', async () => {
+    // down_proj's input width at 135M.
     const inp = 1536;
+    const outlierRow = 2;
     const rng = new Rng(3);
     const w = values(rng, OUT * inp, 0.1);
     const x = values(rng, ROWS * inp, 1);
-    // One channel 200x the others, as the MLP's gated activations of the real model have.
-    for (let r = 0; r < ROWS; r++) x[r * inp + 7] = 200 * (r % 2 ? 1 : -1);
-    // Scored against the other channels' part of the output, which per-tensor rounding loses.
-    const rest = x.map((v, i) => (i % inp === 7 ? 0 : v));
+    // One token with one channel 200x the others, as some tokens' gated activations in the real model have.
+    x[outlierRow * inp + 7] = 200;
     const expected = reference(x, w, undefined, inp);
-    const restLargest = reference(rest, w, undefined, inp).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const error = (got: Float32Array) => got.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0) / restLargest;
+    // Scored on the other tokens, relative to their largest output.
+    const others = (i: number) => Math.floor(i / OUT) !== outlierRow;
+    const largest = expected.reduce((m, v, i) => (others(i) ? Math.max(m, Math.abs(v)) : m), 0);
+    const error = (got: Float32Array) => got.reduce((m, v, i) => (others(i) ? Math.max(m, Math.abs(v - expected[i])) : m), 0) / largest;
     const perTensor = error(await runLinear(w, x, undefined, 'proj.weight', inp));
-    const blocks = error(await runLinear(w, x, undefined, 'model.layers.0.mlp.down_proj.weight', inp));
-    // Blocks lose the outlier's 31 block-mates and its own weights' rounding (x 200): 0.12 here; per tensor, 0.75.
-    assert.ok(blocks < 0.2, `8-bit blocks: error ${blocks} of the other channels' largest output`);
-    assert.ok(perTensor > 4 * blocks, `per-tensor rounding (${perTensor}) loses more than blocks (${blocks})`);
+    const perToken = error(await runLinear(w, x, undefined, 'model.layers.0.mlp.down_proj.weight', inp));
+    assert.ok(perToken < 0.02, `per token: error ${perToken} of the other tokens' largest output`);
+    assert.ok(perTensor > 10 * perToken, `per-tensor rounding (${perTensor}) loses more than per-token (${perToken})`);
+  });
+
+  it('gives down_proj of a token of zeros as zeros', async () => {
+    const inp = 64;
+    const rng = new Rng(4);
+    const w = values(rng, OUT * inp, 0.1);
+    const x = values(rng, ROWS * inp, 1);
+    x.fill(0, inp, 2 * inp);
+    const got = await runLinear(w, x, undefined, 'model.layers.1.mlp.down_proj.weight', inp);
+    assert.deepEqual([...got.subarray(OUT, 2 * OUT)], new Array<number>(OUT).fill(0));
+    assert.ok(got.subarray(0, OUT).some((v) => v !== 0));
   });
 });

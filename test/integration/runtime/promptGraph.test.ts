@@ -143,6 +143,23 @@ describe('prompt chunks through another fused graph', () => {
     }
   });
 
+  it('pairs the int8 prompt graph for auto with a small q4 model on the CPU, and not in fp32', async () => {
+    const paired = await Engine.load(options({ promptDtype: 'auto' }));
+    try {
+      assert.equal(paired.graph.promptFile, 'model_int8_fused_prompt.onnx');
+    } finally {
+      await paired.dispose();
+    }
+    const fp32 = await Engine.load(options({ dtype: 'fp32', promptDtype: 'auto' }));
+    try {
+      assert.match(fp32.graph.file, /^model_fused_matmul/);
+      assert.equal(fp32.graph.promptFile, undefined);
+      assert.equal(fp32.graph.note, undefined);
+    } finally {
+      await fp32.dispose();
+    }
+  });
+
   it('keeps one graph with a reason where a prompt graph cannot run', async () => {
     const engine = await Engine.load(options({ graph: 'plain', dtype: 'fp32', promptDtype: 'int8' }));
     try {
