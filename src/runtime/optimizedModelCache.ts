@@ -6,11 +6,13 @@
  * saving session and opens `saved`, so no session holds the parsed and the packed weights at
  * once). Entries are keyed by the model file (path, size, mtime), the ORT
  * version and the provider, and only count once a `.done` marker is written after the session
- * that produced them opened, so a crash mid-write is never mistaken for a cache entry.
+ * that produced them opened, so a crash mid-write is never mistaken for a cache entry. The
+ * marker names the model file; an entry whose model file is gone (a fused graph rebuilt into a
+ * new cache folder, 132 MB for 135M's int8 prompt graph) is removed when another is written.
  * See https://onnxruntime.ai/docs/performance/model-optimizations/graph-optimizations.html#onlineoffline-mode
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 /** How to open one model file: directly, or through the cache. */
@@ -58,6 +60,7 @@ export function planOptimizedModel(modelPath: string, cacheDir: string, runtimeV
     return { ...saved, cached: true, saved, commit: () => {}, discard };
   }
   discard();
+  removeOrphans(cacheDir);
   return {
     path: modelPath,
     cached: false,
@@ -68,7 +71,34 @@ export function planOptimizedModel(modelPath: string, cacheDir: string, runtimeV
       extra: { session: { optimized_model_external_initializers_file_name: `${name}.data`, optimized_model_external_initializers_min_size_in_bytes: '1024' } },
     },
     saved,
-    commit: () => writeFileSync(marker, `${modelPath}\n`),
+    commit: () => writeFileSync(marker, `${resolve(modelPath)}\n`),
     discard,
   };
+}
+
+/**
+ * Removes the entries in `cacheDir` whose model file no longer exists, as their markers name it.
+ * An entry another process still has open stays readable on POSIX; where it cannot be removed
+ * (Windows, a mapped file) it is left for a later sweep.
+ */
+function removeOrphans(cacheDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(cacheDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.endsWith('.onnx.done')) continue;
+    const marker = join(cacheDir, name);
+    try {
+      const source = readFileSync(marker, 'utf8').trim();
+      if (source === '' || existsSync(source)) continue;
+      const entry = marker.slice(0, -'.done'.length);
+      // The marker goes first, so a sweep stopped midway never leaves an entry that counts.
+      for (const file of [marker, entry, `${entry}.data`]) rmSync(file, { force: true });
+    } catch {
+      // Unreadable or locked: left for a later sweep.
+    }
+  }
 }

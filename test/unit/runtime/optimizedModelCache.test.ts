@@ -1,12 +1,13 @@
 /**
  * @file The optimised-graph cache plan: first a save plan, then (after commit) a cached entry
- * loaded with optimisation off; keys change with the model file, runtime and provider; session
- * options merge without losing either side's `extra.session` entries.
+ * loaded with optimisation off; keys change with the model file, runtime and provider; entries
+ * of model files that are gone are swept; session options merge without losing either side's
+ * `extra.session` entries.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { planOptimizedModel } from '../../../src/runtime/optimizedModelCache';
 import { mergeSessionOptions } from '../../../src/runtime/session';
@@ -51,6 +52,32 @@ describe('planOptimizedModel', () => {
     assert.deepEqual(merged.extra, {
       session: { disable_prepacking: '1', ...save.extra!.session as Record<string, string>, intra_op_spin: '0' },
     });
+  });
+
+  it('removes the entries of model files that are gone when it writes a new one, and keeps the others', () => {
+    const cache = join(dir, 'orphans');
+    const write = (modelPath: string, provider = 'cpu') => {
+      const plan = planOptimizedModel(modelPath, cache, '1.30.0', provider)!;
+      writeFileSync(plan.sessionOptions.optimizedModelFilePath!, 'optimised');
+      writeFileSync(`${plan.sessionOptions.optimizedModelFilePath!}.data`, 'weights');
+      plan.commit();
+      return plan.sessionOptions.optimizedModelFilePath!;
+    };
+    // A prompt graph built into a cache folder, then rebuilt into another one (the old folder removed).
+    mkdirSync(join(dir, 'build-1'));
+    const oldGraph = join(dir, 'build-1', 'model_int8_fused_prompt.onnx');
+    writeFileSync(oldGraph, 'graph');
+    const oldEntry = write(oldGraph);
+    const kept = [write(model), write(model, 'webgpu')];
+    rmSync(join(dir, 'build-1'), { recursive: true });
+    mkdirSync(join(dir, 'build-2'));
+    const newGraph = join(dir, 'build-2', 'model_int8_fused_prompt.onnx');
+    writeFileSync(newGraph, 'graph');
+    assert.ok(existsSync(oldEntry) && existsSync(`${oldEntry}.data`), 'nothing is swept before a new entry is written');
+    const newEntry = write(newGraph);
+    for (const file of [oldEntry, `${oldEntry}.data`, `${oldEntry}.done`]) assert.equal(existsSync(file), false, `${file} removed`);
+    for (const entry of [...kept, newEntry]) assert.ok(existsSync(entry) && existsSync(`${entry}.data`) && existsSync(`${entry}.done`), `${entry} kept`);
+    assert.deepEqual(readdirSync(cache).sort(), [...kept, newEntry].flatMap((e) => [e, `${e}.data`, `${e}.done`]).map((e) => basename(e)).sort());
   });
 
   it('gives no plan for a missing model file', () => {
