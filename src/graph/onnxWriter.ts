@@ -35,6 +35,13 @@ export interface WriteOptions {
   readonly externalData?: boolean;
 }
 
+/** The model of a small `graph` as ONNX bytes, initializers inline (for probes built in memory). */
+export function encodeOnnxModel(graph: GraphBuilder): Uint8Array {
+  const model = graph.modelSkeleton();
+  model.graph!.initializer = graph.initializers.map((t) => tensorProto(t, checkedBytes(t)));
+  return onnx.ModelProto.encode(model).finish();
+}
+
 /** Writes the model of `graph` to `path`, inline or with `path + '_data'` external data. */
 export function writeOnnxModel(graph: GraphBuilder, path: string, options: WriteOptions = {}): WrittenModel {
   const initializerBytes = graph.initializers.reduce((sum, t) => sum + t.byteLength, 0);

@@ -17,7 +17,8 @@ import { fitPrompt } from './contextWindow';
 import { cpuFirst, cudaProviderInstalled, fusedAttentionFor, type Device } from './providers';
 import { resolvePromptDtype } from './promptDtype';
 import { readModelConfig } from '../model/config';
-import { CausalLmSession } from './session';
+import { CausalLmSession, loadOrt } from './session';
+import { int8ProductsClip } from './int8Products';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
 export interface EngineOptions {
@@ -233,7 +234,10 @@ export class Engine {
     const path = fused.path ?? onnxPath(options.modelDir, options.dtype);
     const promptDtype =
       options.promptDtype === 'auto'
-        ? resolvePromptDtype('auto', options.dtype, readModelConfig(join(options.modelDir, 'config.json')), cpuFirst(options.device, process.platform, cudaProviderInstalled()))
+        ? resolvePromptDtype('auto', options.dtype, readModelConfig(join(options.modelDir, 'config.json')), {
+            cpuFirst: cpuFirst(options.device, process.platform, cudaProviderInstalled()),
+            int8Exact: !(await int8ProductsClip(await loadOrt())),
+          })
         : options.promptDtype;
     const prompt = fused.path && promptDtype !== undefined && promptDtype !== options.dtype ? findPromptGraph(options, promptDtype, optimizedModelDir) : {};
     const session = fused.path

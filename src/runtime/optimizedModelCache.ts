@@ -40,11 +40,11 @@ export interface OptimizedModelPlan {
  * model file, folder not writable). The saved graph uses the `extended` level, the highest that
  * ORT calls portable; `all` only adds layout transforms for convolutions.
  */
-export function planOptimizedModel(modelPath: string, cacheDir: string, runtimeVersion: string, provider: string): OptimizedModelPlan | undefined {
+export function planOptimizedModel(modelPath: string, cacheDir: string, runtimeVersion: string, provider: string, variant = ''): OptimizedModelPlan | undefined {
   let key: string;
   try {
     const stat = statSync(modelPath);
-    key = createHash('sha256').update(`${resolve(modelPath)}\0${stat.size}\0${stat.mtimeMs}\0${runtimeVersion}\0${provider}`).digest('hex').slice(0, 16);
+    key = createHash('sha256').update(`${resolve(modelPath)}\0${stat.size}\0${stat.mtimeMs}\0${runtimeVersion}\0${provider}${variant === '' ? '' : `\0${variant}`}`).digest('hex').slice(0, 16);
     mkdirSync(cacheDir, { recursive: true });
   } catch {
     return undefined;
@@ -92,8 +92,8 @@ function removeOrphans(cacheDir: string): void {
     if (!name.endsWith('.onnx.done')) continue;
     const marker = join(cacheDir, name);
     try {
-      const source = readFileSync(marker, 'utf8').trim();
-      if (source === '' || existsSync(source)) continue;
+      const source = readFileSync(marker, 'utf8').split('\n')[0] ?? '';
+      if (source !== '' && existsSync(source)) continue;
       const entry = marker.slice(0, -'.done'.length);
       // The marker goes first, so a sweep stopped midway never leaves an entry that counts.
       for (const file of [marker, entry, `${entry}.data`]) rmSync(file, { force: true });

@@ -23,12 +23,18 @@ export function promptDtypeOption(option: PromptDtypeOption): { promptDtype?: 'i
   return option === 'same' ? {} : { promptDtype: option };
 }
 
-/**
- * The dtype prompt chunks run in for `option`, or undefined for the engine's own. `cpuFirst`:
- * the CPU is the first provider the engine tries (the int8 prompt graph runs only there).
- */
-export function resolvePromptDtype(option: PromptDtypeOption, dtype: Dtype, config: ModelConfig, cpuFirst: boolean): Dtype | undefined {
+/** What `auto` asks of the machine. */
+export interface PromptMachine {
+  /** The CPU is the first provider the engine tries (the int8 prompt graph runs only there). */
+  readonly cpuFirst: boolean;
+  /** int8 products do not clip here (int8Products.ts); where they do, int8 runs exact but slower. */
+  readonly int8Exact: boolean;
+}
+
+/** The dtype prompt chunks run in for `option`, or undefined for the engine's own. */
+export function resolvePromptDtype(option: PromptDtypeOption, dtype: Dtype, config: ModelConfig, machine: PromptMachine): Dtype | undefined {
   if (option === 'int8') return 'int8';
   if (option === 'same') return undefined;
-  return dtype === 'q4' && cpuFirst && layerWeightCount(config) <= AUTO_INT8_MAX_LAYER_WEIGHTS ? 'int8' : undefined;
+  const small = layerWeightCount(config) <= AUTO_INT8_MAX_LAYER_WEIGHTS;
+  return dtype === 'q4' && machine.cpuFirst && machine.int8Exact && small ? 'int8' : undefined;
 }

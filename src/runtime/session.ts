@@ -9,6 +9,7 @@ import './telemetry';
 import type * as OrtModule from 'onnxruntime-node';
 import { fromHalfArray } from '../graph/half';
 import { planOptimizedModel } from './optimizedModelCache';
+import { int8ProductsClip } from './int8Products';
 import { cudaProviderInstalled, providerCandidates, type ProviderName, type Device } from './providers';
 
 /** An execution provider this build of onnxruntime-node knows. */
@@ -69,6 +70,8 @@ export interface SessionOptions {
    * from the other session's run (a q4 token right after an int8 prompt chunk, 2 cores: 2-3x slower).
    */
   readonly spinning?: boolean;
+  /** Set `session.x64quantprecision`; `createSession` sets it where int8 products clip (int8Products.ts). */
+  readonly exactInt8?: boolean;
 }
 
 /** The KV cache of one sequence: `past_key_values.{i}.key|value` tensors, in input order. */
@@ -115,6 +118,7 @@ export async function createSession(
 ): Promise<{ session: OrtModule.InferenceSession; provider: ProviderName; fallbacks: string[] }> {
   const label = typeof model === 'string' ? model : `an in-memory model (${model.byteLength} bytes)`;
   const fallbacks: string[] = [];
+  const exactInt8 = options.exactInt8 ?? (await int8ProductsClip(runtime));
   for (const candidate of providerCandidates(options.device, process.platform, cudaProviderInstalled())) {
     if ('skipped' in candidate) {
       fallbacks.push(`${candidate.skipped}: ${candidate.reason}`);
@@ -126,7 +130,7 @@ export async function createSession(
         graphOptimizationLevel: options.optimization ?? 'all',
         intraOpNumThreads: options.threads,
         ...(options.memory === 'lean' ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
-        ...sessionEntries(options),
+        ...sessionEntries({ ...options, exactInt8 }),
         // Per output: with every output on the GPU, reading the logits back aborts the process.
         ...(candidate.provider === 'webgpu' && options.deviceOutputs?.length
           ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }
@@ -134,7 +138,7 @@ export async function createSession(
       };
       const session =
         typeof model === 'string'
-          ? await openCached(runtime, model, sessionOptions, options.optimizedModelDir, candidate.provider)
+          ? await openCached(runtime, model, sessionOptions, options.optimizedModelDir, candidate.provider, exactInt8 ? 'x64quantprecision' : '')
           : await runtime.InferenceSession.create(model, sessionOptions);
       return { session, provider: candidate.provider, fallbacks };
     } catch (error) {
@@ -149,8 +153,10 @@ export async function createSession(
 }
 
 /** The `session.*` configuration entries `options` ask for, as onnxruntime-node's `extra`. */
-function sessionEntries(options: SessionOptions): Pick<OrtModule.InferenceSession.SessionOptions, 'extra'> {
+export function sessionEntries(options: SessionOptions): Pick<OrtModule.InferenceSession.SessionOptions, 'extra'> {
   const session: Record<string, string> = {};
+  // Where int8 products clip (int8Products.ts): int8 weights stored as u8, slower but exact.
+  if (options.exactInt8) session.x64quantprecision = '1';
   if (options.memory === 'lean' && !options.prepack) session.disable_prepacking = '1';
   if (options.spinning === false) session['intra_op.allow_spinning'] = '0';
   return Object.keys(session).length > 0 ? { extra: { session } } : {};
@@ -179,8 +185,10 @@ async function openCached(
   sessionOptions: OrtModule.InferenceSession.SessionOptions,
   cacheDir: string | undefined,
   provider: ProviderName,
+  // Options that change the saved graph, so entries saved without them are not reused.
+  variant: string,
 ): Promise<OrtModule.InferenceSession> {
-  const plan = cacheDir === undefined ? undefined : planOptimizedModel(path, cacheDir, runtime.env.versions.common, provider);
+  const plan = cacheDir === undefined ? undefined : planOptimizedModel(path, cacheDir, runtime.env.versions.common, provider, variant);
   if (!plan) return runtime.InferenceSession.create(path, sessionOptions);
   try {
     if (!plan.cached && provider === 'cpu') {

@@ -1,8 +1,8 @@
 /**
  * @file The optimised-graph cache plan: first a save plan, then (after commit) a cached entry
- * loaded with optimisation off; keys change with the model file, runtime and provider; entries
- * of model files that are gone are swept; session options merge without losing either side's
- * `extra.session` entries.
+ * loaded with optimisation off; keys change with the model file, runtime, provider and the options
+ * that change the saved graph; entries of model files that are gone are swept; session options
+ * merge without losing either side's `extra.session` entries.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { planOptimizedModel } from '../../../src/runtime/optimizedModelCache';
-import { mergeSessionOptions } from '../../../src/runtime/session';
+import { mergeSessionOptions, sessionEntries } from '../../../src/runtime/session';
 
 describe('planOptimizedModel', () => {
   const dir = mkdtempSync(join(tmpdir(), 'smolcode-optcache-'));
@@ -78,6 +78,20 @@ describe('planOptimizedModel', () => {
     for (const file of [oldEntry, `${oldEntry}.data`, `${oldEntry}.done`]) assert.equal(existsSync(file), false, `${file} removed`);
     for (const entry of [...kept, newEntry]) assert.ok(existsSync(entry) && existsSync(`${entry}.data`) && existsSync(`${entry}.done`), `${entry} kept`);
     assert.deepEqual(readdirSync(cache).sort(), [...kept, newEntry].flatMap((e) => [e, `${e}.data`, `${e}.done`]).map((e) => basename(e)).sort());
+  });
+
+  it('keys entries by the options that change the saved graph', () => {
+    const plain = planOptimizedModel(model, join(dir, 'variants'), '1.30.0', 'cpu')!.sessionOptions.optimizedModelFilePath;
+    const exact = planOptimizedModel(model, join(dir, 'variants'), '1.30.0', 'cpu', 'x64quantprecision')!.sessionOptions.optimizedModelFilePath;
+    assert.notEqual(exact, plain);
+    assert.equal(planOptimizedModel(model, join(dir, 'variants'), '1.30.0', 'cpu', '')!.sessionOptions.optimizedModelFilePath, plain);
+  });
+
+  it('asks for exact int8 products only where they are wanted', () => {
+    assert.equal(sessionEntries({ device: 'cpu', threads: 1 }).extra, undefined);
+    assert.deepEqual(sessionEntries({ device: 'cpu', threads: 1, exactInt8: true }).extra, { session: { x64quantprecision: '1' } });
+    const lean = sessionEntries({ device: 'cpu', threads: 1, memory: 'lean', spinning: false, exactInt8: true }).extra as { session: Record<string, string> };
+    assert.deepEqual(lean.session, { x64quantprecision: '1', disable_prepacking: '1', 'intra_op.allow_spinning': '0' });
   });
 
   it('gives no plan for a missing model file', () => {
