@@ -9,7 +9,10 @@
  */
 import { DataType, GraphBuilder } from '../graph/graphBuilder';
 import { encodeOnnxModel } from '../graph/onnxWriter';
-import type { Ort } from './session';
+import type * as OrtModule from 'onnxruntime-node';
+
+// The module itself, not session.ts's alias: session.ts imports this file.
+type Ort = typeof OrtModule;
 
 const ROWS = 4;
 const DEPTH = 64;
