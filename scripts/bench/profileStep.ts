@@ -73,10 +73,14 @@ function stepFeeds(ort: typeof OrtModule, session: OrtModule.InferenceSession, p
     else if (meta.name === 'attention_mask') feeds[meta.name] = new ort.Tensor('int64', new BigInt64Array(positions + 1).fill(1n), [1, positions + 1]);
     else if (meta.name === 'num_logits_to_keep') feeds[meta.name] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
     else if (meta.name.startsWith('past_key_values.')) {
-      const [, heads, , headDim] = meta.shape as number[];
+      // Batch 1, and the symbolic length (a float32 cache's, or an 8-bit one's keys, scales and
+      // values; model/int8KvAttention.ts) is `positions`.
+      const dims = meta.shape.map((d, i) => (i === 0 ? 1 : typeof d === 'number' ? d : positions));
+      const size = dims.reduce((a, b) => a * b, 1);
       // Small varied values: the cost does not depend on them, only NaN-free softmax inputs matter.
-      const data = Float32Array.from({ length: heads! * positions * headDim! }, (_, i) => Math.sin(i) * 0.1);
-      feeds[meta.name] = new ort.Tensor('float32', data, [1, heads!, positions, headDim!]);
+      if (meta.type === 'int8') feeds[meta.name] = new ort.Tensor('int8', Int8Array.from({ length: size }, (_, i) => Math.round(Math.sin(i) * 100)), dims);
+      else if (meta.name.endsWith('_scale')) feeds[meta.name] = new ort.Tensor('float32', new Float32Array(size).fill(0.001), dims);
+      else feeds[meta.name] = new ort.Tensor('float32', Float32Array.from({ length: size }, (_, i) => Math.sin(i) * 0.1), dims);
     }
   }
   return feeds;

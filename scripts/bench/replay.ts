@@ -8,7 +8,7 @@
  * service's counters. One process per run, so a run starts from a cold engine:
  *
  *   node --import tsx scripts/bench/replay.ts --model DIR --dtype q4 [--threads N] [--seed N]
- *     [--max-chars N] [--template repository|fim] [--prompt-dtype same|int8] [--result FILE]
+ *     [--max-chars N] [--template repository|fim] [--prompt-dtype same|int8] [--kv-cache float32|int8] [--result FILE]
  *
  * Progress goes to stderr; the result is written as JSON to --result (else printed).
  */
@@ -28,7 +28,7 @@ import { type SettingTypes } from '../../src/host/settingsSchema';
 import { cpuSnapshot, othersShare } from './contention';
 import { quantile } from './metrics';
 import { loadReplaySource, typingSchedule, type ReplaySource } from './replayScript';
-import { DTYPES, type Dtype } from '../../src/model/configTypes';
+import { DTYPES, KV_CACHE_TYPES, type Dtype, type KvCacheType } from '../../src/model/configTypes';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The engine slot the extension's completions use. */
@@ -79,6 +79,8 @@ export interface ReplayResult {
   readonly template: string;
   /** The weights prompt chunks ran in. */
   readonly promptDtype: Dtype;
+  /** The KV cache type asked for, if any (else the folder's graph decided). */
+  readonly kvCache?: KvCacheType;
   readonly source: string;
   readonly keystrokes: number;
   readonly typedChars: number;
@@ -143,6 +145,8 @@ export interface ReplayOptions {
   readonly template?: PromptTemplate;
   /** Prompt chunks through the int8 fused graph (`EngineOptions.promptDtype`). */
   readonly promptDtype?: 'int8';
+  /** The fused graph built with this KV cache type (`EngineOptions.kvCache`). */
+  readonly kvCache?: KvCacheType;
   readonly log?: (line: string) => void;
 }
 
@@ -153,7 +157,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const log = options.log ?? (() => undefined);
   const source = loadReplaySource(join(ROOT, 'node_modules'), options.maxChars);
   const keys = typingSchedule(source.typed, options.seed);
-  const engine = await Engine.load({ modelDir: options.modelDir, dtype: options.dtype, device: 'cpu', threads: options.threads, promptDtype: options.promptDtype, buildFusedGraph: options.promptDtype !== undefined });
+  const engine = await Engine.load({
+    modelDir: options.modelDir,
+    dtype: options.dtype,
+    device: 'cpu',
+    threads: options.threads,
+    promptDtype: options.promptDtype,
+    kvCache: options.kvCache,
+    buildFusedGraph: options.promptDtype !== undefined || options.kvCache !== undefined,
+  });
   if (options.promptDtype && engine.graph.promptFile === undefined) throw new Error(`no ${options.promptDtype} prompt graph: ${engine.graph.note ?? 'no note'}`);
   const modelCalls: ModelCall[] = [];
   const running = new Set<Promise<unknown>>();
@@ -244,6 +256,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       dtype: options.dtype,
       template: template.name,
       promptDtype: options.promptDtype ?? options.dtype,
+      kvCache: options.kvCache,
       source: `${source.packageVersion} ${source.path}, function ${source.name}`,
       keystrokes: keys.length,
       typedChars: source.typed.length,
@@ -278,6 +291,7 @@ async function main(): Promise<void> {
       'max-chars': { type: 'string' },
       template: { type: 'string', default: 'repository' },
       'prompt-dtype': { type: 'string', default: 'same' },
+      'kv-cache': { type: 'string' },
       result: { type: 'string' },
     },
   });
@@ -291,6 +305,8 @@ async function main(): Promise<void> {
   };
   const promptDtype = values['prompt-dtype'];
   if (promptDtype !== 'same' && promptDtype !== 'int8') throw new Error(`--prompt-dtype must be same or int8; got "${promptDtype}"`);
+  const kvCache = values['kv-cache'];
+  if (kvCache !== undefined && !(KV_CACHE_TYPES as readonly string[]).includes(kvCache)) throw new Error(`--kv-cache must be one of ${KV_CACHE_TYPES.join(', ')}; got "${kvCache}"`);
   const result = await runReplay({
     modelDir: values.model,
     dtype,
@@ -299,6 +315,7 @@ async function main(): Promise<void> {
     maxChars: values['max-chars'] === undefined ? undefined : int('max-chars', values['max-chars'], 1),
     template: templateNamed(values.template!),
     promptDtype: promptDtype === 'int8' ? 'int8' : undefined,
+    kvCache: kvCache as KvCacheType | undefined,
     log: (line) => process.stderr.write(`  [replay] ${line}\n`),
   });
   const json = JSON.stringify(result);

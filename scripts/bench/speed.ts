@@ -240,6 +240,7 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
 const RUNTIME_LABEL: Record<Runtime, string> = {
   plain: 'ours, plain',
   fused: 'ours, fused (matmul attention)',
+  'fused-f32-cache': 'ours, fused, float32 KV cache',
   'fused-gqa': 'ours, fused (GQA)',
   'fused-int8-prompts': 'ours, fused, prompt chunks in int8',
   transformers: 'transformers.js, plain file',

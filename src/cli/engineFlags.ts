@@ -10,7 +10,7 @@ import { UsageError } from './command';
 import { TOKENIZER_DEFAULT_USAGE } from '../model/tokenizerFiles';
 import { DEVICES } from '../runtime/providers';
 import { PROMPT_DTYPE_OPTIONS, promptDtypeOption } from '../runtime/promptDtype';
-import { DTYPES } from '../model/configTypes';
+import { DTYPES, KV_CACHE_TYPES } from '../model/configTypes';
 import { tokenizerDirFromEnv } from '../env';
 
 export const ENGINE_FLAGS = {
@@ -19,6 +19,7 @@ export const ENGINE_FLAGS = {
   device: { type: 'string' },
   threads: { type: 'string' },
   'prompt-dtype': { type: 'string' },
+  'kv-cache': { type: 'string' },
 } as const;
 
 export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face layout (e.g. from smolcode make-model); its
@@ -28,7 +29,9 @@ export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face lay
   --threads N      CPU threads (default 0: one per physical core)
   --prompt-dtype D ${PROMPT_DTYPE_OPTIONS.join('|')}: int8 runs prompt chunks through the int8 fused
                    graph on the CPU, single tokens in --dtype; auto does so for q4 models of up
-                   to 160M layer weights (135M); same never (default auto; smolcode.promptDtype)`;
+                   to 160M layer weights (135M); same never (default auto; smolcode.promptDtype)
+  --kv-cache T     ${KV_CACHE_TYPES.join('|')}: build the fused graph with this KV cache type, even where
+                   the folder ships one (default: the folder's graph, else int8 for q4 and int8)`;
 
 interface EngineFlagValues {
   model?: string;
@@ -36,6 +39,7 @@ interface EngineFlagValues {
   device?: string;
   threads?: string;
   'prompt-dtype'?: string;
+  'kv-cache'?: string;
 }
 
 /** Engine options from parsed flags, with the model folder checked. */
@@ -55,5 +59,6 @@ export function engineOptions(values: EngineFlagValues): EngineOptions {
     threads: intFlag(values.threads, 'threads', 0),
     tokenizerFallbackDir: tokenizerDirFromEnv(),
     ...promptDtypeOption(choiceFlag(values['prompt-dtype'], 'prompt-dtype', PROMPT_DTYPE_OPTIONS, 'auto')),
+    ...(values['kv-cache'] === undefined ? {} : { kvCache: choiceFlag(values['kv-cache'], 'kv-cache', KV_CACHE_TYPES, 'int8'), buildFusedGraph: true }),
   };
 }

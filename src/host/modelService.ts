@@ -9,6 +9,7 @@ import type { Settings } from './settings';
 import type { GenerateRequest, GenerateStats } from '../runtime/engine';
 import type { WorkerClient } from '../worker/client';
 import { promptDtypeOption } from '../runtime/promptDtype';
+import { kvCacheOption } from '../model/configTypes';
 import type { Dtype, Role } from '../model/configTypes';
 
 /** A model folder ready to load, with the folder its tokenizer files are in. */
@@ -95,8 +96,9 @@ export class ModelService implements vscode.Disposable {
         threads: this.settings.get('threads'),
         buildFusedGraph: this.settings.get('fusedGraph'),
         ...promptDtypeOption(this.settings.get('promptDtype')),
+        ...kvCacheOption(this.settings.get('kvCache')),
       });
-      const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : '';
+      const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : result.graph.kvCache === 'int8' ? ', 8-bit KV cache' : '';
       const prompts = result.graph.promptFile ? `, prompt chunks through ${result.graph.promptFile}` : '';
       this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph ${result.graph.file}${prompts}${where}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
       if (result.graph.note) this.log.info(`${role}: ${result.graph.note}`);

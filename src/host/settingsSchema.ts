@@ -3,7 +3,7 @@
  * that pure code and tests can use them. `config.ts` reads the values through VS Code.
  */
 
-import type { Dtype } from '../model/configTypes';
+import type { Dtype, KvCacheOption } from '../model/configTypes';
 import type { CHAT_MODELS, COMPLETION_MODELS } from '../modelStore/catalog';
 import type { PromptDtypeOption } from '../runtime/promptDtype';
 import type { Device } from '../runtime/providers';
@@ -30,6 +30,7 @@ export interface SettingTypes {
   threads: number;
   fusedGraph: boolean;
   promptDtype: PromptDtypeOption;
+  kvCache: KvCacheOption;
   localModelPath: string;
   hubEndpoint: string;
   tokenizerPath: string;
@@ -87,6 +88,7 @@ const SETTINGS = {
   threads: { reloadsModel: true },
   fusedGraph: { reloadsModel: true },
   promptDtype: { reloadsModel: true },
+  kvCache: { reloadsModel: true },
   localModelPath: { reloadsModel: true },
   hubEndpoint: { reloadsModel: true },
   tokenizerPath: { reloadsModel: true },

@@ -37,6 +37,35 @@ export const FUSED_ATTENTIONS = ['gqa', 'matmul'] as const;
 export type FusedAttention = (typeof FUSED_ATTENTIONS)[number];
 
 /**
+ * The type of a matmul graph's KV cache buffers: float32, or 8-bit codes with a scale per
+ * position (model/int8KvAttention.ts).
+ */
+export const KV_CACHE_TYPES = ['float32', 'int8'] as const;
+/** One cache type. */
+export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
+
+/** The `smolcode.kvCache` setting: `auto` leaves the choice to the graph (see `defaultKvCache`). */
+export const KV_CACHE_OPTIONS = ['auto', ...KV_CACHE_TYPES] as const;
+/** One value of the setting. */
+export type KvCacheOption = (typeof KV_CACHE_OPTIONS)[number];
+
+/**
+ * `EngineOptions.kvCache` for the setting: nothing for `auto`, so the graph decides; a value
+ * settings.json may hold that the enum does not list counts as `auto` too.
+ */
+export function kvCacheOption(option: KvCacheOption): { kvCache?: KvCacheType } {
+  return (KV_CACHE_TYPES as readonly string[]).includes(option) ? { kvCache: option as KvCacheType } : {};
+}
+
+/**
+ * The cache a matmul graph of `variant` keeps unless told otherwise: 8-bit for the quantized
+ * variants, float32 for fp32, which stays the exact reference.
+ */
+export function defaultKvCache(variant: FusedVariant): KvCacheType {
+  return variant === 'fp32' ? 'float32' : 'int8';
+}
+
+/**
  * The file of a variant's fused graph under `onnx/`: next to the plain one with a `_fused`
  * suffix (`model_q4_fused.onnx`; `model_q4_fused_matmul.onnx` for matmul attention), names
  * transformers.js never picks for a dtype, so the plain graph stays what hub-style loaders run.

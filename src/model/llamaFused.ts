@@ -32,26 +32,29 @@
  *     past into its present output on every step unless present and past share one buffer, and
  *     sharing needs `present.*` fetched, which the binding copies again; the matmul path reads the
  *     cache once and writes only the new rows (135M q4, one step at 1500 positions on 2 cores:
- *     8.0 to 8.5 ms against GQA's 10.9). GQA stays the prompt path because its kernel skips stale
- *     positions and the causal half: a 256-token chunk after 1280 positions took about 255 ms
- *     with it and 309 to 324 ms on MatMuls.
+ *     8.0 to 8.5 ms against GQA's 10.9). GQA stays the prompt path because its kernel skips
+ *     stale positions and the causal half: a 256-token chunk after 1280 positions took about
+ *     255 ms with it and 309 to 324 ms on MatMuls. For quantized weights the cache is 8-bit
+ *     (`FusedGraphOptions.kvCache`, int8KvAttention.ts): a quarter of the bytes per step.
  *
  * I/O: `input_ids`, `attention_mask` (GQA's `seqlens_k` and `total_sequence_length`, and the
  * rotary position offset, are derived from it in the graph), `num_logits_to_keep`,
- * `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value` (GQA only),
+ * `past_key_values.{i}.key|value` (and `….key_scale|value_scale` for an 8-bit cache) → `logits`,
+ * `present.{i}.key|value` (GQA only),
  * `new_key_values` (a prompt graph, `FusedGraphOptions.promptOnly`: only `new_key_values`).
  * transformers.js can run the GQA graph (it feeds `num_logits_to_keep` when the graph declares
  * it), not the matmul one (no `present.*`); the attention assumes an unpadded batch (GQA takes
  * per-row lengths, not arbitrary masks), so left-padded batches are not exact.
  */
 import type { ModelConfig } from './config';
-import type { FusedAttention, FusedVariant } from './configTypes';
+import { defaultKvCache, type FusedAttention, type FusedVariant, type KvCacheType } from './configTypes';
 import { DataType, float, GraphBuilder } from '../graph/graphBuilder';
 import { checkLlamaWeights, rotaryTable } from './llamaMath';
 import { Ops } from '../graph/ops';
 import { columnInt8Precision, precisionFor, quantizedPrecision, type Precision } from './precision';
 import type { LowRankUpdate, WeightSource } from './weights';
 import { stackQuantizedRows } from '../graph/quantize';
+import { dequantizedCache, int8CacheScores, int8CacheValues, type Int8Past } from './int8KvAttention';
 
 const MS = 'com.microsoft';
 
@@ -59,7 +62,7 @@ const MS = 'com.microsoft';
 const MATMUL_MAX_NEW = 16;
 
 /** Version of the fused graph's I/O and structure; graphs built by another version are rebuilt (runtime/fusedGraphCache.ts). */
-export const FUSED_GRAPH_VERSION = 9;
+export const FUSED_GRAPH_VERSION = 10;
 
 /**
  * The precision of each fused variant. q4 computes with int8 activations (accuracy_level 4),
@@ -164,8 +167,17 @@ export function rotaryCaches(c: ModelConfig): { cos: Float32Array; sin: Float32A
   return rotaryTable(c, c.maxPositionEmbeddings, 'half');
 }
 
+/** One layer's cache inputs: float32 buffers, or 8-bit ones with scales (int8KvAttention.ts). */
+type LayerPast = { readonly key: string; readonly value: string } | Int8Past;
+
 /** Options of `buildLlamaFusedGraph`. */
 export interface FusedGraphOptions {
+  /**
+   * matmul graphs: the cache buffers' type (default: configTypes.ts `defaultKvCache`, 8-bit for
+   * quantized weights). `int8` reads a quarter of float32's bytes per step (int8KvAttention.ts),
+   * within a stated drift of float32's results; gqa graphs always keep float32.
+   */
+  readonly kvCache?: KvCacheType;
   /**
    * A tied lm_head under a quantized precision: `quantized` (default) stores a 4/8-bit copy of
    * the embedding table for the lm_head; `float` reads the float32 table, as the plain graph does.
@@ -202,11 +214,12 @@ export interface FusedGraphOptions {
  * (`[batch, seq, kvHeads·headDim]`) and past buffers to the attention output
  * `[batch, seq, heads·headDim]`.
  */
-function attentionOverBuffers(op: Ops, c: ModelConfig, firstPastKey: string, pastLength: string, inputIds: string) {
+function attentionOverBuffers(op: Ops, c: ModelConfig, firstPastValue: string, pastLength: string, inputIds: string) {
   const { g } = op;
   const { headDim: D, numAttentionHeads: nH, numKeyValueHeads: nKv } = c;
   const group = nH / nKv;
-  const capacity = op.shape(firstPastKey, 2, 3);
+  // Values are [batch, kvHeads, capacity, headDim] in both cache types.
+  const capacity = op.shape(firstPastValue, 2, 3);
   const seq = op.shape(inputIds, 1, 2);
   const masks = g.scope('attn_masks', () => {
     const scalar = (x: string) => op.squeeze(x, [0]);
@@ -240,7 +253,21 @@ function attentionOverBuffers(op: Ops, c: ModelConfig, firstPastKey: string, pas
     const out = op.add(op.matMul(pastProbs, op.unsqueeze(past.value, [2])), op.matMul(newProbs, perHead(value)));
     return op.reshape(out, [0, 1, nH * D]);
   };
-  return (query: string, key: string, value: string, past: { key: string; value: string }, single: boolean): string => {
+  // An 8-bit cache (int8KvAttention.ts) takes a KV head's whole query group as rows for one token
+  // too, since MLAS packs the cache for MatMulInteger whatever the row count; one token's rows
+  // and heads are reshapes alone and need no causal mask (fewer nodes per step).
+  const overInt8 = (query: string, key: string, value: string, past: Int8Past, single: boolean): string => {
+    const heads = (x: string) => (single ? op.reshape(x, [0, nKv, 1, D]) : op.transpose(op.reshape(x, [0, 0, nKv, D]), [0, 2, 1, 3]));
+    const scaled = op.mul(query, op.scalar(scale));
+    const rows = single ? op.reshape(scaled, [0, nKv, group, D]) : op.reshape(op.transpose(op.reshape(scaled, [0, 0, nKv, group, D]), [0, 2, 3, 1, 4]), [0, 0, -1, D]);
+    const newScores = scores(rows, heads(key), 1);
+    const both = op.concat([op.add(int8CacheScores(op, rows, past), masks.past), single ? newScores : op.add(newScores, masks.causal)], -1);
+    const [pastProbs, newProbs] = g.node('Split', [op.softmax(both, -1), masks.split], { axis: -1 }, { outputs: 2 });
+    const out = op.add(int8CacheValues(op, pastProbs, past), op.matMul(newProbs, heads(value)));
+    return single ? op.reshape(out, [0, 1, nH * D]) : op.reshape(op.transpose(op.reshape(out, [0, 0, group, -1, D]), [0, 3, 1, 2, 4]), [0, 0, nH * D]);
+  };
+  return (query: string, key: string, value: string, past: LayerPast, single: boolean): string => {
+    if ('keyT' in past) return overInt8(query, key, value, past, single);
     if (single) return singleToken(query, key, value, past);
     const heads = (x: string) => op.transpose(op.reshape(x, [0, 0, nKv, D]), [0, 2, 1, 3]);
     const rows = op.reshape(op.transpose(op.reshape(query, [0, 0, nKv, group, D]), [0, 2, 3, 1, 4]), [0, 0, -1, D]);
@@ -267,10 +294,19 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
   const inputIds = g.input('input_ids', DataType.int64, ['batch_size', 'sequence_length']);
   const attentionMask = g.input('attention_mask', DataType.int64, ['batch_size', 'total_sequence_length']);
   const keep = g.input('num_logits_to_keep', DataType.int64, []);
-  const past = Array.from({ length: config.numHiddenLayers }, (_, i) => ({
-    key: g.input(`past_key_values.${i}.key`, DataType.float, kvDims),
-    value: g.input(`past_key_values.${i}.value`, DataType.float, kvDims),
-  }));
+  const int8Cache = (options.kvCache ?? (matmulAttention ? defaultKvCache(precision.variant as FusedVariant) : 'float32')) === 'int8';
+  if (int8Cache && !matmulAttention) throw new Error('an 8-bit KV cache is read by the matmul attention only');
+  const past: LayerPast[] = Array.from({ length: config.numHiddenLayers }, (_, i) => {
+    const name = `past_key_values.${i}`;
+    if (!int8Cache) return { key: g.input(`${name}.key`, DataType.float, kvDims), value: g.input(`${name}.value`, DataType.float, kvDims) };
+    const scaleDims = ['batch_size', nKv, 1, 'past_sequence_length'];
+    return {
+      keyT: g.input(`${name}.key`, DataType.int8, ['batch_size', nKv, D, 'past_sequence_length']),
+      keyScale: g.input(`${name}.key_scale`, DataType.float, scaleDims),
+      value: g.input(`${name}.value`, DataType.int8, kvDims),
+      valueScale: g.input(`${name}.value_scale`, DataType.float, scaleDims),
+    };
+  });
 
   // GQA's lengths: seqlens_k = (tokens per row) - 1, total_sequence_length = mask width, as int32;
   // the rotary offset of the new tokens: mask width - sequence length (one value for the batch).
@@ -297,7 +333,7 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
         const long = g.node('GreaterOrEqual', [op.shape(attentionMask, 1, 2), op.int64([options.gqaBelowPositions ?? 256])])[0];
         const when = (condition: string) => op.squeeze(g.node('And', [condition, long])[0], [0]);
         return {
-          attend: attentionOverBuffers(op, config, past[0].key, lengths.positionOffset, inputIds),
+          attend: attentionOverBuffers(op, config, past[0].value, lengths.positionOffset, inputIds),
           single: when(op.equal(S, op.int64([1]))),
           few: when(g.node('LessOrEqual', [S, op.int64([MATMUL_MAX_NEW])])[0]),
         };
@@ -340,14 +376,18 @@ export function buildLlamaFusedGraph(config: ModelConfig, weights: WeightSource,
         const rotatedKey = rotate(k, nKv);
         newRows.push(rotatedKey, v);
         if (rowsOnly) return undefined;
-        const gqa = () =>
-          g.node(
+        const gqa = () => {
+          const layer = past[i];
+          // An 8-bit cache is widened for GQA inside its branch, so single tokens never pay for it.
+          const floats = 'keyT' in layer ? dequantizedCache(op, layer, lengths.positionOffset) : layer;
+          return g.node(
             'GroupQueryAttention',
-            [qkv, '', '', past[i].key, past[i].value, lengths.seqlensK, lengths.total, cosCache, sinCache],
+            [qkv, '', '', floats.key, floats.value, lengths.seqlensK, lengths.total, cosCache, sinCache],
             { num_heads: nH, kv_num_heads: nKv, do_rotary: 1, rotary_interleaved: 0, scale: float(1 / Math.sqrt(D)) },
             // A matmul graph's GQA presents are internal (the engine appends new_key_values).
             { domain: MS, outputNames: bufferAttention ? undefined : [`${p}.attn_out`, `present.${i}.key`, `present.${i}.value`], outputs: 3 },
           )[0];
+        };
         const branch = (name: string, body: () => string) => g.subgraph(name, () => [{ name: body(), dataType: DataType.float }]);
         const attention = (): string => {
           if (!bufferAttention) return gqa();

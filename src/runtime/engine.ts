@@ -4,7 +4,7 @@
  * stop rules. One forward step runs at a time; requests on different slots interleave.
  */
 import { basename, dirname, join } from 'node:path';
-import { FUSED_ATTENTIONS, type FusedAttention, type Dtype } from '../model/configTypes';
+import { FUSED_ATTENTIONS, type Dtype, type FusedAttention, type KvCacheType } from '../model/configTypes';
 import { IncrementalDetokenizer } from './generation/detokenizer';
 import { Sampler, type SamplingOptions } from './generation/sampler';
 import { TextStopper } from './generation/stopping';
@@ -56,6 +56,13 @@ export interface EngineOptions {
    * `dtype` (promptDtype.ts). Default: `dtype`.
    */
   readonly promptDtype?: Dtype | 'auto';
+  /**
+   * The KV cache type of the fused graph: set, the graph is built with it (fusedGraphCache.ts,
+   * with `buildFusedGraph`) even where the folder ships one; unset, a shipped graph runs with the
+   * type it declares and a built one with 8-bit caches for quantized dtypes
+   * (model/int8KvAttention.ts). `float32` is exact; benchmarks compare both.
+   */
+  readonly kvCache?: KvCacheType;
 }
 
 /** Which graph an engine runs, and anything worth telling about how it got it. */
@@ -67,6 +74,8 @@ export interface EngineGraph {
   readonly note?: string;
   /** Whether KV caches live in GPU memory (the fused graph on WebGPU). */
   readonly kvOnDevice: boolean;
+  /** The type of the engine-kept KV cache of a fused graph on the CPU (model/int8KvAttention.ts). */
+  readonly kvCache?: KvCacheType;
   /** The graph prompt chunks run through, when not this one (`EngineOptions.promptDtype`). */
   readonly promptFile?: string;
 }
@@ -77,7 +86,8 @@ export interface EngineGraph {
  */
 function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: string): { path?: string; built?: boolean; note?: string } {
   const preferred = options.fusedAttention ?? fusedAttentionFor(options.device, process.platform, cudaProviderInstalled());
-  for (const attention of [preferred, ...FUSED_ATTENTIONS.filter((a) => a !== preferred)]) {
+  // A cache type asked for is built: the folder's graphs declare their own.
+  for (const attention of options.kvCache ? [] : [preferred, ...FUSED_ATTENTIONS.filter((a) => a !== preferred)]) {
     const shipped = fusedOnnxPath(options.modelDir, options.dtype, attention);
     if (shipped) return { path: shipped };
   }
@@ -85,7 +95,7 @@ function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: str
     if (required) throw new Error(`${options.modelDir} has no fused graph for dtype "${options.dtype}" (make-model --fused writes one)`);
     return {};
   }
-  const built = cachedFusedGraph(options.modelDir, options.dtype, preferred, cacheDir);
+  const built = cachedFusedGraph(options.modelDir, options.dtype, preferred, cacheDir, options.kvCache);
   if (built.path === undefined) {
     if (required) throw new Error(built.reason);
     return { note: `running the plain graph: ${built.reason}` };
@@ -95,16 +105,17 @@ function findFusedGraph(options: EngineOptions, required: boolean, cacheDir: str
 
 /**
  * The graph prompt chunks run through in `dtype`, or a note saying why there is none: a prompt
- * graph (no logits; shipped, else built when allowed), else the folder's whole fused graph of
+ * graph (no logits; shipped, else built when allowed, with the `cache` type of the graph it
+ * writes for), else the folder's whole fused graph of
  * that dtype, which also works but holds an lm_head the prompt never uses.
  */
-function findPromptGraph(options: EngineOptions, dtype: Dtype, cacheDir: string): { path?: string; built?: string; note?: string } {
+function findPromptGraph(options: EngineOptions, dtype: Dtype, cacheDir: string, cache?: KvCacheType): { path?: string; built?: string; note?: string } {
   try {
-    const shipped = fusedOnnxPath(options.modelDir, dtype, 'prompt');
+    const shipped = options.kvCache ? undefined : fusedOnnxPath(options.modelDir, dtype, 'prompt');
     if (shipped) return { path: shipped };
     let reason: string | undefined;
     if (options.buildFusedGraph && cacheDir !== '') {
-      const built = cachedFusedGraph(options.modelDir, dtype, 'prompt', cacheDir);
+      const built = cachedFusedGraph(options.modelDir, dtype, 'prompt', cacheDir, cache ?? options.kvCache);
       if (built.path !== undefined) return { path: built.path, built: built.builtMs === undefined ? undefined : `built the prompt graph in ${(built.builtMs / 1000).toFixed(1)} s` };
       reason = built.reason;
     }
@@ -239,18 +250,36 @@ export class Engine {
             int8Exact: !(await int8ProductsClip(await loadOrt())),
           })
         : options.promptDtype;
-    const prompt = fused.path && promptDtype !== undefined && promptDtype !== options.dtype ? findPromptGraph(options, promptDtype, optimizedModelDir) : {};
+    // Found once the decode graph is open: a prompt graph built here takes that graph's cache
+    // type (one shipped in the folder before 8-bit caches keeps float32); a shipped prompt graph
+    // came with the shipped decode graph.
+    let prompt: ReturnType<typeof findPromptGraph> = {};
+    const promptGraph = (kvCache: KvCacheType) => {
+      if (promptDtype === undefined || promptDtype === options.dtype) return undefined;
+      prompt = findPromptGraph(options, promptDtype, optimizedModelDir, kvCache);
+      return prompt.path;
+    };
     const session = fused.path
-      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), prompt.path)
+      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), promptGraph)
       : await CausalLmSession.open(path, sessionOptions);
     const paired = session instanceof FusedLmSession && session.pairedPromptGraph;
-    const promptNote = !prompt.path
-      ? prompt.note
+    const wanted = fused.path !== undefined && promptDtype !== undefined && promptDtype !== options.dtype;
+    const promptNote = !wanted
+      ? undefined
       : paired
         ? `prompt chunks run in ${promptDtype}${prompt.built ? ` (${prompt.built})` : ''}`
-        : `prompt chunks stay in ${options.dtype}: a ${promptDtype} prompt graph runs on the CPU only, this engine on ${session.provider}`;
+        : session.provider !== 'cpu'
+          ? `prompt chunks stay in ${options.dtype}: a ${promptDtype} prompt graph runs on the CPU only, this engine on ${session.provider}`
+          : prompt.note;
     const note = [fused.note, promptNote].filter((n) => n !== undefined).join('; ') || undefined;
-    const engineGraph: EngineGraph = { kind: fused.path ? 'fused' : 'plain', file: basename(path), note, kvOnDevice: session instanceof DeviceKvSession, ...(paired ? { promptFile: basename(prompt.path!) } : {}) };
+    const engineGraph: EngineGraph = {
+      kind: fused.path ? 'fused' : 'plain',
+      file: basename(path),
+      note,
+      kvOnDevice: session instanceof DeviceKvSession,
+      ...(session instanceof FusedLmSession ? { kvCache: session.kvGeometry.type } : {}),
+      ...(paired ? { promptFile: basename(prompt.path!) } : {}),
+    };
     return new Engine(session, tokenizer, eos, options, engineGraph, context);
   }
 

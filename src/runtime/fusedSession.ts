@@ -1,13 +1,14 @@
 /**
  * @file Runs the fused graphs (model/llamaFused.ts) with a lean step: each sequence owns
- * preallocated KV buffers `[1, kvHeads, capacity, headDim]`, fed as `past_key_values.*` (ORT
- * wraps them without a copy). The step fetches only the logits row and the new positions'
- * `new_key_values`, which are written into the buffers here: fetching `present.*` would make
+ * preallocated KV buffers, float32 or 8-bit as the graph declares them (kvRows.ts has both
+ * layouts), fed as `past_key_values.*` (ORT wraps them without a copy). The step fetches only
+ * the logits row and the new positions' `new_key_values`, which are written into the buffers
+ * here (an 8-bit row rounded on the way): fetching `present.*` would make
  * the onnxruntime-node binding copy the whole cache into fresh JavaScript buffers on every token,
  * which cost more than the step itself and kept the garbage collector busy. Truncating a cache
  * for prefix reuse is free: only the length changes.
  *
- * A second session may run prompt chunks into the same buffers (`open`'s `promptModelPath`): the
+ * A second session may run prompt chunks into the same buffers (`open`'s `promptGraph`): the
  * model in int8, whose prompts run several times faster than q4's. A prompt graph (no logits,
  * model/llamaFused.ts `promptOnly`) runs every chunk but the last whole and the last one but its
  * final token, which the decode graph runs for the logits; its threads sleep between runs, as
@@ -20,7 +21,9 @@ import type * as OrtModule from 'onnxruntime-node';
 import { DeviceKvSession } from './deviceKvSession';
 import { OnesMask } from './attentionMask';
 import { KV_BLOCK, kvCapacityFor, kvNeedsRealloc } from './kvCapacity';
+import { allocateKvBuffer, appendKvRows, copyKvPositions, kvBufferBytes, kvDims, type KvBuffer, type KvGeometry } from './kvRows';
 import type { ProviderName } from './providers';
+import type { KvCacheType } from '../model/configTypes';
 import { createSession, loadOrt, type Ort, type SessionOptions } from './session';
 
 type Tensor = OrtModule.Tensor;
@@ -37,8 +40,8 @@ const SHORT_STEP = 32;
 export interface FusedKv {
   readonly length: number;
   readonly capacity: number;
-  /** `past_key_values.{i}.key|value` buffers in input order, each `[1, kvHeads, capacity, headDim]`. */
-  readonly tensors: readonly Tensor[];
+  /** `past_key_values.{i}.key|value` buffers in input order (kvRows.ts gives their layout per cache type). */
+  readonly buffers: readonly KvBuffer[];
   /** This sequence's logits row `[1, 1, vocab]`, rewritten by every step. */
   readonly logits: Tensor;
   /** Feeds and fetches naming these buffers, built once per allocation rather than per step. */
@@ -51,10 +54,9 @@ export interface FusedStepOutput {
   readonly kv: FusedKv;
 }
 
-interface Layout {
+interface Layout extends KvGeometry {
+  /** `past_key_values.{i}.key|value`, in input order (an 8-bit cache adds `….key_scale|value_scale` for each). */
   readonly pastNames: readonly string[];
-  readonly heads: number;
-  readonly headDim: number;
   /** Logits row width; 0 for a prompt graph, which has no logits (llamaFused.ts, `promptOnly`). */
   readonly vocab: number;
   /** The graph has `present.*` outputs (GQA attention), which WebGPU keeps in GPU memory. */
@@ -62,20 +64,26 @@ interface Layout {
 }
 
 function readLayout(session: OrtModule.InferenceSession): Layout {
-  const pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+  const pastNames = session.inputNames.filter((n) => /^past_key_values\.\d+\.(key|value)$/.test(n));
   const first = session.inputMetadata.find((m) => m.name === pastNames[0]);
   const logits = session.outputMetadata.find((m) => m.name === 'logits');
   for (const input of ['input_ids', 'attention_mask', 'num_logits_to_keep']) {
     if (!session.inputNames.includes(input)) throw new Error(`not a fused SmolCode graph: no "${input}" input (inputs: ${session.inputNames.join(', ')})`);
   }
-  if (!first?.isTensor || first.type !== 'float32' || (logits !== undefined && !logits.isTensor)) throw new Error('not a fused SmolCode graph: float32 past_key_values and logits expected');
-  const [, heads, , headDim] = first.shape;
+  if (!first?.isTensor || (first.type !== 'float32' && first.type !== 'int8') || (logits !== undefined && !logits.isTensor)) {
+    throw new Error('not a fused SmolCode graph: float32 or int8 past_key_values and float32 logits expected');
+  }
+  const type = first.type;
+  // An 8-bit cache's keys are transposed, [batch, kvHeads, headDim, capacity] (kvRows.ts).
+  const [, heads, dim2, dim3] = first.shape;
+  const headDim = type === 'int8' ? dim2 : dim3;
   const vocab = logits?.isTensor ? logits.shape[2] : 0;
   if (typeof heads !== 'number' || typeof headDim !== 'number' || typeof vocab !== 'number') {
     throw new Error(`fused graph needs fixed head, head_dim and vocab sizes, got past [${first.shape.join(', ')}], logits [${logits?.isTensor ? logits.shape.join(', ') : ''}]`);
   }
   if (!session.outputNames.includes('new_key_values')) throw new Error('not a fused SmolCode graph of this version: no "new_key_values" output; regenerate it with make-model --fused');
-  return { pastNames, heads, headDim, vocab, hasPresent: session.outputNames.includes('present.0.key') };
+  if (type === 'int8' && !session.inputNames.includes('past_key_values.0.key_scale')) throw new Error('not a fused SmolCode graph: an int8 cache without scales');
+  return { type, pastNames, heads, headDim, vocab, hasPresent: session.outputNames.includes('present.0.key') };
 }
 
 /** A session over a fused graph; see the file header. Same surface as `CausalLmSession`. */
@@ -106,13 +114,19 @@ export class FusedLmSession {
   /**
    * Opens the fused graph `modelPath` of a model with `layers` layers; `maxPositions` bounds cache
    * growth (config.json's max_position_embeddings). On WebGPU the cache stays in GPU memory
-   * instead (deviceKvSession.ts). With `promptModelPath` (the same model's fused graph in another
-   * weight format, CPU only), steps of more than one token run through that graph and single
-   * tokens through `modelPath`'s, on the same caches: int8 weights run prompt chunks on MLAS's
-   * u8·s8 GEMM several times faster than 4-bit blocks, while 4-bit blocks decode one token as
-   * fast and hold half the memory.
+   * instead (deviceKvSession.ts). With `promptGraph` (the same model's fused graph in another
+   * weight format, CPU only; or a function from this graph's cache type to its path), steps of
+   * more than one token run through that graph and single tokens through `modelPath`'s, on the
+   * same caches: int8 weights run prompt chunks on MLAS's u8·s8 GEMM several times faster than
+   * 4-bit blocks, while 4-bit blocks decode one token as fast and hold half the memory.
    */
-  static async open(modelPath: string, options: SessionOptions, maxPositions: number, layers: number, promptModelPath?: string): Promise<FusedLmSession | DeviceKvSession> {
+  static async open(
+    modelPath: string,
+    options: SessionOptions,
+    maxPositions: number,
+    layers: number,
+    promptGraph?: string | ((cache: KvCacheType) => string | undefined),
+  ): Promise<FusedLmSession | DeviceKvSession> {
     const runtime = await loadOrt();
     const deviceOutputs = Array.from({ length: layers }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat();
     const { session, provider, fallbacks } = await createSession(runtime, modelPath, { ...options, deviceOutputs });
@@ -124,10 +138,12 @@ export class FusedLmSession {
         throw new Error(`the graph has ${layout.pastNames.length / 2} layers, but config.json's num_hidden_layers is ${layers}`);
       }
       if (provider === 'webgpu' && layout.hasPresent) return new DeviceKvSession(runtime, session, layout, provider, fallbacks);
-      if (promptModelPath !== undefined && provider === 'cpu') {
+      // A function picks the prompt graph once the cache type is known: it must write this graph's cache.
+      const promptModelPath = provider === 'cpu' && typeof promptGraph === 'function' ? promptGraph(layout.type) : promptGraph;
+      if (typeof promptModelPath === 'string' && provider === 'cpu') {
         prompt = (await createSession(runtime, promptModelPath, { ...options, device: 'cpu', spinning: false })).session;
         const other = readLayout(prompt);
-        const caches = (l: Layout) => JSON.stringify([l.pastNames, l.heads, l.headDim]);
+        const caches = (l: Layout) => JSON.stringify([l.type, l.pastNames, l.heads, l.headDim]);
         // A prompt graph has no logits (vocab 0); a whole graph's must match.
         if (caches(other) !== caches(layout) || (other.vocab !== 0 && other.vocab !== layout.vocab)) {
           throw new Error(`the prompt graph ${promptModelPath} does not match: its caches or logits differ`);
@@ -142,7 +158,7 @@ export class FusedLmSession {
     }
   }
 
-  /** Whether prompt chunks run through a graph of their own (`open`'s `promptModelPath`). */
+  /** Whether prompt chunks run through a graph of their own (`open`'s `promptGraph`). */
   get pairedPromptGraph(): boolean {
     return this.prompt !== undefined;
   }
@@ -159,17 +175,32 @@ export class FusedLmSession {
   }
 
   private withBuffers(length: number, capacity: number, logits: Tensor): FusedKv {
-    const { heads, headDim, pastNames } = this.layout;
-    const tensors = pastNames.map(() => new this.runtime.Tensor('float32', new Float32Array(heads * capacity * headDim), [1, heads, capacity, headDim]));
+    const { pastNames } = this.layout;
+    const buffers = pastNames.map(() => allocateKvBuffer(this.layout, capacity));
     const feeds: Record<string, Tensor> = { num_logits_to_keep: this.keepOne };
     const fetches: Record<string, Tensor | null> = { logits, new_key_values: null };
-    tensors.forEach((tensor, i) => (feeds[pastNames[i]] = tensor));
-    return { length, capacity, tensors, logits, io: { feeds, fetches } };
+    buffers.forEach((buffer, i) => {
+      const name = pastNames[i];
+      const dims = kvDims(this.layout, capacity, name.endsWith('.key'));
+      feeds[name] = buffer.data instanceof Float32Array ? new this.runtime.Tensor('float32', buffer.data, dims.data) : new this.runtime.Tensor('int8', buffer.data, dims.data);
+      if (buffer.scales) feeds[`${name}_scale`] = new this.runtime.Tensor('float32', buffer.scales, dims.scales);
+    });
+    return { length, capacity, buffers, logits, io: { feeds, fetches } };
+  }
+
+  /** The layout of this session's caches (kvRows.ts). */
+  get kvGeometry(): KvGeometry {
+    return this.layout;
+  }
+
+  /** Whether `pastNames[index]` holds keys (the others hold values). */
+  isKeyBuffer(index: number): boolean {
+    return this.layout.pastNames[index].endsWith('.key');
   }
 
   /** Bytes held by a cache (its whole capacity). */
   kvBytes(kv: FusedKv): number {
-    return kv.tensors.length * this.layout.heads * kv.capacity * this.layout.headDim * 4 + this.layout.vocab * 4;
+    return kv.buffers.length * kvBufferBytes(this.layout, kv.capacity) + this.layout.vocab * 4;
   }
 
   /** The first `length` positions: the same buffers, a shorter valid length. */
@@ -185,14 +216,7 @@ export class FusedLmSession {
     if (length > this.maxPositions) throw new RangeError(`${length} positions exceed the model's context of ${this.maxPositions}`);
     if (!kvNeedsRealloc(kv.capacity, Math.max(length, kv.length), this.maxPositions)) return kv;
     const grown = this.withBuffers(kv.length, kvCapacityFor(Math.max(length, kv.length), this.maxPositions), kv.logits);
-    const { heads, headDim } = this.layout;
-    kv.tensors.forEach((old, i) => {
-      const from = old.data as Float32Array;
-      const to = grown.tensors[i].data as Float32Array;
-      for (let h = 0; h < heads; h++) {
-        to.set(from.subarray(h * kv.capacity * headDim, (h * kv.capacity + kv.length) * headDim), h * grown.capacity * headDim);
-      }
-    });
+    kv.buffers.forEach((old, i) => copyKvPositions(this.layout, old, kv.capacity, grown.buffers[i], grown.capacity, this.isKeyBuffer(i), kv.length));
     return grown;
   }
 
@@ -223,19 +247,12 @@ export class FusedLmSession {
     feeds.input_ids = new T('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
     feeds.attention_mask = new T('int64', this.ones.prefix(total), [1, total]);
     const out = await session.run(feeds, fetches);
-    const { heads, headDim } = this.layout;
-    // [pasts, S, heads · headDim], in the order of past_key_values.*, into each BNSH buffer at
+    // [pasts, S, heads · headDim], in the order of past_key_values.*, into each buffer at
     // positions [length, total).
     const rows = out.new_key_values.data as Float32Array;
-    const perCache = ids.length * heads * headDim;
-    state.tensors.forEach((cache, i) => {
-      const buffer = cache.data as Float32Array;
-      for (let s = 0; s < ids.length; s++) {
-        for (let h = 0; h < heads; h++) {
-          const from = i * perCache + (s * heads + h) * headDim;
-          buffer.set(rows.subarray(from, from + headDim), (h * state.capacity + length + s) * headDim);
-        }
-      }
+    const perCache = ids.length * this.layout.heads * this.layout.headDim;
+    state.buffers.forEach((buffer, i) => {
+      appendKvRows(this.layout, buffer, state.capacity, this.isKeyBuffer(i), rows, i * perCache, ids.length, length);
     });
   }
 

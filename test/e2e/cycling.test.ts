@@ -96,8 +96,9 @@ describe('several suggestions and partial accept on the real SmolLM2-135M-Instru
       const modelRuns = requestLines(session!, 'model').length;
       const cacheHits = requestLines(session!, 'cache').length;
       assert.ok(modelRuns >= 1, `SmolCode logged its model request:\n${session!.smolCodeLog()}`);
-      // smolcode.promptDtype's default, auto, runs a 135M q4 model's prompt chunks in int8.
-      assert.match(session!.smolCodeLog(), /completion: loaded .*, prompt chunks through model_int8_fused_prompt\.onnx\) on cpu/);
+      // smolcode.promptDtype's default, auto, runs a 135M q4 model's prompt chunks in int8, and
+      // the import's q4 graph keeps an 8-bit KV cache.
+      assert.match(session!.smolCodeLog(), /completion: loaded .*, prompt chunks through model_int8_fused_prompt\.onnx, 8-bit KV cache\) on cpu/);
 
       await page.keyboard.press('Control+ArrowRight');
       const rest = await waitForOtherGhostText(workbench, ghost, timeouts.ui);

@@ -53,7 +53,7 @@ export const evalChatCommand: CliCommand = {
       const report = await evalChat(engineChatBackend(engine, seed), CHAT_CASES, (result) => {
         if (!values.json) console.log(describe(result));
       }, interrupt.signal);
-      const full = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, ...(engine.graph.promptFile ? { promptGraph: engine.graph.promptFile } : {}), seed, ...report };
+      const full = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, ...(engine.graph.promptFile ? { promptGraph: engine.graph.promptFile } : {}), kvCache: engine.graph.kvCache, seed, ...report };
       if (values.out) writeFileSync(resolve(values.out), `${JSON.stringify(full, null, 1)}\n`);
       const total = report.cases.length;
       if (values.json) console.log(JSON.stringify(full));

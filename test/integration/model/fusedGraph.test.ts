@@ -19,6 +19,7 @@ import { writeFusedGraph, writeFusedOnnxVariant } from '../../../src/model/model
 import { maxAbsDiff, openOrtModel, runOrt } from '../../support/ortModel';
 import { makeTempModel, tinyConfig, type TempModel } from '../../support/tinyModel';
 import type { ModelConfig } from '../../../src/model/config';
+import { allocateKvBuffer, appendKvRows, kvDims, type KvBuffer, type KvGeometry } from '../../../src/runtime/kvRows';
 
 const ort = await import('onnxruntime-node');
 
@@ -36,47 +37,51 @@ async function plainRun(dir: string, variant: FusedVariant) {
   }
 }
 
-/** Steps a fused session over one sequence, keeping its cache in buffers `[1, heads, capacity, d]`. */
+/** Steps a fused session over one sequence, keeping its cache in buffers (runtime/kvRows.ts's layout for the graph's cache type). */
 class FusedRunner {
   length = 0;
-  readonly cache: Tensor[];
+  readonly geometry: KvGeometry;
+  readonly buffers: KvBuffer[];
+  readonly tensors: Record<string, Tensor> = {};
   constructor(
     readonly session: InferenceSession,
     readonly config: ModelConfig,
     readonly capacity: number,
     attention: FusedAttention,
   ) {
-    const { numKeyValueHeads: h, headDim: d } = config;
+    const { numKeyValueHeads: heads, headDim } = config;
+    const first = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+    this.geometry = { type: first?.isTensor && first.type === 'int8' ? 'int8' : 'float32', heads, headDim };
     // GQA reads only valid positions, so NaN in the others proves it. Matmul attention scores
     // every position of a single token's step and masks the stale ones; finite garbage there
     // must not change a logit.
-    const unused = (): Float32Array =>
-      attention === 'gqa' ? new Float32Array(h * capacity * d).fill(NaN) : Float32Array.from({ length: h * capacity * d }, (_, i) => Math.sin(i) * 3);
-    this.cache = Array.from({ length: 2 * config.numHiddenLayers }, () => new ort.Tensor('float32', unused(), [1, h, capacity, d]));
+    this.buffers = Array.from({ length: 2 * config.numHiddenLayers }, (_, i) => {
+      const buffer = allocateKvBuffer(this.geometry, capacity);
+      buffer.data.forEach((_, j) => (buffer.data[j] = attention === 'gqa' ? NaN : buffer.data instanceof Int8Array ? Math.round(Math.sin(j) * 100) : Math.sin(j) * 3));
+      buffer.scales?.forEach((_, j) => (buffer.scales![j] = 0.01 + Math.abs(Math.cos(j)) * 0.05));
+      const name = this.name(i);
+      const dims = kvDims(this.geometry, capacity, i % 2 === 0);
+      this.tensors[name] = buffer.data instanceof Int8Array ? new ort.Tensor('int8', buffer.data, dims.data) : new ort.Tensor('float32', buffer.data, dims.data);
+      if (buffer.scales) this.tensors[`${name}_scale`] = new ort.Tensor('float32', buffer.scales, dims.scales);
+      return buffer;
+    });
+  }
+
+  private name(index: number): string {
+    return `past_key_values.${Math.floor(index / 2)}.${index % 2 === 0 ? 'key' : 'value'}`;
   }
 
   /** Runs `ids` after the cached positions; returns logits of the last `keep` positions (0: all). */
   async step(ids: readonly number[], keep: number): Promise<Float32Array> {
     const total = this.length + ids.length;
     const feeds: Record<string, Tensor> = {
+      ...this.tensors,
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), []),
     };
-    for (let i = 0; i < this.config.numHiddenLayers; i++) {
-      ['key', 'value'].forEach((kind, j) => (feeds[`past_key_values.${i}.${kind}`] = this.cache[2 * i + j]));
-    }
     const out = await this.session.run(feeds, { logits: null, new_key_values: null });
-    const { numKeyValueHeads: h, headDim: d } = this.config;
-    for (let i = 0; i < this.config.numHiddenLayers; i++) {
-      [0, 1].forEach((j) => {
-        const rows = bnsh(newRows(out.new_key_values, 2 * i + j), ids.length, h, d);
-        const buffer = this.cache[2 * i + j].data as Float32Array;
-        for (let head = 0; head < h; head++) {
-          buffer.set(rows.subarray(head * ids.length * d, (head + 1) * ids.length * d), (head * this.capacity + this.length) * d);
-        }
-      });
-    }
+    this.buffers.forEach((buffer, i) => appendKvRows(this.geometry, buffer, this.capacity, i % 2 === 0, newRows(out.new_key_values, i), 0, ids.length, this.length));
     this.length = total;
     return out.logits.data as Float32Array;
   }
@@ -230,6 +235,35 @@ describe('fused graph versus the plain graph', () => {
       }
     } finally {
       await session.release();
+    }
+  });
+
+  it('an 8-bit cache (fp32 weights) stays within 2% of the logit range of one pass, through every attention branch', async () => {
+    const model = models.get('gqa')!;
+    const long = Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % VOCAB);
+    const plainModel = await openOrtModel(join(model.dir, 'onnx', VARIANT_FILE.fp32));
+    const plain = await runOrt(plainModel, [long], [long.map(() => 1)], [long.map((_, i) => i)]).finally(() => plainModel.session.release());
+    const range = plain.logits.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    // gqaBelowPositions 0: chunks of up to 16 tokens and single tokens read the 8-bit cache with
+    // MatMulInteger; the default (256): shorter sequences take GQA over the widened cache.
+    for (const gqaBelowPositions of [0, 256]) {
+      const path = join(model.dir, 'onnx', `int8kv_${gqaBelowPositions}.onnx`);
+      writeFusedGraph(model.dir, 'fp32', path, { attention: 'matmul', kvCache: 'int8', gqaBelowPositions });
+      const session = await ort.InferenceSession.create(path);
+      try {
+        const runner = new FusedRunner(session, model.config, 320, 'matmul');
+        assert.equal(runner.geometry.type, 'int8');
+        let worst = 0;
+        const check = (logits: Float32Array, position: number) => (worst = Math.max(worst, maxAbsDiff(logits, row(plain.logits, position)) / range));
+        check(await runner.step(long.slice(0, 8), 1), 7);
+        const chunk = await runner.step(long.slice(8, 20), 0);
+        for (let p = 8; p < 20; p++) check(chunk.subarray((p - 8) * VOCAB, (p - 7) * VOCAB), p);
+        for (let p = 20; p < long.length; p++) check(await runner.step([long[p]], 1), p);
+        console.log(`8-bit cache, gqaBelowPositions ${gqaBelowPositions}: worst logit difference ${(100 * worst).toFixed(3)}% of the largest logit (${range.toFixed(3)})`);
+        assert.ok(worst < 0.02, `8-bit cache drifts ${worst} of the logit range`);
+      } finally {
+        await session.release();
+      }
     }
   });
 

@@ -21,6 +21,8 @@ import { Rng } from '../../../src/graph/rng';
 import { mergeAdapter } from '../../../src/finetune/merge';
 import { loraModules, type LoraConfig } from '../../../src/model/lora';
 import { cachedFusedGraph } from '../../../src/runtime/fusedGraphCache';
+import { writeFusedGraph } from '../../../src/model/modelFolder';
+import { FusedLmSession } from '../../../src/runtime/fusedSession';
 import onnxProto from 'onnx-proto';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-import-'));
@@ -151,6 +153,33 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     // The file's token_embd is Q8_0: recovered from the import's floats, not quantized to 4 bits again, nor kept as a float table.
     assert.ok(names.has('lm_head.weight_Q8'), `initializers: ${[...names].filter((n) => n.startsWith('lm_head') || n.startsWith('model.embed')).join(', ')}`);
     assert.ok(!names.has('lm_head.weight_Q4') && !names.has('model.embed_tokens.weight'));
+  });
+
+  it("builds an import's q4 matmul graph with a cache type asked for over the file's own blocks, not rounded again", async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const own = await importedModel(gguf, ['fp32', 'q4']);
+    const built = cachedFusedGraph(own, 'q4', 'matmul', join(root, 'kv-cache'), 'int8');
+    assert.ok(built.path, 'reason' in built ? built.reason : '');
+    // The same graph from the floats rounded to 4 bits again, for scale.
+    const again = join(root, 'kv-cache', 'again.onnx');
+    writeFusedGraph(own, 'q4', again, { attention: 'matmul' });
+    const plain = await logits(join(own, 'onnx', 'model_q4.onnx'));
+    const drift = async (path: string) => {
+      const session = (await FusedLmSession.open(path, { device: 'cpu', threads: 1, optimizedModelDir: '' }, 8192, 30)) as FusedLmSession;
+      try {
+        assert.equal(session.kvGeometry.type, 'int8');
+        const last = (await session.step(PROMPT_IDS, session.emptyKv(64))).logits;
+        const reference = plain.subarray((PROMPT_IDS.length - 1) * last.length);
+        return last.reduce((worst, v, i) => Math.max(worst, Math.abs(v - reference[i]!)), 0);
+      } finally {
+        await session.dispose();
+      }
+    };
+    const [ownDrift, againDrift] = [await drift(built.path), await drift(again)];
+    t.diagnostic(`fused q4 (int8 activations) vs the import's plain q4, last position: built over its own blocks ${ownDrift.toFixed(2)}, over floats rounded again ${againDrift.toFixed(2)}`);
+    // int8 activations alone move the real model's logits by about 3.7 (the import's own fused graph too); rounding again by 9.
+    assert.ok(ownDrift < 0.6 * againDrift, `own blocks drift ${ownDrift}, rounded again ${againDrift}`);
   });
 
   it('stops when cancelled, reporting progress until then, and leaves no output folder', async (t) => {

@@ -6,31 +6,37 @@
  * graph runs each chunk's last token and every short step; the engine says what it runs.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine, type EngineOptions } from '../../../src/runtime/engine';
 import { cachedFusedGraph } from '../../../src/runtime/fusedGraphCache';
 import { FusedLmSession, type FusedKv } from '../../../src/runtime/fusedSession';
+import { readKvRow } from '../../../src/runtime/kvRows';
+import { writeFusedOnnxVariant } from '../../../src/model/modelFolder';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
 
 const IDS = [5, 17, 29, 41, 53, 65, 77, 89, 101, 113, 125, 137];
 /** Past the decode graph's short steps (32 tokens), so a prompt graph runs it. */
 const LONG = Array.from({ length: 40 }, (_, i) => 3 + 11 * i);
 
-const buffers = (kv: FusedKv) => kv.tensors.map((t) => Array.from((t.data as Float32Array).subarray(0, t.data.length)));
-/** Largest difference between the valid rows of two caches, over the largest value in them. */
-function relativeRowDifference(a: FusedKv, b: FusedKv): number {
+const buffers = (kv: FusedKv) => kv.buffers.map((b) => [Array.from(b.data), Array.from(b.scales ?? [])]);
+/** Largest difference between the valid rows of two caches of `session`'s layout, over the largest value in them. */
+function relativeRowDifference(session: FusedLmSession, a: FusedKv, b: FusedKv): number {
   let diff = 0;
   let max = 0;
-  a.tensors.forEach((t, i) => {
-    const [x, y] = [t.data as Float32Array, b.tensors[i]!.data as Float32Array];
-    const [, heads, capacity, headDim] = t.dims as number[];
-    for (let h = 0; h < heads!; h++) {
-      for (let j = h * capacity! * headDim!; j < (h * capacity! + a.length) * headDim!; j++) {
-        diff = Math.max(diff, Math.abs(x[j]! - y[j]!));
-        max = Math.max(max, Math.abs(y[j]!));
+  const geometry = session.kvGeometry;
+  a.buffers.forEach((buffer, i) => {
+    const key = session.isKeyBuffer(i);
+    for (let h = 0; h < geometry.heads; h++) {
+      for (let position = 0; position < a.length; position++) {
+        const x = readKvRow(geometry, buffer, a.capacity, key, h, position);
+        const y = readKvRow(geometry, b.buffers[i]!, b.capacity, key, h, position);
+        x.forEach((v, d) => {
+          diff = Math.max(diff, Math.abs(v - y[d]!));
+          max = Math.max(max, Math.abs(y[d]!));
+        });
       }
     }
   });
@@ -116,8 +122,8 @@ describe('prompt chunks through another fused graph', () => {
       // q4 does; on this tiny model 4-bit rounding moves rows by 19% of their largest value).
       const int8Rows = await int8Only.step(LONG.slice(0, -1), int8Only.emptyKv(64));
       const q4Rows = await q4Only.step(LONG.slice(0, -1), q4Only.emptyKv(64));
-      const toInt8 = relativeRowDifference(head.kv, int8Rows.kv);
-      const toQ4 = relativeRowDifference(head.kv, q4Rows.kv);
+      const toInt8 = relativeRowDifference(paired, head.kv, int8Rows.kv);
+      const toQ4 = relativeRowDifference(paired, head.kv, q4Rows.kv);
       assert.ok(toInt8 < toQ4 && toQ4 > 0.1, `rows against int8's ${toInt8}, against q4's ${toQ4}`);
     } finally {
       await Promise.all([paired.dispose(), q4Only.dispose(), int8Only.dispose()]);
@@ -157,6 +163,50 @@ describe('prompt chunks through another fused graph', () => {
       assert.equal(fp32.graph.note, undefined);
     } finally {
       await fp32.dispose();
+    }
+  });
+
+  it('builds q4 with an 8-bit cache and, asked, a float32 one; the prompt graph always writes the decode graph\'s type, shipped or built', async () => {
+    const type = async (path: string) => {
+      const session = await open(path);
+      try {
+        return session.kvGeometry.type;
+      } finally {
+        await session.dispose();
+      }
+    };
+    const [byDefault, asked] = [cachedFusedGraph(model.dir, 'q4', 'matmul', cacheDir), cachedFusedGraph(model.dir, 'q4', 'matmul', cacheDir, 'float32')];
+    assert.ok(byDefault.path && asked.path && byDefault.path !== asked.path);
+    assert.equal(await type(byDefault.path), 'int8');
+    assert.equal(await type(asked.path), 'float32');
+    // Building one kept the other (a benchmark alternates them).
+    assert.ok(existsSync(byDefault.path));
+    for (const kvCache of ['float32', 'int8'] as const) {
+      const engine = await Engine.load(options({ promptDtype: 'int8', kvCache }));
+      try {
+        assert.equal(engine.graph.promptFile, 'model_int8_fused_prompt.onnx', `paired with a ${kvCache} cache`);
+        assert.equal(engine.graph.kvCache, kvCache);
+        const stats = await engine.complete({ slot: 'a', prompt: LONG.map((id) => String.fromCharCode(97 + (id % 26))).join(' '), maxNewTokens: 2, stopTokenIds: [] });
+        assert.equal(stats.tokens.length, 2);
+      } finally {
+        await engine.dispose();
+      }
+    }
+    // A folder that ships a q4 graph with a float32 cache (imported before 8-bit caches) pairs
+    // with a prompt graph built with float32 caches too.
+    const shipped = makeTempModel({ variants: ['fp32'] });
+    try {
+      writeFusedOnnxVariant(shipped.dir, 'q4', { attention: 'matmul', kvCache: 'float32' });
+      const engine = await Engine.load(options({ modelDir: shipped.dir, promptDtype: 'int8' }));
+      try {
+        assert.equal(engine.graph.file, 'model_q4_fused_matmul.onnx');
+        assert.equal(engine.graph.kvCache, 'float32');
+        assert.equal(engine.graph.promptFile, 'model_int8_fused_prompt.onnx');
+      } finally {
+        await engine.dispose();
+      }
+    } finally {
+      shipped.dispose();
     }
   });
 

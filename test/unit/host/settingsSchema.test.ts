@@ -28,6 +28,7 @@ describe('settings that reload the model', () => {
       'dtype',
       'fusedGraph',
       'hubEndpoint',
+      'kvCache',
       'localModelPath',
       'promptDtype',
       'threads',

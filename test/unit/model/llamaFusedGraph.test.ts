@@ -70,6 +70,33 @@ describe('fused Llama graph', () => {
     assert.equal(fusedVariantFile('q4', 'matmul'), 'model_q4_fused_matmul.onnx');
   });
 
+  it('with matmul attention and quantized weights: an 8-bit cache (keys transposed, a scale per position) read by MatMulInteger, widened only for GQA', () => {
+    const g = buildLlamaFusedGraph(config, taggedWeights(config), fusedPrecisionFor('q4'), { attention: 'matmul' });
+    const model = g.modelSkeleton();
+    const input = (name: string) => {
+      const found = model.graph!.input!.find((i) => i.name === name)!;
+      return { type: found.type!.tensorType!.elemType, dims: found.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue)) };
+    };
+    const { numKeyValueHeads: kv, headDim: d } = config;
+    assert.deepEqual(input('past_key_values.0.key'), { type: 3, dims: ['batch_size', kv, d, 'past_sequence_length'] });
+    assert.deepEqual(input('past_key_values.0.value'), { type: 3, dims: ['batch_size', kv, 'past_sequence_length', d] });
+    assert.deepEqual(input('past_key_values.0.key_scale'), { type: 1, dims: ['batch_size', kv, 1, 'past_sequence_length'] });
+    assert.deepEqual(input('past_key_values.0.value_scale'), { type: 1, dims: ['batch_size', kv, 1, 'past_sequence_length'] });
+    const ops = (graph: { node?: { opType?: string | null }[] | null }) => graph.node!.map((n) => n.opType);
+    const branch = (node: (typeof g.nodeList)[number], name: string) => node.attribute!.find((a) => a.name === name)!.g!;
+    const top = g.nodeList.find((n) => n.opType === 'If')!;
+    const inner = branch(top, 'else_branch').node!.find((n) => n.opType === 'If')!;
+    for (const path of [branch(top, 'then_branch'), branch(inner, 'then_branch')]) {
+      assert.equal(ops(path).filter((t) => t === 'MatMulInteger').length, 2, 'scores and values over the cache in 8-bit');
+    }
+    const gqa = ops(branch(inner, 'else_branch'));
+    assert.ok(gqa.includes('GroupQueryAttention') && gqa.filter((t) => t === 'Cast').length === 2, 'GQA reads the cache widened to float32');
+    // fp32 weights keep the float32 cache, the exact reference; GQA graphs cannot take 8 bits.
+    const fp32 = buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp32'), { attention: 'matmul' }).modelSkeleton();
+    assert.equal(fp32.graph!.input!.find((i) => i.name === 'past_key_values.0.key')!.type!.tensorType!.elemType, 1);
+    assert.throws(() => buildLlamaFusedGraph(config, taggedWeights(config), fusedPrecisionFor('q4'), { kvCache: 'int8' }), /matmul attention only/);
+  });
+
   it('declares the inputs and outputs transformers.js feeds and reads', () => {
     const g = buildLlamaFusedGraph(config, taggedWeights(config), precisionFor('fp32'));
     const model = g.modelSkeleton();
