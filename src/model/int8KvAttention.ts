@@ -22,6 +22,7 @@
  */
 import { DataType } from '../graph/graphBuilder';
 import type { Ops } from '../graph/ops';
+import { rowQuantizedMatMul } from './precision';
 
 /**
  * Half the range of a rounded query or probability row: codes run 0..128, and 128 · 127 · 2 <
@@ -42,20 +43,15 @@ export interface Int8Past {
  * against the cached keys: `[batch, kvHeads, rows, capacity]`.
  */
 export function int8CacheScores(op: Ops, rows: string, past: Int8Past): string {
-  // A row of zeros divides zero by a zero step; whatever codes that gives are multiplied by
-  // the step again, so its scores are 0, as they should be (likewise all-masked probabilities).
-  const step = op.div(op.reduceMax(op.abs(rows), [-1]), op.scalar(ACTIVATION_CODE_MAX));
-  const codes = op.cast(op.add(op.round(op.div(rows, step)), op.scalar(ACTIVATION_CODE_MAX)), DataType.uint8);
-  const zeroPoint = op.g.constant(DataType.uint8, [], Uint8Array.of(ACTIVATION_CODE_MAX));
-  const products = op.g.node('MatMulInteger', [codes, past.keyT, zeroPoint])[0];
-  return op.mul(op.mul(op.cast(products, DataType.float), step), past.keyScale);
+  return rowQuantizedMatMul(op, rows, past.keyT, past.keyScale, ACTIVATION_CODE_MAX);
 }
 
 /** Probabilities `[batch, kvHeads, rows, capacity]` times the cached values: `[batch, kvHeads, rows, headDim]`. */
 export function int8CacheValues(op: Ops, probs: string, past: Int8Past): string {
   const weighted = op.mul(probs, past.valueScale);
-  // Probabilities are never negative, so no zero point; 2 · ACTIVATION_CODE_MAX levels.
-  const step = op.div(op.reduceMax(weighted, [-1]), op.scalar(2 * ACTIVATION_CODE_MAX));
+  // Probabilities are never negative, so no zero point; 2 · ACTIVATION_CODE_MAX levels. An
+  // all-masked row keeps a tiny step instead of dividing by zero.
+  const step = op.div(op.max(op.reduceMax(weighted, [-1]), op.scalar(1e-30)), op.scalar(2 * ACTIVATION_CODE_MAX));
   const codes = op.cast(op.round(op.div(weighted, step)), DataType.uint8);
   const products = op.g.node('MatMulInteger', [codes, past.value])[0];
   return op.mul(op.cast(products, DataType.float), step);

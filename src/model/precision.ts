@@ -184,17 +184,19 @@ export function quantizedPrecision(variant: 'q4' | 'int8', bits: QuantBits, accu
 }
 
 /**
- * `x·B` for int8 columns `b` (`[in, out]`, one scale per column) with `x` rounded to 8 bits per
- * row, that is per token: MatMulInteger on the codes, then both scales. Per-tensor rounding
- * (DynamicQuantizeMatMul's) lets one token's outlier set the step for every token of the chunk.
+ * `x·B` for int8 columns `b` (`[in, out]`, one scale per column) with `x` rounded per row to
+ * `codeMax` levels each side of zero, that is per token: MatMulInteger on the codes, then both
+ * scales. Per-tensor rounding (DynamicQuantizeMatMul's) lets one token's outlier set the step for
+ * every token of the chunk. The 8-bit KV cache rounds its query rows the same way, to 7 bits
+ * (model/int8KvAttention.ts).
  */
-function rowQuantizedMatMul(op: Ops, x: string, b: string, columnScales: string): string {
+export function rowQuantizedMatMul(op: Ops, x: string, b: string, columnScales: string, codeMax = 127): string {
   // A row of zeros keeps a tiny step instead of dividing by zero.
-  const step = op.div(op.max(op.reduceMax(op.abs(x), [-1]), op.scalar(1e-30)), op.scalar(127));
-  // Codes -127..127 stored as 1..255 with zero point 128: MLAS's fast int8 GEMM multiplies
-  // unsigned activations by signed weights.
-  const codes = op.cast(op.add(op.round(op.div(x, step)), op.scalar(128)), DataType.uint8);
-  const zeroPoint = op.g.constant(DataType.uint8, [], Uint8Array.of(128));
+  const step = op.div(op.max(op.reduceMax(op.abs(x), [-1]), op.scalar(1e-30)), op.scalar(codeMax));
+  // Codes -codeMax..codeMax stored as 0..2·codeMax with zero point codeMax: MLAS's fast int8
+  // GEMM multiplies unsigned activations by signed weights.
+  const codes = op.cast(op.add(op.round(op.div(x, step)), op.scalar(codeMax)), DataType.uint8);
+  const zeroPoint = op.g.constant(DataType.uint8, [], Uint8Array.of(codeMax));
   const y = op.g.node('MatMulInteger', [codes, b, zeroPoint])[0];
   return op.mul(op.mul(op.cast(y, DataType.float), step), columnScales);
 }

@@ -253,17 +253,16 @@ export class Engine {
     // Found once the decode graph is open: a prompt graph built here takes that graph's cache
     // type (one shipped in the folder before 8-bit caches keeps float32); a shipped prompt graph
     // came with the shipped decode graph.
+    const wanted = fused.path !== undefined && promptDtype !== undefined && promptDtype !== options.dtype;
     let prompt: ReturnType<typeof findPromptGraph> = {};
     const promptGraph = (kvCache: KvCacheType) => {
-      if (promptDtype === undefined || promptDtype === options.dtype) return undefined;
-      prompt = findPromptGraph(options, promptDtype, optimizedModelDir, kvCache);
+      prompt = findPromptGraph(options, promptDtype!, optimizedModelDir, kvCache);
       return prompt.path;
     };
     const session = fused.path
-      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), promptGraph)
+      ? await FusedLmSession.open(path, sessionOptions, context, layerCount(options.modelDir), wanted ? promptGraph : undefined)
       : await CausalLmSession.open(path, sessionOptions);
     const paired = session instanceof FusedLmSession && session.pairedPromptGraph;
-    const wanted = fused.path !== undefined && promptDtype !== undefined && promptDtype !== options.dtype;
     const promptNote = !wanted
       ? undefined
       : paired

@@ -21,7 +21,7 @@ export interface KvGeometry {
   readonly headDim: number;
 }
 
-/** An empty buffer of `capacity` positions; `key` says whether it holds keys (transposed when 8-bit). */
+/** An empty buffer of `capacity` positions (keys and values take the same room; `kvDims` gives their shapes). */
 export function allocateKvBuffer(geometry: KvGeometry, capacity: number): KvBuffer {
   const size = geometry.heads * capacity * geometry.headDim;
   if (geometry.type === 'float32') return { data: new Float32Array(size) };
