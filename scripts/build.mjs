@@ -1,6 +1,7 @@
 // Bundles SmolCode with esbuild: the extension host bundle, the model worker, the CLI and the
 // chat webview. Native and runtime-heavy packages stay external and ship as files in the VSIX.
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,6 +111,9 @@ function copyTokenizer() {
   );
 }
 copyTokenizer();
+
+// The native decode step (native/smolstep): compiled where a C compiler is, else skipped with a warning.
+execFileSync(process.execPath, ['scripts/build-native.mjs'], { stdio: 'inherit' });
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

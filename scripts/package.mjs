@@ -35,10 +35,14 @@ mkdirSync('build', { recursive: true });
 const baseIgnore = readFileSync('.vscodeignore', 'utf8');
 for (const { os, arch, target } of targets) {
   const ignoreFile = join('build', `vscodeignore-${target}`);
-  writeFileSync(ignoreFile, `${baseIgnore}\n!${ORT_BIN}/${os}/${arch}/**\n`);
+  // The native decode step ships where it was built for this target (scripts/build-native.mjs).
+  const native = `dist/native/smolstep-${target}.node`;
+  const shipsNative = existsSync(native);
+  if (!shipsNative) console.warn(`package: no ${native}; the ${target} VSIX decodes through ONNX Runtime alone`);
+  writeFileSync(ignoreFile, `${baseIgnore}\n!${ORT_BIN}/${os}/${arch}/**\n${shipsNative ? `!${native}\n` : ''}`);
   // The VSIX must ship the tokenizer (the CLI and worker fall back to it); vsce ls lists what it will pack.
   const listed = execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'ls', '--ignoreFile', ignoreFile], { encoding: 'utf8' }).split('\n');
-  const missing = ['dist/tokenizer/tokenizer.json', 'dist/tokenizer/tokenizer_config.json', 'dist/tokenizer/NOTICE', 'dist/worker.mjs'].filter((f) => !listed.includes(f));
+  const missing = ['dist/tokenizer/tokenizer.json', 'dist/tokenizer/tokenizer_config.json', 'dist/tokenizer/NOTICE', 'dist/worker.mjs', ...(shipsNative ? [native] : [])].filter((f) => !listed.includes(f));
   if (missing.length > 0) throw new Error(`package: the ${target} VSIX would lack ${missing.join(', ')}; check .vscodeignore`);
   const out = join('dist', `smolcode-${target}-${version}.vsix`);
   // The package has no repository URL, so vsce cannot make the README's relative links (docs/screenshots/*.png)

@@ -16,6 +16,14 @@ export function processEnv(): Env {
 /** Names a folder with SmolLM2's tokenizer files, for models and commands that name none. */
 export const TOKENIZER_DIR_ENV = 'SMOLCODE_TOKENIZER_DIR';
 
+/** Where the native decode step's addon is, overriding the shipped one (runtime/nativeDecoder.ts). */
+export const NATIVE_ADDON_ENV = 'SMOLCODE_NATIVE_ADDON';
+
+/** `$SMOLCODE_NATIVE_ADDON`, when set. */
+export function nativeAddonFromEnv(env: Env = processEnv()): string | undefined {
+  return env[NATIVE_ADDON_ENV] || undefined;
+}
+
 /** `$SMOLCODE_TOKENIZER_DIR`, trimmed, when set and not empty. */
 export function tokenizerDirFromEnv(env: Env = processEnv()): string | undefined {
   return env[TOKENIZER_DIR_ENV]?.trim() || undefined;

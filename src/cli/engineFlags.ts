@@ -20,6 +20,7 @@ export const ENGINE_FLAGS = {
   threads: { type: 'string' },
   'prompt-dtype': { type: 'string' },
   'kv-cache': { type: 'string' },
+  'native-decode': { type: 'string' },
 } as const;
 
 export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face layout (e.g. from smolcode make-model); its
@@ -31,7 +32,10 @@ export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face lay
                    graph on the CPU, single tokens in --dtype; auto does so for q4 models of up
                    to 160M layer weights (135M); same never (default auto; smolcode.promptDtype)
   --kv-cache T     ${KV_CACHE_TYPES.join('|')}: build the fused graph with this KV cache type, even where
-                   the folder ships one (default: the folder's graph, else int8 for q4 and int8)`;
+                   the folder ships one (default: the folder's graph, else int8 for q4 and int8)
+  --native-decode on|off
+                   single tokens through SmolCode's native decode step where it runs (q4, 8-bit
+                   cache, CPU); off keeps them on ONNX Runtime (default on; smolcode.nativeDecode)`;
 
 interface EngineFlagValues {
   model?: string;
@@ -40,6 +44,7 @@ interface EngineFlagValues {
   threads?: string;
   'prompt-dtype'?: string;
   'kv-cache'?: string;
+  'native-decode'?: string;
 }
 
 /** Engine options from parsed flags, with the model folder checked. */
@@ -60,5 +65,6 @@ export function engineOptions(values: EngineFlagValues): EngineOptions {
     tokenizerFallbackDir: tokenizerDirFromEnv(),
     ...promptDtypeOption(choiceFlag(values['prompt-dtype'], 'prompt-dtype', PROMPT_DTYPE_OPTIONS, 'auto')),
     ...(values['kv-cache'] === undefined ? {} : { kvCache: choiceFlag(values['kv-cache'], 'kv-cache', KV_CACHE_TYPES, 'int8'), buildFusedGraph: true }),
+    ...(values['native-decode'] === undefined ? {} : { nativeDecode: choiceFlag(values['native-decode'], 'native-decode', ['on', 'off'] as const, 'on') === 'on' }),
   };
 }

@@ -97,10 +97,12 @@ export class ModelService implements vscode.Disposable {
         buildFusedGraph: this.settings.get('fusedGraph'),
         ...promptDtypeOption(this.settings.get('promptDtype')),
         ...kvCacheOption(this.settings.get('kvCache')),
+        nativeDecode: this.settings.get('nativeDecode'),
       });
       const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : result.graph.kvCache === 'int8' ? ', 8-bit KV cache' : '';
+      const native = result.graph.nativeDecode ? `, native decode (${result.graph.nativeDecode})` : '';
       const prompts = result.graph.promptFile ? `, prompt chunks through ${result.graph.promptFile}` : '';
-      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph ${result.graph.file}${prompts}${where}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
+      this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph ${result.graph.file}${prompts}${where}${native}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
       if (result.graph.note) this.log.info(`${role}: ${result.graph.note}`);
       for (const reason of result.fallbacks) this.log.info(`${role}: execution provider not used: ${reason}`);
       if (device !== 'auto' && device !== result.provider && !this.warnedFallback) {

@@ -31,6 +31,7 @@ export interface SettingTypes {
   fusedGraph: boolean;
   promptDtype: PromptDtypeOption;
   kvCache: KvCacheOption;
+  nativeDecode: boolean;
   localModelPath: string;
   hubEndpoint: string;
   tokenizerPath: string;
@@ -89,6 +90,7 @@ const SETTINGS = {
   fusedGraph: { reloadsModel: true },
   promptDtype: { reloadsModel: true },
   kvCache: { reloadsModel: true },
+  nativeDecode: { reloadsModel: true },
   localModelPath: { reloadsModel: true },
   hubEndpoint: { reloadsModel: true },
   tokenizerPath: { reloadsModel: true },

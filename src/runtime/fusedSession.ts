@@ -14,6 +14,10 @@
  * final token, which the decode graph runs for the logits; its threads sleep between runs, as
  * spinning ones took the cores from the decode graph's next token.
  *
+ * With a native decoder (`useNativeDecoder`, nativeDecoder.ts) steps of up to 16 tokens, and the
+ * last token of a chunk a prompt graph runs, go through our own C step on the same 8-bit
+ * buffers instead.
+ *
  * The runtime comes from session.ts's `loadOrt`, which stays the one place that loads
  * onnxruntime-node; this file only builds tensors and calls `run` on it.
  */
@@ -24,6 +28,7 @@ import { KV_BLOCK, kvCapacityFor, kvNeedsRealloc } from './kvCapacity';
 import { allocateKvBuffer, appendKvRows, copyKvPositions, kvBufferBytes, kvDims, type KvBuffer, type KvGeometry } from './kvRows';
 import type { ProviderName } from './providers';
 import type { KvCacheType } from '../model/configTypes';
+import type { NativeDecoder } from './nativeDecoder';
 import { createSession, loadOrt, type Ort, type SessionOptions } from './session';
 
 type Tensor = OrtModule.Tensor;
@@ -35,6 +40,16 @@ type Tensor = OrtModule.Tensor;
  * n = 2: 22 / 13, 8: 29 / 20, 16: 34-36 / 24-31, 32: 43 / 42, 48: 53 / 56, 64: 65 / 68.
  */
 const SHORT_STEP = 32;
+
+/**
+ * Steps of at most this many tokens run through a native decoder when there is one. Its
+ * several-token step reads each weight once but computes every token in full (about 2.2 ms per
+ * extra token at 135M on 2 cores), while the graph's few-token branch multiplies them as one
+ * matrix. 135M, 1500 cached positions, medians in ms after 100 ms idle, native / ORT's q4 graph:
+ * n = 1: 5.2 / 7.9-8.9, 2: 7.8 / 9.9-14.9, 4: 11.7 / 11.8-16.4, 8: 19.5 / 15.8-16.5,
+ * 16: 37.6 / 24.8-25.6 (`.scratch/nativeSteps.mts`).
+ */
+const NATIVE_STEP = 4;
 
 /** A fused-graph cache: buffers of `capacity` positions, the first `length` of them valid. */
 export interface FusedKv {
@@ -92,6 +107,7 @@ export class FusedLmSession {
   readonly mutableKv = true;
   private readonly ones = new OnesMask();
   private readonly keepOne: Tensor;
+  private native?: NativeDecoder;
 
   private constructor(
     private readonly runtime: Ort,
@@ -156,6 +172,25 @@ export class FusedLmSession {
       await prompt?.release();
       throw new Error(`${modelPath}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /**
+   * Runs single tokens through `decoder` from now on (the same model's weights, nativeDecoder.ts);
+   * returns why not instead when its shape or cache type does not fit this graph's.
+   */
+  useNativeDecoder(decoder: NativeDecoder): string | undefined {
+    const ordered = this.layout.pastNames.every((name, i) => name === `past_key_values.${i >> 1}.${i % 2 === 0 ? 'key' : 'value'}`);
+    const problem =
+      this.provider !== 'cpu' ? `the graph runs on ${this.provider}`
+      : !ordered ? 'the graph lists its caches in another order'
+      : decoder.mismatch(this.layout, this.layout.pastNames.length / 2, this.layout.vocab);
+    if (problem === undefined) this.native = decoder;
+    return problem;
+  }
+
+  /** The native decoder single tokens run through, if any. */
+  get nativeDecoder(): NativeDecoder | undefined {
+    return this.native;
   }
 
   /** Whether prompt chunks run through a graph of their own (`open`'s `promptGraph`). */
@@ -230,7 +265,12 @@ export class FusedLmSession {
     // Only grow here (by whole blocks); the engine sizes the cache per request with reserveKv.
     const state = total > kv.capacity ? this.reserveKv(kv, total) : kv;
     const prompt = ids.length > 1 ? this.prompt : undefined;
-    if (prompt?.logits) await this.run(prompt.session, ids, state, kv.length, state.io.fetches);
+    const native = this.native;
+    if (native && ids.length <= NATIVE_STEP) native.step(ids, kv.length, state.buffers, state.capacity, state.logits.data as Float32Array);
+    else if (native && prompt && logits && ids.length > SHORT_STEP) {
+      await this.run(prompt.session, ids.slice(0, -1), state, kv.length, { new_key_values: null });
+      native.step(ids.slice(-1), total - 1, state.buffers, state.capacity, state.logits.data as Float32Array);
+    } else if (prompt?.logits) await this.run(prompt.session, ids, state, kv.length, state.io.fetches);
     else if (prompt && !logits) await this.run(prompt.session, ids, state, kv.length, { new_key_values: null });
     else if (prompt && ids.length > SHORT_STEP) {
       await this.run(prompt.session, ids.slice(0, -1), state, kv.length, { new_key_values: null });
@@ -257,6 +297,7 @@ export class FusedLmSession {
   }
 
   async dispose(): Promise<void> {
+    this.native?.release();
     await this.session.release();
     await this.prompt?.session.release();
   }

@@ -8,7 +8,7 @@ import type { LoadResult } from './protocol';
 import type { Role } from '../model/configTypes';
 
 function keyOf(options: EngineOptions): string {
-  return JSON.stringify([options.modelDir, options.dtype, options.device, options.threads, options.tokenizerFallbackDir ?? '', options.buildFusedGraph ?? false, options.promptDtype ?? '', options.kvCache ?? '']);
+  return JSON.stringify([options.modelDir, options.dtype, options.device, options.threads, options.tokenizerFallbackDir ?? '', options.buildFusedGraph ?? false, options.promptDtype ?? '', options.kvCache ?? '', options.nativeDecode ?? '']);
 }
 
 export class Engines {

@@ -135,11 +135,11 @@ export const evalCompletionCommand: CliCommand = {
       if (trainedOn.length > 0) {
         console.error(`warning: the adapter trained on ${trainedOn.length} of the evaluated files (${trainedOn.join(', ')}; its dataset/report.json); use the --seed and --held-out its training set was built with (${VALIDATION_FRACTION} by default) to score code it never saw`);
       }
-      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, ...(engine.graph.promptFile ? { promptGraph: engine.graph.promptFile } : {}), kvCache: engine.graph.kvCache, provider: engine.provider.name, repository: repoDir, trainedOn, options: { ...evalOptions, definitions: Boolean(definitions), pipeline: { ...evalOptions.pipeline, template: template.name } } };
+      const header = { model: options.modelDir, dtype: options.dtype, graph: engine.graph.file, ...(engine.graph.promptFile ? { promptGraph: engine.graph.promptFile } : {}), kvCache: engine.graph.kvCache, nativeDecode: engine.graph.nativeDecode ?? null, provider: engine.provider.name, repository: repoDir, trainedOn, options: { ...evalOptions, definitions: Boolean(definitions), pipeline: { ...evalOptions.pipeline, template: template.name } } };
       if (values.out) writeFileSync(resolve(values.out), `${JSON.stringify({ ...header, ...report }, null, 1)}\n`);
       if (values.json) console.log(JSON.stringify({ ...header, ...report }));
       else {
-        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files, ${evalOptions.mode} positions, ${template.name} template; ${options.modelDir} ${options.dtype} (${engine.graph.file}${engine.graph.promptFile ? `, prompt chunks through ${engine.graph.promptFile}` : ''}${engine.graph.kvCache === 'int8' ? ', 8-bit KV cache' : ''}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}${definitions ? ', definitions (eval-only TypeScript resolver)' : ''}`);
+        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files, ${evalOptions.mode} positions, ${template.name} template; ${options.modelDir} ${options.dtype} (${engine.graph.file}${engine.graph.promptFile ? `, prompt chunks through ${engine.graph.promptFile}` : ''}${engine.graph.kvCache === 'int8' ? ', 8-bit KV cache' : ''}${engine.graph.nativeDecode ? `, native decode (${engine.graph.nativeDecode})` : ''}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}${definitions ? ', definitions (eval-only TypeScript resolver)' : ''}`);
         console.log(rows(report).join('\n'));
       }
       return 0;

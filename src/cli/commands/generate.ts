@@ -51,11 +51,13 @@ export const generateCommand: CliCommand = {
         if (step.done) {
           const stats = step.value;
           if (values.json) {
-            console.log(JSON.stringify({ ...stats, provider: engine.provider.name, dtype: options.dtype }));
+            const graph = { graph: engine.graph.file, nativeDecode: engine.graph.nativeDecode ?? null, note: engine.graph.note ?? null };
+            console.log(JSON.stringify({ ...stats, provider: engine.provider.name, dtype: options.dtype, ...graph }));
           } else {
             process.stdout.write('\n');
             const speed = stats.tokens.length / (stats.totalMs / 1000);
-            console.error(`[${stats.tokens.length} tokens, ${speed.toFixed(1)} tokens/s, ${engine.provider.name}, ${options.dtype}, ${stats.finishReason}]`);
+            const native = engine.graph.nativeDecode ? `, native decode (${engine.graph.nativeDecode})` : '';
+            console.error(`[${stats.tokens.length} tokens, ${speed.toFixed(1)} tokens/s, ${engine.provider.name}, ${options.dtype}${native}, ${stats.finishReason}]`);
           }
           return 0;
         }

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../../src/runtime/engine';
 import { makeTempModel, type TempModel } from '../../support/tinyModel';
+import { underCi } from '../../support/provided';
 
-function cli(args: readonly string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8', input });
+function cli(args: readonly string[], input?: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8', input, env });
 }
 
 describe('smolcode generate and chat', () => {
@@ -36,6 +39,31 @@ describe('smolcode generate and chat', () => {
     } finally {
       await engine.dispose();
     }
+  });
+
+  it('generate runs q4 tokens through the native decode step, and says why not when its addon is broken', (t) => {
+    const args = ['generate', '--model', base.dir, '--dtype', 'q4', '--kv-cache', 'int8', '--prompt', 'def main():', '--max-tokens', '6', '--greedy', '--json', '--threads', '1'];
+    type Printed = { tokens: number[]; nativeDecode: string | null; note: string | null };
+    const native = cli(args);
+    assert.equal(native.status, 0, native.stderr);
+    const printed = JSON.parse(native.stdout) as Printed;
+    if (printed.nativeDecode === null && !underCi()) {
+      t.skip(`no native decode step here: ${printed.note}`);
+      return;
+    }
+    assert.match(printed.nativeDecode ?? '', /^(avx512-vnni|avx2|scalar)$/);
+    assert.equal(printed.tokens.length, 6);
+    const off = JSON.parse(cli([...args, '--native-decode', 'off']).stdout) as Printed;
+    assert.equal(off.nativeDecode, null);
+    // A file that is not an addon where the addon should be: ONNX Runtime runs, and the note says why.
+    const broken = join(base.dir, 'broken.node');
+    writeFileSync(broken, 'not a shared library');
+    const run = cli([...args, '--native-decode', 'on'], undefined, { ...process.env, SMOLCODE_NATIVE_ADDON: broken });
+    assert.equal(run.status, 0, run.stderr);
+    const fallback = JSON.parse(run.stdout) as Printed;
+    assert.equal(fallback.nativeDecode, null);
+    assert.match(fallback.note ?? '', /single tokens stay on ONNX Runtime: the native decoder .*broken\.node does not load/);
+    assert.deepEqual(fallback.tokens, off.tokens);
   });
 
   it('generate names a missing model folder and a missing prompt', () => {

@@ -1,6 +1,7 @@
 /**
  * @file Importing GGUF files: the real SmolLM2-135M-Instruct (its config, its rebuilt tokenizer
- * against the released tokenizer files, a model folder the engine runs), and broken or foreign
+ * against the released tokenizer files, a model folder the engine runs, the native decode step
+ * over its own blocks), and broken or foreign
  * files refused by name with nothing left behind.
  */
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ import { loraModules, type LoraConfig } from '../../../src/model/lora';
 import { cachedFusedGraph } from '../../../src/runtime/fusedGraphCache';
 import { writeFusedGraph } from '../../../src/model/modelFolder';
 import { FusedLmSession } from '../../../src/runtime/fusedSession';
+import { NativeDecoder } from '../../../src/runtime/nativeDecoder';
 import onnxProto from 'onnx-proto';
 
 const root = mkdtempSync(join(tmpdir(), 'smolcode-gguf-import-'));
@@ -180,6 +182,39 @@ describe('GGUF import of the real SmolLM2-135M-Instruct', () => {
     t.diagnostic(`fused q4 (int8 activations) vs the import's plain q4, last position: built over its own blocks ${ownDrift.toFixed(2)}, over floats rounded again ${againDrift.toFixed(2)}`);
     // int8 activations alone move the real model's logits by about 3.7 (the import's own fused graph too); rounding again by 9.
     assert.ok(ownDrift < 0.6 * againDrift, `own blocks drift ${ownDrift}, rounded again ${againDrift}`);
+  });
+
+  it("runs token by token in the native decode step over the file's own Q4_1 blocks and Q8_0 table, as close to the plain q4 graph as ONNX Runtime's step", async (t) => {
+    const gguf = preparedGguf(t);
+    if (!gguf) return;
+    const own = await importedModel(gguf, ['fp32', 'q4']);
+    const built = cachedFusedGraph(own, 'q4', 'matmul', join(root, 'kv-cache'), 'int8');
+    assert.ok(built.path, 'reason' in built ? built.reason : '');
+    const plain = await logits(join(own, 'onnx', 'model_q4.onnx'));
+    const decoder = NativeDecoder.open(own, 2);
+    // Q4_1 keeps a float16 minimum per block (5 bits per weight), the Q8_0 table a byte per weight and a scale per 32.
+    assert.equal(decoder.weightBytes, 30 * (576 * 960 + 576 * 576 + 3 * 1536 * 576) * (20 / 32) + 49152 * 576 * (18 / 32) + 49152 * 576 * (36 / 32));
+    const drift = async (native: boolean) => {
+      const session = (await FusedLmSession.open(built.path!, { device: 'cpu', threads: 2, optimizedModelDir: '' }, 8192, 30)) as FusedLmSession;
+      if (native) assert.equal(session.useNativeDecoder(decoder), undefined);
+      try {
+        let kv = session.emptyKv(64);
+        let worst = 0;
+        for (const [position, id] of PROMPT_IDS.entries()) {
+          const out = await session.step([id], kv);
+          kv = out.kv;
+          const reference = plain.subarray(position * out.logits.length, (position + 1) * out.logits.length);
+          worst = Math.max(worst, out.logits.reduce((w, v, i) => Math.max(w, Math.abs(v - reference[i]!)), 0));
+        }
+        return worst;
+      } finally {
+        // Disposing the session releases the decoder it runs.
+        await session.dispose();
+      }
+    };
+    const [ortDrift, nativeDrift] = [await drift(false), await drift(true)];
+    t.diagnostic(`token by token against the import's plain q4 graph, largest logit difference over ${PROMPT_IDS.length} positions: ONNX Runtime's step ${ortDrift.toFixed(2)}, native ${nativeDrift.toFixed(2)}`);
+    assert.ok(nativeDrift < 1.25 * ortDrift, `native drifts ${nativeDrift}, ORT ${ortDrift}`);
   });
 
   it('stops when cancelled, reporting progress until then, and leaves no output folder', async (t) => {

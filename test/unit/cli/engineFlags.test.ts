@@ -1,7 +1,8 @@
 /**
  * @file The engine flags shared by the model-running commands (cli/engineFlags.ts): `--kv-cache`
  * asks for a built graph with that cache type, and a bad value is a usage error naming the choices;
- * the `smolcode.kvCache` setting maps to the same engine option.
+ * the `smolcode.kvCache` setting maps to the same engine option; `--native-decode` switches the
+ * native decode step.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,5 +33,12 @@ describe('engine flags', () => {
 
   it('refuses an unknown cache type, naming the choices', () => {
     assert.throws(() => engineOptions({ model, 'kv-cache': 'fp16' }), /--kv-cache must be one of float32, int8; got "fp16"/);
+  });
+
+  it('--native-decode on|off sets the engine option; unset leaves the engine its default', () => {
+    assert.equal(engineOptions({ model, 'native-decode': 'on' }).nativeDecode, true);
+    assert.equal(engineOptions({ model, 'native-decode': 'off' }).nativeDecode, false);
+    assert.equal(engineOptions({ model }).nativeDecode, undefined);
+    assert.throws(() => engineOptions({ model, 'native-decode': 'yes' }), /--native-decode must be one of on, off; got "yes"/);
   });
 });

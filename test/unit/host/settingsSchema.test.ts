@@ -30,6 +30,7 @@ describe('settings that reload the model', () => {
       'hubEndpoint',
       'kvCache',
       'localModelPath',
+      'nativeDecode',
       'promptDtype',
       'threads',
       'tokenizerPath',
