@@ -239,7 +239,8 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
 
 const RUNTIME_LABEL: Record<Runtime, string> = {
   plain: 'ours, plain',
-  fused: 'ours, fused (matmul attention), native decode step',
+  fused: 'ours, fused (matmul attention), the engine\'s default decode',
+  'fused-native': 'ours, fused (matmul attention), native decode step',
   'fused-ort': 'ours, fused (matmul attention), ONNX Runtime decode',
   'fused-f32-cache': 'ours, fused, float32 KV cache',
   'fused-gqa': 'ours, fused (GQA)',
@@ -283,7 +284,7 @@ function llamaCppRatios(rows: readonly { runtime: Runtime; dtype: FusedVariant; 
     const theirs = rows.filter((r) => r.dtype === dtype && r.runtime.startsWith('llamacpp')).map((r) => r.result);
     if (theirs.length === 0) continue;
     const best = (pick: (r: Result) => number, lower = false) => (lower ? Math.min : Math.max)(...theirs.map(pick));
-    for (const runtime of ['fused', 'fused-ort', 'fused-int8-prompts'] as const) {
+    for (const runtime of ['fused', 'fused-native', 'fused-ort', 'fused-int8-prompts'] as const) {
       const ours = rows.find((r) => r.dtype === dtype && r.runtime === runtime)?.result;
       if (!ours) continue;
       out.push(

@@ -1,7 +1,8 @@
 /**
  * @file The runtimes `speed.ts` measures, behind one surface: our engine on the plain graph and
- * on both fused graphs (matmul attention, what it runs on CPU, its single tokens through the
- * native decode step where that runs and through ONNX Runtime (`fused-ort`), also with a float32 KV cache
+ * on both fused graphs (matmul attention, what it runs on CPU, its short steps as the engine
+ * decides, through the native decode step at any size (`fused-native`) and through ONNX Runtime
+ * (`fused-ort`), also with a float32 KV cache
  * (`fused-f32-cache`) where the default is 8-bit, and GQA), the matmul one with its
  * prompt chunks through the int8 fused graph (`fused-int8-prompts`, `EngineOptions.promptDtype`), and stock
  * transformers.js on the plain file and on the fused GQA file (it cannot feed the matmul one),
@@ -16,7 +17,7 @@ import { fusedVariantFile, type FusedVariant } from '../../src/model/configTypes
 import { loadLlamaCpp } from './llamaCppSubject';
 
 /** Runtimes measured by speed.ts. */
-export const RUNTIMES = ['plain', 'fused', 'fused-ort', 'fused-f32-cache', 'fused-gqa', 'fused-int8-prompts', 'transformers', 'transformers-fused', 'llamacpp-q4_0', 'llamacpp-q8_0'] as const;
+export const RUNTIMES = ['plain', 'fused', 'fused-native', 'fused-ort', 'fused-f32-cache', 'fused-gqa', 'fused-int8-prompts', 'transformers', 'transformers-fused', 'llamacpp-q4_0', 'llamacpp-q8_0'] as const;
 /** One runtime. */
 export type Runtime = (typeof RUNTIMES)[number];
 
@@ -47,7 +48,7 @@ export function loadSubject(runtime: Runtime, modelDir: string, dtype: FusedVari
   return loadOurs(modelDir, dtype, runtime, threads, cacheDir);
 }
 
-async function loadOurs(modelDir: string, dtype: FusedVariant, runtime: 'plain' | 'fused' | 'fused-ort' | 'fused-f32-cache' | 'fused-gqa' | 'fused-int8-prompts', threads: number, cacheDir: string): Promise<Subject> {
+async function loadOurs(modelDir: string, dtype: FusedVariant, runtime: 'plain' | 'fused' | 'fused-native' | 'fused-ort' | 'fused-f32-cache' | 'fused-gqa' | 'fused-int8-prompts', threads: number, cacheDir: string): Promise<Subject> {
   const graph = runtime === 'plain' ? 'plain' : 'fused';
   // `fused` is what the engine picks on CPU (matmul attention); `fused-gqa` the GQA file transformers.js also runs.
   const fusedAttention = runtime === 'fused-gqa' ? 'gqa' : 'matmul';
@@ -55,8 +56,9 @@ async function loadOurs(modelDir: string, dtype: FusedVariant, runtime: 'plain' 
   const promptDtype = runtime === 'fused-int8-prompts' ? 'int8' : undefined;
   // `fused-f32-cache`: the matmul graph with a float32 KV cache, built into cacheDir (the folder's is 8-bit).
   const kvCache = runtime === 'fused-f32-cache' ? 'float32' : undefined;
-  // `fused-ort`: single tokens through ONNX Runtime; the others use the native step where it runs.
-  const nativeDecode = runtime === 'fused-ort' ? false : undefined;
+  // `fused-ort`: short steps through ONNX Runtime; `fused-native`: through the native step at any
+  // size; the others as the engine decides (native for models up to 500M layer weights).
+  const nativeDecode = runtime === 'fused-ort' ? false : runtime === 'fused-native' ? true : undefined;
   const engine = await Engine.load({ modelDir, dtype, device: 'cpu', threads, graph, fusedAttention, optimizedModelDir: cacheDir, promptDtype, kvCache, nativeDecode, buildFusedGraph: kvCache !== undefined });
   if (promptDtype && engine.graph.promptFile === undefined) throw new Error(`${runtime}: no int8 prompt graph (${engine.graph.note ?? 'no note'}); run with --dtypes q4,int8`);
   const text = (ids: readonly number[]) => engine.tokenizer.decode(ids);

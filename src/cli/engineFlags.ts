@@ -35,7 +35,8 @@ export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face lay
                    the folder ships one (default: the folder's graph, else int8 for q4 and int8)
   --native-decode on|off
                    single tokens through SmolCode's native decode step where it runs (q4, 8-bit
-                   cache, CPU); off keeps them on ONNX Runtime (default on; smolcode.nativeDecode)`;
+                   cache, CPU); off keeps them on ONNX Runtime (default: on for models of up to
+                   500M layer weights, so 135M and 360M, off above; smolcode.nativeDecode)`;
 
 interface EngineFlagValues {
   model?: string;

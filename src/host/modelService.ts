@@ -9,7 +9,7 @@ import type { Settings } from './settings';
 import type { GenerateRequest, GenerateStats } from '../runtime/engine';
 import type { WorkerClient } from '../worker/client';
 import { promptDtypeOption } from '../runtime/promptDtype';
-import { kvCacheOption } from '../model/configTypes';
+import { kvCacheOption, nativeDecodeOption } from '../model/configTypes';
 import type { Dtype, Role } from '../model/configTypes';
 
 /** A model folder ready to load, with the folder its tokenizer files are in. */
@@ -97,7 +97,7 @@ export class ModelService implements vscode.Disposable {
         buildFusedGraph: this.settings.get('fusedGraph'),
         ...promptDtypeOption(this.settings.get('promptDtype')),
         ...kvCacheOption(this.settings.get('kvCache')),
-        nativeDecode: this.settings.get('nativeDecode'),
+        ...nativeDecodeOption(this.settings.get('nativeDecode')),
       });
       const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : result.graph.kvCache === 'int8' ? ', 8-bit KV cache' : '';
       const native = result.graph.nativeDecode ? `, native decode (${result.graph.nativeDecode})` : '';

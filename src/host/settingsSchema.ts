@@ -3,7 +3,7 @@
  * that pure code and tests can use them. `config.ts` reads the values through VS Code.
  */
 
-import type { Dtype, KvCacheOption } from '../model/configTypes';
+import type { Dtype, KvCacheOption, NativeDecodeOption } from '../model/configTypes';
 import type { CHAT_MODELS, COMPLETION_MODELS } from '../modelStore/catalog';
 import type { PromptDtypeOption } from '../runtime/promptDtype';
 import type { Device } from '../runtime/providers';
@@ -31,7 +31,7 @@ export interface SettingTypes {
   fusedGraph: boolean;
   promptDtype: PromptDtypeOption;
   kvCache: KvCacheOption;
-  nativeDecode: boolean;
+  nativeDecode: NativeDecodeOption;
   localModelPath: string;
   hubEndpoint: string;
   tokenizerPath: string;

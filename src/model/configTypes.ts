@@ -57,6 +57,19 @@ export function kvCacheOption(option: KvCacheOption): { kvCache?: KvCacheType } 
   return (KV_CACHE_TYPES as readonly string[]).includes(option) ? { kvCache: option as KvCacheType } : {};
 }
 
+/** Values of the `smolcode.nativeDecode` setting. */
+export const NATIVE_DECODE_OPTIONS = ['auto', 'on', 'off'] as const;
+/** One value of the setting. */
+export type NativeDecodeOption = (typeof NATIVE_DECODE_OPTIONS)[number];
+
+/**
+ * `EngineOptions.nativeDecode` for the setting: nothing for `auto` (the engine decides by model
+ * size), and a value the enum does not list counts as `auto` too.
+ */
+export function nativeDecodeOption(option: NativeDecodeOption): { nativeDecode?: boolean } {
+  return option === 'on' ? { nativeDecode: true } : option === 'off' ? { nativeDecode: false } : {};
+}
+
 /**
  * The cache a matmul graph of `variant` keeps unless told otherwise: 8-bit for the quantized
  * variants, float32 for fp32, which stays the exact reference.

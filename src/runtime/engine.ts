@@ -19,7 +19,7 @@ import { resolvePromptDtype } from './promptDtype';
 import { readModelConfig } from '../model/config';
 import { CausalLmSession, loadOrt } from './session';
 import { int8ProductsClip } from './int8Products';
-import { NativeDecoder } from './nativeDecoder';
+import { NativeDecoder, wantsNativeDecode } from './nativeDecoder';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
 export interface EngineOptions {
@@ -65,10 +65,11 @@ export interface EngineOptions {
    */
   readonly kvCache?: KvCacheType;
   /**
-   * Single tokens through the native decode step (nativeDecoder.ts) instead of ONNX Runtime:
-   * `true` or unset uses it where it can run (q4 fused graph with an 8-bit cache on the CPU,
+   * Steps of up to 4 new tokens through the native decode step (nativeDecoder.ts) instead of ONNX Runtime:
+   * `true` uses it where it can run (q4 fused graph with an 8-bit cache on the CPU,
    * model.safetensors in the folder, the addon built for this platform), saying in
-   * `graph.note` why not when asked for explicitly; `false` never.
+   * `graph.note` why not; unset does so for models up to `AUTO_NATIVE_MAX_LAYER_WEIGHTS`
+   * (135M, 360M; its own copy of the weights comes on top of ONNX Runtime's); `false` never.
    */
   readonly nativeDecode?: boolean;
 }
@@ -97,6 +98,7 @@ export interface EngineGraph {
  */
 function openNativeDecoder(options: EngineOptions, fusedPath: string | undefined, cacheDir: string): { decoder?: NativeDecoder; error?: string } | undefined {
   if (options.nativeDecode === false || fusedPath === undefined || options.dtype !== 'q4') return undefined;
+  if (!wantsNativeDecode(options.nativeDecode, readModelConfig(join(options.modelDir, 'config.json')))) return undefined;
   if (!cpuFirst(options.device, process.platform, cudaProviderInstalled())) return undefined;
   try {
     return { decoder: NativeDecoder.open(options.modelDir, options.threads, cacheDir || undefined) };

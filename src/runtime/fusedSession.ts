@@ -14,9 +14,9 @@
  * final token, which the decode graph runs for the logits; its threads sleep between runs, as
  * spinning ones took the cores from the decode graph's next token.
  *
- * With a native decoder (`useNativeDecoder`, nativeDecoder.ts) steps of up to 16 tokens, and the
- * last token of a chunk a prompt graph runs, go through our own C step on the same 8-bit
- * buffers instead.
+ * With a native decoder (`useNativeDecoder`, nativeDecoder.ts) steps of up to `NATIVE_STEP`
+ * tokens, and the last token of a chunk a prompt graph runs, go through our own C step on the
+ * same 8-bit buffers instead.
  *
  * The runtime comes from session.ts's `loadOrt`, which stays the one place that loads
  * onnxruntime-node; this file only builds tensors and calls `run` on it.
@@ -175,7 +175,7 @@ export class FusedLmSession {
   }
 
   /**
-   * Runs single tokens through `decoder` from now on (the same model's weights, nativeDecoder.ts);
+   * Runs short steps through `decoder` from now on (the same model's weights, nativeDecoder.ts);
    * returns why not instead when its shape or cache type does not fit this graph's.
    */
   useNativeDecoder(decoder: NativeDecoder): string | undefined {
@@ -188,7 +188,7 @@ export class FusedLmSession {
     return problem;
   }
 
-  /** The native decoder single tokens run through, if any. */
+  /** The native decoder short steps run through, if any. */
   get nativeDecoder(): NativeDecoder | undefined {
     return this.native;
   }

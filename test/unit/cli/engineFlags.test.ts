@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { engineOptions } from '../../../src/cli/engineFlags';
-import { kvCacheOption, type KvCacheOption } from '../../../src/model/configTypes';
+import { kvCacheOption, nativeDecodeOption, type KvCacheOption, type NativeDecodeOption } from '../../../src/model/configTypes';
 
 describe('engine flags', () => {
   const model = mkdtempSync(`${tmpdir()}/smolcode-flags-`);
@@ -40,5 +40,12 @@ describe('engine flags', () => {
     assert.equal(engineOptions({ model, 'native-decode': 'off' }).nativeDecode, false);
     assert.equal(engineOptions({ model }).nativeDecode, undefined);
     assert.throws(() => engineOptions({ model, 'native-decode': 'yes' }), /--native-decode must be one of on, off; got "yes"/);
+  });
+
+  it('maps the smolcode.nativeDecode setting: auto (or a value the enum lacks) leaves the engine to decide by model size', () => {
+    assert.deepEqual(nativeDecodeOption('auto'), {});
+    assert.deepEqual(nativeDecodeOption('on'), { nativeDecode: true });
+    assert.deepEqual(nativeDecodeOption('off'), { nativeDecode: false });
+    assert.deepEqual(nativeDecodeOption(true as unknown as NativeDecodeOption), {});
   });
 });

@@ -1,6 +1,7 @@
 /**
  * @file Where the native decode step's addon is looked for (runtime/nativeDecoder.ts) and how
- * many threads it runs for ONNX Runtime's `0` (one per physical core).
+ * many threads it runs for ONNX Runtime's `0` (one per physical core), and which models it runs
+ * unasked.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,11 +9,20 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { NATIVE_ADDON_ENV } from '../../../src/env';
-import { nativeAddonCandidates, nativeAddonName, nativeThreads } from '../../../src/runtime/nativeDecoder';
+import { nativeAddonCandidates, nativeAddonName, nativeThreads, wantsNativeDecode } from '../../../src/runtime/nativeDecoder';
+import { SHAPES } from '../../../src/model/shapes';
 
 describe('native decoder addon and threads', () => {
   const dir = mkdtempSync(join(tmpdir(), 'smolcode-native-unit-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs unasked for 135M and 360M, not for 1.7B, and always as told', () => {
+    assert.equal(wantsNativeDecode(undefined, SHAPES['135M']), true);
+    assert.equal(wantsNativeDecode(undefined, SHAPES['360M']), true);
+    assert.equal(wantsNativeDecode(undefined, SHAPES['1.7B']), false);
+    assert.equal(wantsNativeDecode(true, SHAPES['1.7B']), true);
+    assert.equal(wantsNativeDecode(false, SHAPES['135M']), false);
+  });
 
   it('names the addon by platform and architecture', () => {
     assert.equal(nativeAddonName('linux', 'x64'), 'smolstep-linux-x64.node');
