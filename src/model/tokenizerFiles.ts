@@ -6,9 +6,9 @@
  * beside it) and never copied in; `SMOLCODE_TOKENIZER_DIR` or `--tokenizer` point elsewhere.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { ModelFlavour } from './configTypes';
+import { moduleDir, projectRoot } from './moduleLocation';
 import { processEnv, tokenizerDirFromEnv, TOKENIZER_DIR_ENV, type Env } from '../env';
 
 
@@ -33,21 +33,6 @@ const FILES: Record<ModelFlavour, Record<string, string>> = {
     'generation_config.json': 'generation_config.instruct.json',
   },
 };
-
-/** The nearest ancestor of `start` holding a package.json, or `start` itself. */
-function projectRoot(start: string): string {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return resolve(start);
-  }
-}
-
-/** Folder of the running module: a bundle in dist/ (ESM through import.meta, CommonJS through __dirname), or a source file under tsx. */
-function moduleDir(): string | undefined {
-  const url = (import.meta as { url?: unknown }).url;
-  if (typeof url === 'string') return dirname(fileURLToPath(url));
-  return typeof __dirname === 'string' ? __dirname : undefined;
-}
 
 /** Name of the folder beside the bundles that holds the shipped tokenizer (dist/tokenizer). */
 export const SHIPPED_TOKENIZER_FOLDER = 'tokenizer';

@@ -16,7 +16,7 @@ import { checkConfigAgainstWeights, contextLength, eosTokenIds, fusedOnnxPath, l
 import { fitPrompt } from './contextWindow';
 import { cpuFirst, cudaProviderInstalled, fusedAttentionFor, type Device } from './providers';
 import { resolvePromptDtype } from './promptDtype';
-import { readModelConfig } from '../model/config';
+import { readModelConfig, type ModelConfig } from '../model/config';
 import { CausalLmSession, loadOrt } from './session';
 import { int8ProductsClip } from './int8Products';
 import { NativeDecoder, wantsNativeDecode } from './nativeDecoder';
@@ -96,9 +96,9 @@ export interface EngineGraph {
  * quantizes the checkpoint, and that garbage is collected before ONNX Runtime allocates, where
  * after it the peak held both (360M: 1178 MB against 869). Undefined when it cannot apply.
  */
-function openNativeDecoder(options: EngineOptions, fusedPath: string | undefined, cacheDir: string): { decoder?: NativeDecoder; error?: string } | undefined {
+function openNativeDecoder(options: EngineOptions, config: ModelConfig, fusedPath: string | undefined, cacheDir: string): { decoder?: NativeDecoder; error?: string } | undefined {
   if (options.nativeDecode === false || fusedPath === undefined || options.dtype !== 'q4') return undefined;
-  if (!wantsNativeDecode(options.nativeDecode, readModelConfig(join(options.modelDir, 'config.json')))) return undefined;
+  if (!wantsNativeDecode(options.nativeDecode, config)) return undefined;
   if (!cpuFirst(options.device, process.platform, cudaProviderInstalled())) return undefined;
   try {
     return { decoder: NativeDecoder.open(options.modelDir, options.threads, cacheDir || undefined) };
@@ -293,10 +293,11 @@ export class Engine {
     // A built graph's optimised copy lives beside it, so removing a stale build removes both.
     const sessionOptions = { ...options, optimizedModelDir: fused.built && fused.path ? dirname(fused.path) : optimizedModelDir || undefined };
     const context = contextLength(options.modelDir);
+    const config = readModelConfig(join(options.modelDir, 'config.json'));
     const path = fused.path ?? onnxPath(options.modelDir, options.dtype);
     const promptDtype =
       options.promptDtype === 'auto'
-        ? resolvePromptDtype('auto', options.dtype, readModelConfig(join(options.modelDir, 'config.json')), {
+        ? resolvePromptDtype('auto', options.dtype, config, {
             cpuFirst: cpuFirst(options.device, process.platform, cudaProviderInstalled()),
             int8Exact: !(await int8ProductsClip(await loadOrt())),
           })
@@ -310,7 +311,7 @@ export class Engine {
       prompt = findPromptGraph(options, promptDtype!, optimizedModelDir, kvCache);
       return prompt.path;
     };
-    const opened = openNativeDecoder(options, fused.path, optimizedModelDir);
+    const opened = openNativeDecoder(options, config, fused.path, optimizedModelDir);
     let session: FusedLmSession | DeviceKvSession | CausalLmSession;
     try {
       session = fused.path

@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { nativeAddonFromEnv, processEnv, type Env } from '../env';
 import { readModelConfig, type ModelConfig } from '../model/config';
+import { moduleDir, projectRoot } from '../model/moduleLocation';
 import { q4DecodeProblem, q4Head, q4Layer } from '../model/q4DecodeWeights';
 import { layerWeightCount } from '../model/shapes';
 import { withRecoveredBlocks } from '../model/recoveredBlocks';
@@ -60,20 +60,12 @@ export function nativeAddonName(platform: string = process.platform, arch: strin
   return `smolstep-${platform}-${arch}.node`;
 }
 
-function moduleDir(): string | undefined {
-  const url = (import.meta as { url?: unknown }).url;
-  if (typeof url === 'string') return dirname(fileURLToPath(url));
-  return typeof __dirname === 'string' ? __dirname : undefined;
-}
-
 /** Where the addon may be: `$SMOLCODE_NATIVE_ADDON`, `native/` beside the bundle, or the build's `dist/native/` from source. */
 export function nativeAddonCandidates(env: Env = processEnv(), from = moduleDir()): string[] {
   const explicit = nativeAddonFromEnv(env);
   if (explicit) return [resolve(explicit)];
   if (from === undefined) return [];
-  let root = resolve(from);
-  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
-  return [join(from, 'native', nativeAddonName()), join(root, 'dist', 'native', nativeAddonName())];
+  return [join(from, 'native', nativeAddonName()), join(projectRoot(from), 'dist', 'native', nativeAddonName())];
 }
 
 let loaded: { addon: SmolstepAddon } | { reason: string } | undefined;
