@@ -8,6 +8,7 @@
  *   save(model, path)                                                weights cache file (store.c)
  *   load(path, config, threads) -> model                             throws when the file is missing, foreign or for another config
  *   info(model) -> {kernel, weightBytes, threads}
+ *   kernel() -> string                                                 the kernel steps run on (avx512-vnni | avx2 | scalar)
  *   useKernel(name) -> boolean                                        avx512-vnni | avx2 | scalar, process-wide (tests)
  *   release(model)
  * Weights are copied (repacked) into the model; caches and logits are the caller's typed arrays,
@@ -316,7 +317,7 @@ static napi_value step(napi_env env, napi_callback_info info) {
   int position, capacity;
   size_t count;
   const int32_t *tokens = typed(env, argv[1], napi_int32_array, -1, &count);
-  if (!tokens || count < 1 || count > SC_MAX_TOKENS) return fail(env, "smolstep.step: tokens must be an Int32Array of 1 to 16 ids");
+  if (!tokens || count < 1 || count > SC_MAX_TOKENS) return fail(env, "smolstep.step: tokens must be an Int32Array of 1 to 1024 ids");
   for (size_t s = 0; s < count; s++)
     if (tokens[s] < 0 || tokens[s] >= c->vocab) return fail(env, "smolstep.step: token out of range");
   if (napi_get_value_int32(env, argv[4], &capacity) != napi_ok || capacity < 1) return fail(env, "smolstep.step: capacity must be a positive integer");
@@ -376,9 +377,16 @@ static napi_value use_kernel(napi_env env, napi_callback_info info) {
   size_t length;
   if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length) != napi_ok) return fail(env, "smolstep.useKernel(name)");
   int ok = sc_q4_use(name) == 0;
-  if (ok) sc_attention_vectors(strcmp(name, "scalar") != 0);
+  if (ok) sc_attention_vectors(strcmp(name, "scalar") == 0 ? 0 : strcmp(name, "avx2") == 0 ? 1 : 2);
   napi_value out;
   CHECK(napi_get_boolean(env, ok, &out));
+  return out;
+}
+
+static napi_value kernel(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, sc_q4_kernel(), NAPI_AUTO_LENGTH, &out));
   return out;
 }
 
@@ -403,6 +411,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"save", NULL, save, NULL, NULL, NULL, napi_enumerable, NULL},
       {"load", NULL, load, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, model_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"kernel", NULL, kernel, NULL, NULL, NULL, napi_enumerable, NULL},
       {"useKernel", NULL, use_kernel, NULL, NULL, NULL, napi_enumerable, NULL},
       {"release", NULL, release, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -1,7 +1,8 @@
 /*
- * One decode step of a Llama-family model (SmolLM2) on 4-bit weights and an 8-bit KV cache:
- * embedding row, per layer RMSNorm, fused q/k/v, rotary positions, attention, output
- * projection, RMSNorm, fused gate/up with SiLU, down projection; final norm and LM head.
+ * One step of a Llama-family model (SmolLM2) on 4-bit weights and an 8-bit KV cache, for one
+ * new token or a prompt chunk's many: embedding rows, per layer RMSNorm, fused q/k/v, rotary
+ * positions, attention, output projection, RMSNorm, fused gate/up with SiLU, down projection;
+ * final norm and LM head for the last token.
  */
 #ifndef SMOLSTEP_STEP_H
 #define SMOLSTEP_STEP_H
@@ -46,8 +47,10 @@ const sc_config *sc_model_config(const sc_model *model);
 uint64_t sc_model_weight_bytes(const sc_model *model);
 int sc_model_threads(const sc_model *model);
 
-/* Most tokens one step runs. */
-#define SC_MAX_TOKENS 16
+/* Most tokens one step runs. Steps of more than SC_SMALL_STEP tokens (prompt chunks) read each
+ * matrix once for all of them (lanes.h); shorter ones take the per-token kernels. */
+#define SC_MAX_TOKENS 1024
+#define SC_SMALL_STEP 4
 
 /* Runs `count` tokens at positions [position, position + count), appending their keys and
  * values to kv[layer] (whose capacity must hold them) and writing the last token's vocab logits.

@@ -239,12 +239,12 @@ async function measureSpeed(runtimes: readonly Runtime[], modelDir: string, dtyp
 
 const RUNTIME_LABEL: Record<Runtime, string> = {
   plain: 'ours, plain',
-  fused: 'ours, fused (matmul attention), the engine\'s default decode',
+  fused: 'ours, fused (matmul attention), the engine\'s default (the native step where its kernel is vectorized)',
   'fused-native': 'ours, fused (matmul attention), native decode step',
   'fused-ort': 'ours, fused (matmul attention), ONNX Runtime decode',
   'fused-f32-cache': 'ours, fused, float32 KV cache',
   'fused-gqa': 'ours, fused (GQA)',
-  'fused-int8-prompts': 'ours, fused, prompt chunks in int8',
+  'fused-int8-prompts': 'ours, fused, prompt chunks in int8, ONNX Runtime throughout',
   transformers: 'transformers.js, plain file',
   'transformers-fused': 'transformers.js, fused GQA file',
   'llamacpp-q4_0': 'llama.cpp, Q4_0 GGUF',

@@ -4,7 +4,8 @@
  * decides, through the native decode step at any size (`fused-native`) and through ONNX Runtime
  * (`fused-ort`), also with a float32 KV cache
  * (`fused-f32-cache`) where the default is 8-bit, and GQA), the matmul one with its
- * prompt chunks through the int8 fused graph (`fused-int8-prompts`, `EngineOptions.promptDtype`), and stock
+ * prompt chunks through the int8 fused graph (`fused-int8-prompts`, `EngineOptions.promptDtype`, all on
+ * ONNX Runtime), and stock
  * transformers.js on the plain file and on the fused GQA file (it cannot feed the matmul one),
  * and llama.cpp on Q4_0 and Q8_0 GGUFs of the same weights (llamaCppSubject.ts).
  * Each takes token ids; ours decodes them to text for `Engine.complete` (the engine re-tokenises,
@@ -56,9 +57,11 @@ async function loadOurs(modelDir: string, dtype: FusedVariant, runtime: 'plain' 
   const promptDtype = runtime === 'fused-int8-prompts' ? 'int8' : undefined;
   // `fused-f32-cache`: the matmul graph with a float32 KV cache, built into cacheDir (the folder's is 8-bit).
   const kvCache = runtime === 'fused-f32-cache' ? 'float32' : undefined;
-  // `fused-ort`: short steps through ONNX Runtime; `fused-native`: through the native step at any
-  // size; the others as the engine decides (native for models up to 500M layer weights).
-  const nativeDecode = runtime === 'fused-ort' ? false : runtime === 'fused-native' ? true : undefined;
+  // `fused-ort`: every step through ONNX Runtime; `fused-native`: through the native step even
+  // with a plain-C kernel; `fused-int8-prompts` on ONNX Runtime too (the native step, where it
+  // runs, takes prompt chunks itself and no int8 graph loads); the others as the engine decides
+  // (native where its kernel is vectorized).
+  const nativeDecode = runtime === 'fused-ort' || runtime === 'fused-int8-prompts' ? false : runtime === 'fused-native' ? true : undefined;
   const engine = await Engine.load({ modelDir, dtype, device: 'cpu', threads, graph, fusedAttention, optimizedModelDir: cacheDir, promptDtype, kvCache, nativeDecode, buildFusedGraph: kvCache !== undefined });
   if (promptDtype && engine.graph.promptFile === undefined) throw new Error(`${runtime}: no int8 prompt graph (${engine.graph.note ?? 'no note'}); run with --dtypes q4,int8`);
   const text = (ids: readonly number[]) => engine.tokenizer.decode(ids);

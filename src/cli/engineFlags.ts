@@ -34,9 +34,10 @@ export const ENGINE_USAGE = `  --model DIR      model folder in Hugging Face lay
   --kv-cache T     ${KV_CACHE_TYPES.join('|')}: build the fused graph with this KV cache type, even where
                    the folder ships one (default: the folder's graph, else int8 for q4 and int8)
   --native-decode on|off
-                   single tokens through SmolCode's native decode step where it runs (q4, 8-bit
-                   cache, CPU); off keeps them on ONNX Runtime (default: on for models of up to
-                   500M layer weights, so 135M and 360M, off above; smolcode.nativeDecode)`;
+                   every step, prompt chunks included, through SmolCode's native step where it
+                   runs (q4, 8-bit cache, CPU; plain C: steps of up to 4 tokens); off keeps them
+                   on ONNX Runtime (default: on where its kernel is AVX2 or better;
+                   smolcode.nativeDecode)`;
 
 interface EngineFlagValues {
   model?: string;

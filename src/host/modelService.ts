@@ -11,6 +11,7 @@ import type { WorkerClient } from '../worker/client';
 import { promptDtypeOption } from '../runtime/promptDtype';
 import { kvCacheOption, nativeDecodeOption } from '../model/configTypes';
 import type { Dtype, Role } from '../model/configTypes';
+import { nativeSummary } from '../runtime/nativeSummary';
 
 /** A model folder ready to load, with the folder its tokenizer files are in. */
 export interface ModelLocation {
@@ -100,7 +101,7 @@ export class ModelService implements vscode.Disposable {
         ...nativeDecodeOption(this.settings.get('nativeDecode')),
       });
       const where = result.graph.kvOnDevice ? ', KV cache in GPU memory' : result.graph.kvCache === 'int8' ? ', 8-bit KV cache' : '';
-      const native = result.graph.nativeDecode ? `, native decode (${result.graph.nativeDecode})` : '';
+      const native = nativeSummary(result.graph);
       const prompts = result.graph.promptFile ? `, prompt chunks through ${result.graph.promptFile}` : '';
       this.log.info(`${role}: loaded ${location.dir} (${dtype}, ${result.graph.kind} graph ${result.graph.file}${prompts}${where}${native}) on ${result.provider} in ${result.loadMs.toFixed(0)} ms`);
       if (result.graph.note) this.log.info(`${role}: ${result.graph.note}`);

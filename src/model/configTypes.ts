@@ -63,8 +63,8 @@ export const NATIVE_DECODE_OPTIONS = ['auto', 'on', 'off'] as const;
 export type NativeDecodeOption = (typeof NATIVE_DECODE_OPTIONS)[number];
 
 /**
- * `EngineOptions.nativeDecode` for the setting: nothing for `auto` (the engine decides by model
- * size), and a value the enum does not list counts as `auto` too.
+ * `EngineOptions.nativeDecode` for the setting: nothing for `auto` (the engine decides by the
+ * native step's kernel), and a value the enum does not list counts as `auto` too.
  */
 export function nativeDecodeOption(option: NativeDecodeOption): { nativeDecode?: boolean } {
   return option === 'on' ? { nativeDecode: true } : option === 'off' ? { nativeDecode: false } : {};

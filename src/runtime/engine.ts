@@ -16,10 +16,10 @@ import { checkConfigAgainstWeights, contextLength, eosTokenIds, fusedOnnxPath, l
 import { fitPrompt } from './contextWindow';
 import { cpuFirst, cudaProviderInstalled, fusedAttentionFor, type Device } from './providers';
 import { resolvePromptDtype } from './promptDtype';
-import { readModelConfig, type ModelConfig } from '../model/config';
+import { readModelConfig } from '../model/config';
 import { CausalLmSession, loadOrt } from './session';
 import { int8ProductsClip } from './int8Products';
-import { NativeDecoder, wantsNativeDecode } from './nativeDecoder';
+import { NativeDecoder, nativeRunsPrompts, wantsNativeDecode } from './nativeDecoder';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
 export interface EngineOptions {
@@ -65,11 +65,12 @@ export interface EngineOptions {
    */
   readonly kvCache?: KvCacheType;
   /**
-   * Steps of up to 4 new tokens through the native decode step (nativeDecoder.ts) instead of ONNX Runtime:
-   * `true` uses it where it can run (q4 fused graph with an 8-bit cache on the CPU,
-   * model.safetensors in the folder, the addon built for this platform), saying in
-   * `graph.note` why not; unset does so for models up to `AUTO_NATIVE_MAX_LAYER_WEIGHTS`
-   * (135M, 360M; its own copy of the weights comes on top of ONNX Runtime's); `false` never.
+   * Steps through the native step (nativeDecoder.ts) instead of ONNX Runtime: every step, prompt
+   * chunks included, where its kernel runs them (AVX2 and up; ONNX Runtime's session is then
+   * closed), else steps of up to 4 tokens. `true` uses it where it can run (q4 fused graph with
+   * an 8-bit cache on the CPU, model.safetensors in the folder, the addon built for this
+   * platform), saying in `graph.note` why not; unset does so where the addon's kernel is
+   * vectorized (`wantsNativeDecode`); `false` never.
    */
   readonly nativeDecode?: boolean;
 }
@@ -89,22 +90,29 @@ export interface EngineGraph {
   readonly promptFile?: string;
   /** The native decode step's kernel (`avx512-vnni`, `avx2`, `scalar`) when single tokens run through it. */
   readonly nativeDecode?: string;
+  /** Prompt chunks run through the native step too, and ONNX Runtime's session is closed. */
+  readonly nativePrompts?: boolean;
 }
+
 
 /**
  * The native decode step for `options`, opened before the ONNX session: its first load reads and
  * quantizes the checkpoint, and that garbage is collected before ONNX Runtime allocates, where
  * after it the peak held both (360M: 1178 MB against 869). Undefined when it cannot apply.
  */
-function openNativeDecoder(options: EngineOptions, config: ModelConfig, fusedPath: string | undefined, cacheDir: string): { decoder?: NativeDecoder; error?: string } | undefined {
-  if (options.nativeDecode === false || fusedPath === undefined || options.dtype !== 'q4') return undefined;
-  if (!wantsNativeDecode(options.nativeDecode, config)) return undefined;
-  if (!cpuFirst(options.device, process.platform, cudaProviderInstalled())) return undefined;
+function openNativeDecoder(options: EngineOptions, fusedPath: string | undefined, cacheDir: string): { decoder?: NativeDecoder; error?: string } | undefined {
+  if (!nativeWanted(options, fusedPath)) return undefined;
   try {
     return { decoder: NativeDecoder.open(options.modelDir, options.threads, cacheDir || undefined) };
   } catch (error) {
     return { error: (error as Error).message };
   }
+}
+
+/** Whether `options` ask for the native step (explicitly or by `auto`) where it could apply. */
+function nativeWanted(options: EngineOptions, fusedPath: string | undefined): boolean {
+  if (options.nativeDecode === false || fusedPath === undefined || options.dtype !== 'q4') return false;
+  return wantsNativeDecode(options.nativeDecode, nativeRunsPrompts()) && cpuFirst(options.device, process.platform, cudaProviderInstalled());
 }
 
 /**
@@ -307,11 +315,22 @@ export class Engine {
     // came with the shipped decode graph.
     const wanted = fused.path !== undefined && promptDtype !== undefined && promptDtype !== options.dtype;
     let prompt: ReturnType<typeof findPromptGraph> = {};
+    // Where the native step will take every step (its kernel runs prompt chunks), ONNX Runtime's
+    // session opens first, for the graph's cache layout, and is freed before the native weights
+    // load: the peak holds one copy of the model. Elsewhere the native step opens first, so its
+    // first load's garbage is collected before ONNX Runtime allocates (360M: 1178 MB the other way
+    // round, 925 MB this way).
+    const nativeLast = nativeWanted(options, fused.path) && nativeRunsPrompts();
+    let opened = nativeLast ? undefined : openNativeDecoder(options, fused.path, optimizedModelDir);
     const promptGraph = (kvCache: KvCacheType) => {
+      // The native step runs prompt chunks faster than an int8 graph, without its weights.
+      if (kvCache === 'int8' && (nativeLast || opened?.decoder?.runsPrompts)) {
+        prompt = { note: `prompt chunks run in the native step, not in ${promptDtype}` };
+        return undefined;
+      }
       prompt = findPromptGraph(options, promptDtype!, optimizedModelDir, kvCache);
       return prompt.path;
     };
-    const opened = openNativeDecoder(options, config, fused.path, optimizedModelDir);
     let session: FusedLmSession | DeviceKvSession | CausalLmSession;
     try {
       session = fused.path
@@ -320,6 +339,10 @@ export class Engine {
     } catch (error) {
       opened?.decoder?.release();
       throw error;
+    }
+    if (nativeLast && session instanceof FusedLmSession) {
+      if (session.provider === 'cpu' && session.kvGeometry.type === 'int8') await session.releaseGraph();
+      opened = openNativeDecoder(options, fused.path, optimizedModelDir);
     }
     const paired = session instanceof FusedLmSession && session.pairedPromptGraph;
     const promptNote = !wanted
@@ -330,6 +353,8 @@ export class Engine {
           ? `prompt chunks stay in ${options.dtype}: a ${promptDtype} prompt graph runs on the CPU only, this engine on ${session.provider}`
           : prompt.note;
     const native = attachNativeDecoder(session instanceof FusedLmSession ? session : undefined, options, opened);
+    // The native step could not take over after all: ONNX Runtime's session runs every step again.
+    if (session instanceof FusedLmSession && !session.graphOpen && native.kernel === undefined) await session.restoreGraph();
     const note = [fused.note, promptNote, native.note].filter((n) => n !== undefined).join('; ') || undefined;
     const engineGraph: EngineGraph = {
       kind: fused.path ? 'fused' : 'plain',
@@ -339,6 +364,7 @@ export class Engine {
       ...(session instanceof FusedLmSession ? { kvCache: session.kvGeometry.type } : {}),
       ...(paired ? { promptFile: basename(prompt.path!) } : {}),
       ...(native.kernel ? { nativeDecode: native.kernel } : {}),
+      ...(session instanceof FusedLmSession && native.kernel && !session.graphOpen ? { nativePrompts: true } : {}),
     };
     return new Engine(session, tokenizer, eos, options, engineGraph, context);
   }

@@ -14,9 +14,10 @@
  * final token, which the decode graph runs for the logits; its threads sleep between runs, as
  * spinning ones took the cores from the decode graph's next token.
  *
- * With a native decoder (`useNativeDecoder`, nativeDecoder.ts) steps of up to `NATIVE_STEP`
- * tokens, and the last token of a chunk a prompt graph runs, go through our own C step on the
- * same 8-bit buffers instead.
+ * With a native decoder (`useNativeDecoder`, nativeDecoder.ts) every step goes through our own C
+ * on the same 8-bit buffers instead, prompt chunks included where its kernel runs them
+ * (`NativeDecoder.runsPrompts`); otherwise steps of up to `NATIVE_STEP` tokens, and the last
+ * token of a chunk a prompt graph runs.
  *
  * The runtime comes from session.ts's `loadOrt`, which stays the one place that loads
  * onnxruntime-node; this file only builds tensors and calls `run` on it.
@@ -42,12 +43,9 @@ type Tensor = OrtModule.Tensor;
 const SHORT_STEP = 32;
 
 /**
- * Steps of at most this many tokens run through a native decoder when there is one. Its
- * several-token step reads each weight once but computes every token in full (about 2.2 ms per
- * extra token at 135M on 2 cores), while the graph's few-token branch multiplies them as one
- * matrix. 135M, 1500 cached positions, medians in ms after 100 ms idle, native / ORT's q4 graph:
- * n = 1: 5.2 / 7.9-8.9, 2: 7.8 / 9.9-14.9, 4: 11.7 / 11.8-16.4, 8: 19.5 / 15.8-16.5,
- * 16: 37.6 / 24.8-25.6 (`.scratch/nativeSteps.mts`).
+ * Steps of at most this many tokens run through a native decoder whose kernel runs no prompt
+ * chunks (`NativeDecoder.runsPrompts`): plain C's several-token step computes every token in
+ * full, while the graph's few-token branch multiplies them as one matrix.
  */
 const NATIVE_STEP = 4;
 
@@ -111,7 +109,10 @@ export class FusedLmSession {
 
   private constructor(
     private readonly runtime: Ort,
-    private readonly session: OrtModule.InferenceSession,
+    /** Undefined between `releaseGraph` and `restoreGraph`, while the native decoder takes every step. */
+    private session: OrtModule.InferenceSession | undefined,
+    /** Opens this graph's session again (`restoreGraph`). */
+    private readonly reopen: () => Promise<OrtModule.InferenceSession>,
     private readonly layout: Layout,
     /** Most positions a cache may hold (the model's context length). */
     readonly maxPositions: number,
@@ -122,7 +123,7 @@ export class FusedLmSession {
      * weight format. Without `logits` (a prompt graph) it runs all but a chunk's last token, and
      * this session the last one; steps of at most `SHORT_STEP` tokens run here whole.
      */
-    private readonly prompt?: { readonly session: OrtModule.InferenceSession; readonly logits: boolean },
+    private prompt?: { readonly session: OrtModule.InferenceSession; readonly logits: boolean },
   ) {
     this.keepOne = new runtime.Tensor('int64', BigInt64Array.of(1n), []);
   }
@@ -146,6 +147,7 @@ export class FusedLmSession {
     const runtime = await loadOrt();
     const deviceOutputs = Array.from({ length: layers }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat();
     const { session, provider, fallbacks } = await createSession(runtime, modelPath, { ...options, deviceOutputs });
+    const reopen = async () => (await createSession(runtime, modelPath, { ...options, device: provider, deviceOutputs })).session;
     let prompt: OrtModule.InferenceSession | undefined;
     try {
       const layout = readLayout(session);
@@ -164,9 +166,9 @@ export class FusedLmSession {
         if (caches(other) !== caches(layout) || (other.vocab !== 0 && other.vocab !== layout.vocab)) {
           throw new Error(`the prompt graph ${promptModelPath} does not match: its caches or logits differ`);
         }
-        return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks, { session: prompt, logits: other.vocab > 0 });
+        return new FusedLmSession(runtime, session, reopen, layout, maxPositions, provider, fallbacks, { session: prompt, logits: other.vocab > 0 });
       }
-      return new FusedLmSession(runtime, session, layout, maxPositions, provider, fallbacks);
+      return new FusedLmSession(runtime, session, reopen, layout, maxPositions, provider, fallbacks);
     } catch (error) {
       await session.release();
       await prompt?.release();
@@ -186,6 +188,30 @@ export class FusedLmSession {
       : decoder.mismatch(this.layout, this.layout.pastNames.length / 2, this.layout.vocab);
     if (problem === undefined) this.native = decoder;
     return problem;
+  }
+
+  /**
+   * Frees ONNX Runtime's sessions, and with them its copy of the weights, for a native decoder
+   * that takes every step (`NativeDecoder.runsPrompts`): the memory then holds one copy of the
+   * model, as llama.cpp's does. Freed before that decoder loads, the peak holds one copy too.
+   * Until `useNativeDecoder` attaches one, or `restoreGraph` reopens the graph, steps throw.
+   */
+  async releaseGraph(): Promise<void> {
+    const { session, prompt } = this;
+    this.session = undefined;
+    this.prompt = undefined;
+    await session?.release();
+    await prompt?.session.release();
+  }
+
+  /** Opens ONNX Runtime's session again after `releaseGraph` (its prompt graph stays closed). */
+  async restoreGraph(): Promise<void> {
+    this.session ??= await this.reopen();
+  }
+
+  /** Whether ONNX Runtime's session is open (see `releaseGraph`). */
+  get graphOpen(): boolean {
+    return this.session !== undefined;
   }
 
   /** The native decoder short steps run through, if any. */
@@ -266,7 +292,7 @@ export class FusedLmSession {
     const state = total > kv.capacity ? this.reserveKv(kv, total) : kv;
     const prompt = ids.length > 1 ? this.prompt : undefined;
     const native = this.native;
-    if (native && ids.length <= NATIVE_STEP) native.step(ids, kv.length, state.buffers, state.capacity, state.logits.data as Float32Array);
+    if (native && (ids.length <= NATIVE_STEP || native.runsPrompts || this.session === undefined)) native.step(ids, kv.length, state.buffers, state.capacity, state.logits.data as Float32Array);
     else if (native && prompt && logits && ids.length > SHORT_STEP) {
       await this.run(prompt.session, ids.slice(0, -1), state, kv.length, { new_key_values: null });
       native.step(ids.slice(-1), total - 1, state.buffers, state.capacity, state.logits.data as Float32Array);
@@ -274,9 +300,14 @@ export class FusedLmSession {
     else if (prompt && !logits) await this.run(prompt.session, ids, state, kv.length, { new_key_values: null });
     else if (prompt && ids.length > SHORT_STEP) {
       await this.run(prompt.session, ids.slice(0, -1), state, kv.length, { new_key_values: null });
-      await this.run(this.session, ids.slice(-1), state, total - 1, state.io.fetches);
-    } else await this.run(this.session, ids, state, kv.length, state.io.fetches);
+      await this.run(this.graph(), ids.slice(-1), state, total - 1, state.io.fetches);
+    } else await this.run(this.graph(), ids, state, kv.length, state.io.fetches);
     return { logits: state.logits.data as Float32Array, kv: { ...state, length: total } };
+  }
+
+  private graph(): OrtModule.InferenceSession {
+    if (this.session === undefined) throw new Error('ONNX Runtime\'s session was released for the native decoder; restoreGraph() opens it again');
+    return this.session;
   }
 
   /** One run of `session` on `ids` after `length` cached positions of `state`, their rows appended to its buffers. */
@@ -298,7 +329,7 @@ export class FusedLmSession {
 
   async dispose(): Promise<void> {
     this.native?.release();
-    await this.session.release();
+    await this.session?.release();
     await this.prompt?.session.release();
   }
 }

@@ -4,7 +4,8 @@
  * scripts/build-native.mjs compiles into `dist/native/`). ONNX Runtime's single-token step pays
  * for a kernel per node and for reading float32 block scales; this one reads Q4_0's 4.5 bits per
  * weight and fuses each layer into a handful of threaded passes (README "Native decode step").
- * Prompt chunks still run through ONNX Runtime, writing the same cache buffers.
+ * Prompt chunks run through it too where its lane kernels run (AVX2 and up), writing the same
+ * cache buffers ONNX Runtime's graph reads.
  *
  * Where the addon is missing (no compiler at build time, a platform not built yet) or the
  * model is not one it runs, `openNativeDecoder` says why and the engine keeps ORT's step.
@@ -18,7 +19,6 @@ import { nativeAddonFromEnv, processEnv, type Env } from '../env';
 import { readModelConfig, type ModelConfig } from '../model/config';
 import { moduleDir, projectRoot } from '../model/moduleLocation';
 import { q4DecodeProblem, q4Head, q4Layer } from '../model/q4DecodeWeights';
-import { layerWeightCount } from '../model/shapes';
 import { withRecoveredBlocks } from '../model/recoveredBlocks';
 import { safetensorsSource } from '../model/weights';
 import { SafetensorsFile } from '../graph/safetensors';
@@ -39,6 +39,7 @@ interface SmolstepAddon {
   save(model: Handle, path: string): void;
   load(path: string, config: NativeShape, threads: number): Handle;
   info(model: Handle): { kernel: string; weightBytes: number; threads: number };
+  kernel(): string;
   useKernel(name: string): boolean;
   release(model: Handle): void;
 }
@@ -108,21 +109,18 @@ export function nativeThreads(threads: number, cpuDir = '/sys/devices/system/cpu
 }
 
 /**
- * The most layer weights (model/shapes.ts `layerWeightCount`) for which the engine uses the
- * native step unasked. Its copy of the weights (0.56 bytes per weight) comes on top of ONNX
- * Runtime's: at 135M and 360M the speed bench measured decoding 1.5-1.6x faster for a peak
- * within 33-115 MB of llama.cpp's; at 1.7B (1.6G layer weights, where a step is bound by memory
- * bandwidth) 1.11x faster for 860 MB more than ONNX Runtime alone, 453 MB over llama.cpp.
+ * Whether `EngineOptions.nativeDecode` (`option`) asks for the native step. Unset (`auto`), it
+ * does where the addon's kernel is vectorized (`vectorKernel`, AVX2 and up): there every step,
+ * prompt chunks included, runs natively and ONNX Runtime's copy of the weights is freed; the
+ * speed bench measured decoding 1.15-3.5x and prefill 1.5-1.9x llama.cpp's at 135M, 360M and
+ * 1.7B, in less memory than ONNX Runtime alone (README "The native step"). Plain C stays off.
  */
-export const AUTO_NATIVE_MAX_LAYER_WEIGHTS = 500_000_000;
-
-/** Whether `EngineOptions.nativeDecode` (`option`) asks for the native step on a model of `config`. */
-export function wantsNativeDecode(option: boolean | undefined, config: ModelConfig): boolean {
-  return option ?? layerWeightCount(config) <= AUTO_NATIVE_MAX_LAYER_WEIGHTS;
+export function wantsNativeDecode(option: boolean | undefined, vectorKernel: boolean): boolean {
+  return option ?? vectorKernel;
 }
 
-/** Most tokens one native step runs (native/smolstep/step.h `SC_MAX_TOKENS`). */
-export const NATIVE_MAX_TOKENS = 16;
+/** Most tokens one call into the addon runs (native/smolstep/step.h `SC_MAX_TOKENS`); `step` splits longer runs. */
+export const NATIVE_MAX_TOKENS = 1024;
 
 /** The native kernels, best first; `useNativeKernel` picks one for the whole process. */
 export const NATIVE_KERNELS = ['avx512-vnni', 'avx2', 'scalar'] as const;
@@ -134,6 +132,15 @@ export const NATIVE_KERNELS = ['avx512-vnni', 'avx2', 'scalar'] as const;
 export function useNativeKernel(kernel: (typeof NATIVE_KERNELS)[number]): boolean {
   const available = loadNativeAddon();
   return 'addon' in available && available.addon.useKernel(kernel);
+}
+
+/**
+ * Whether native decoders opened now would run prompt chunks too (`NativeDecoder.runsPrompts`):
+ * the addon loads and its kernel is not plain C.
+ */
+export function nativeRunsPrompts(): boolean {
+  const available = loadNativeAddon();
+  return 'addon' in available && available.addon.kernel() !== 'scalar';
 }
 
 function nativeShape(c: ModelConfig): NativeShape {
@@ -246,6 +253,15 @@ export class NativeDecoder {
     }
   }
 
+  /**
+   * Whether prompt chunks run here too. Steps of more than 4 tokens go through the lane kernels
+   * (native/smolstep/lanes.h), which read each weight once for all tokens; their plain-C form,
+   * for processors without AVX2, is slower than ONNX Runtime's prompt graphs.
+   */
+  get runsPrompts(): boolean {
+    return this.kernel !== 'scalar';
+  }
+
   /** Why this decoder cannot run caches of `geometry` with `layers` layers and `vocab` logits, or undefined. */
   mismatch(geometry: KvGeometry, layers: number, vocab: number): string | undefined {
     const c = this.config;
@@ -257,9 +273,9 @@ export class NativeDecoder {
   }
 
   /**
-   * Runs `tokens` (1 to `NATIVE_MAX_TOKENS`) at positions from `position`: appends their keys
-   * and values to `buffers` (per layer key then value, 8-bit, `capacity` positions) and writes
-   * the last one's logits into `logits`. Several tokens read each weight once.
+   * Runs `tokens` at positions from `position`: appends their keys and values to `buffers` (per
+   * layer key then value, 8-bit, `capacity` positions) and writes the last one's logits into
+   * `logits`. Several tokens read each weight once.
    */
   step(tokens: readonly number[], position: number, buffers: readonly KvBuffer[], capacity: number, logits: Float32Array): void {
     if (this.released) throw new Error('the native decoder was released');
@@ -268,7 +284,12 @@ export class NativeDecoder {
       if (!(b.data instanceof Int8Array) || !b.scales) throw new Error('the native decoder reads 8-bit KV caches only');
       caches.push(b.data, b.scales);
     }
-    this.addon.step(this.handle, Int32Array.from(tokens), position, caches, capacity, logits);
+    // At least one call, so that an empty step meets the addon's own message.
+    let i = 0;
+    do {
+      this.addon.step(this.handle, Int32Array.from(tokens.slice(i, i + NATIVE_MAX_TOKENS)), position + i, caches, capacity, logits);
+      i += NATIVE_MAX_TOKENS;
+    } while (i < tokens.length);
   }
 
   release(): void {

@@ -148,7 +148,7 @@ describe('SmolCode on the real SmolLM2-135M-Instruct, picked from an Ollama stor
       await workbench.screenshot('real-02-importing');
       const [, importedDir] = await waitForLog(session!, /imported .* into (\S+) \(q4\) in [\d.]+ s/, timeouts.inlineSuggestion * 2);
       assert.equal(basename(importedDir ?? ''), sha256, 'the import is kept under the file\'s SHA-256');
-      await waitForLog(session!, new RegExp(`completion: loaded ${importedDir} \\(q4, fused graph model_q4_fused_matmul\\.onnx, 8-bit KV cache, native decode \\((avx512-vnni|avx2|scalar)\\)\\) on cpu`), timeouts.inlineSuggestion);
+      await waitForLog(session!, new RegExp(`completion: loaded ${importedDir} \\(q4, fused graph model_q4_fused_matmul\\.onnx, 8-bit KV cache, native decode \\(((avx512-vnni|avx2)\\), prompts too|scalar\\))\\) on cpu`), timeouts.inlineSuggestion);
 
       const ghost = await workbench.waitForGhostText(timeouts.inlineSuggestion);
       await workbench.screenshot('real-03-ghost-text');

@@ -21,6 +21,7 @@ import { choiceFlag, intFlag, parseFlags, rangeFlag } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { ENGINE_FLAGS, ENGINE_USAGE, engineOptions } from '../engineFlags';
 import { sigintSignal } from '../interrupt';
+import { nativeSummary } from '../../runtime/nativeSummary';
 
 const USAGE = `Usage: smolcode eval completion --model DIR --repo DIR [options]
 
@@ -139,7 +140,7 @@ export const evalCompletionCommand: CliCommand = {
       if (values.out) writeFileSync(resolve(values.out), `${JSON.stringify({ ...header, ...report }, null, 1)}\n`);
       if (values.json) console.log(JSON.stringify({ ...header, ...report }));
       else {
-        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files, ${evalOptions.mode} positions, ${template.name} template; ${options.modelDir} ${options.dtype} (${engine.graph.file}${engine.graph.promptFile ? `, prompt chunks through ${engine.graph.promptFile}` : ''}${engine.graph.kvCache === 'int8' ? ', 8-bit KV cache' : ''}${engine.graph.nativeDecode ? `, native decode (${engine.graph.nativeDecode})` : ''}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}${definitions ? ', definitions (eval-only TypeScript resolver)' : ''}`);
+        console.log(`${repository.name}: ${report.heldOutFiles} held-out of ${repository.files.length} files, ${evalOptions.mode} positions, ${template.name} template; ${options.modelDir} ${options.dtype} (${engine.graph.file}${engine.graph.promptFile ? `, prompt chunks through ${engine.graph.promptFile}` : ''}${engine.graph.kvCache === 'int8' ? ', 8-bit KV cache' : ''}${nativeSummary(engine.graph)}) on ${engine.provider.name}${evalOptions.useOtherFiles ? '' : ', no snippets'}${definitions ? ', definitions (eval-only TypeScript resolver)' : ''}`);
         console.log(rows(report).join('\n'));
       }
       return 0;

@@ -6,6 +6,7 @@ import { intFlag, parseFlags } from '../args';
 import { UsageError, type CliCommand } from '../command';
 import { ENGINE_FLAGS, ENGINE_USAGE, engineOptions } from '../engineFlags';
 import { sigintSignal } from '../interrupt';
+import { nativeSummary } from '../../runtime/nativeSummary';
 
 const USAGE = `Usage: smolcode generate --model DIR --prompt TEXT [options]
 
@@ -56,7 +57,7 @@ export const generateCommand: CliCommand = {
           } else {
             process.stdout.write('\n');
             const speed = stats.tokens.length / (stats.totalMs / 1000);
-            const native = engine.graph.nativeDecode ? `, native decode (${engine.graph.nativeDecode})` : '';
+            const native = nativeSummary(engine.graph);
             console.error(`[${stats.tokens.length} tokens, ${speed.toFixed(1)} tokens/s, ${engine.provider.name}, ${options.dtype}${native}, ${stats.finishReason}]`);
           }
           return 0;

@@ -3,7 +3,8 @@
  * with the whole int8 fused graph, steps of more than one token give exactly its logits and
  * single tokens exactly the q4 graph's on the same cache; with a prompt graph (no logits,
  * model/llamaFused.ts `promptOnly`), chunks write the rows the whole graph writes and the decode
- * graph runs each chunk's last token and every short step; the engine says what it runs.
+ * graph runs each chunk's last token and every short step; the engine says what it runs, and
+ * loads no prompt graph where the native step runs prompt chunks.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -52,7 +53,8 @@ describe('prompt chunks through another fused graph', () => {
     return found.path;
   };
   const open = (path: string, prompt?: string) => FusedLmSession.open(path, { device: 'cpu', threads: 1, optimizedModelDir: '' }, 256, model.config.numHiddenLayers, prompt) as Promise<FusedLmSession>;
-  const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({ modelDir: model.dir, dtype: 'q4', device: 'cpu', threads: 1, buildFusedGraph: true, optimizedModelDir: cacheDir, fusedAttention: 'matmul', ...overrides });
+  // The native step, where it runs, takes prompt chunks itself (the last test); the others are about the graphs.
+  const options = (overrides: Partial<EngineOptions> = {}): EngineOptions => ({ modelDir: model.dir, dtype: 'q4', device: 'cpu', threads: 1, buildFusedGraph: true, optimizedModelDir: cacheDir, fusedAttention: 'matmul', nativeDecode: false, ...overrides });
 
   before(() => {
     model = makeTempModel({ variants: ['fp32'] });
@@ -215,6 +217,27 @@ describe('prompt chunks through another fused graph', () => {
     try {
       assert.equal(engine.graph.kind, 'plain');
       assert.equal(engine.graph.promptFile, undefined);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('loads no prompt graph where the native step runs prompt chunks, and says so', async (t) => {
+    const engine = await Engine.load(options({ promptDtype: 'auto', nativeDecode: undefined }));
+    try {
+      if (engine.graph.nativeDecode === undefined) {
+        // No addon here (a developer's machine without a C compiler); CI builds it (nativeDecoder.test.ts fails there without it).
+        t.skip(engine.graph.note ?? 'no native step');
+        return;
+      }
+      if (engine.graph.nativeDecode === 'scalar') {
+        assert.equal(engine.graph.promptFile, 'model_int8_fused_prompt.onnx');
+        return;
+      }
+      assert.equal(engine.graph.promptFile, undefined);
+      assert.match(engine.graph.note ?? '', /prompt chunks run in the native step, not in int8/);
+      const stats = await engine.complete({ slot: 'a', prompt: 'def add(a, b):\n    return a + b\n'.repeat(4), maxNewTokens: 4, stopTokenIds: [] });
+      assert.equal(stats.tokens.length, 4);
     } finally {
       await engine.dispose();
     }

@@ -42,7 +42,7 @@ describe('engine flags', () => {
     assert.throws(() => engineOptions({ model, 'native-decode': 'yes' }), /--native-decode must be one of on, off; got "yes"/);
   });
 
-  it('maps the smolcode.nativeDecode setting: auto (or a value the enum lacks) leaves the engine to decide by model size', () => {
+  it('maps the smolcode.nativeDecode setting: auto (or a value the enum lacks) leaves the engine to decide by its kernel', () => {
     assert.deepEqual(nativeDecodeOption('auto'), {});
     assert.deepEqual(nativeDecodeOption('on'), { nativeDecode: true });
     assert.deepEqual(nativeDecodeOption('off'), { nativeDecode: false });

@@ -10,18 +10,16 @@ import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { NATIVE_ADDON_ENV } from '../../../src/env';
 import { nativeAddonCandidates, nativeAddonName, nativeThreads, wantsNativeDecode } from '../../../src/runtime/nativeDecoder';
-import { SHAPES } from '../../../src/model/shapes';
 
 describe('native decoder addon and threads', () => {
   const dir = mkdtempSync(join(tmpdir(), 'smolcode-native-unit-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs unasked for 135M and 360M, not for 1.7B, and always as told', () => {
-    assert.equal(wantsNativeDecode(undefined, SHAPES['135M']), true);
-    assert.equal(wantsNativeDecode(undefined, SHAPES['360M']), true);
-    assert.equal(wantsNativeDecode(undefined, SHAPES['1.7B']), false);
-    assert.equal(wantsNativeDecode(true, SHAPES['1.7B']), true);
-    assert.equal(wantsNativeDecode(false, SHAPES['135M']), false);
+  it('runs unasked where its kernel is vectorized, and always as told', () => {
+    assert.equal(wantsNativeDecode(undefined, true), true);
+    assert.equal(wantsNativeDecode(undefined, false), false);
+    assert.equal(wantsNativeDecode(true, false), true);
+    assert.equal(wantsNativeDecode(false, true), false);
   });
 
   it('names the addon by platform and architecture', () => {
