@@ -19,7 +19,7 @@ import { resolvePromptDtype } from './promptDtype';
 import { readModelConfig } from '../model/config';
 import { CausalLmSession, loadOrt } from './session';
 import { int8ProductsClip } from './int8Products';
-import { NativeDecoder, nativeRunsPrompts, wantsNativeDecode } from './nativeDecoder';
+import { NativeDecoder, nativeModelProblem, nativeRunsPrompts, wantsNativeDecode } from './nativeDecoder';
 import { loadTokenizer, type ChatMessage, type TextTokenizer } from './tokenizer';
 
 export interface EngineOptions {
@@ -320,7 +320,7 @@ export class Engine {
     // load: the peak holds one copy of the model. Elsewhere the native step opens first, so its
     // first load's garbage is collected before ONNX Runtime allocates (360M: 1178 MB the other way
     // round, 925 MB this way).
-    const nativeLast = nativeWanted(options, fused.path) && nativeRunsPrompts();
+    const nativeLast = nativeWanted(options, fused.path) && nativeRunsPrompts() && nativeModelProblem(options.modelDir) === undefined;
     let opened = nativeLast ? undefined : openNativeDecoder(options, fused.path, optimizedModelDir);
     const promptGraph = (kvCache: KvCacheType) => {
       // The native step runs prompt chunks faster than an int8 graph, without its weights.

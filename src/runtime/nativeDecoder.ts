@@ -143,6 +143,17 @@ export function nativeRunsPrompts(): boolean {
   return 'addon' in available && available.addon.kernel() !== 'scalar';
 }
 
+/**
+ * Why `modelDir` cannot load into the native step, or undefined: no model.safetensors (an
+ * adapter merged into the graphs alone), or a model shape it does not run. Cheap, so the engine
+ * asks before it closes ONNX Runtime's session for the native step.
+ */
+export function nativeModelProblem(modelDir: string): string | undefined {
+  if (!existsSync(join(modelDir, 'model.safetensors'))) return `${modelDir} has no model.safetensors to load the native decoder from`;
+  const problem = q4DecodeProblem(readModelConfig(join(modelDir, 'config.json')));
+  return problem ? `the native decoder does not run this model: ${problem}` : undefined;
+}
+
 function nativeShape(c: ModelConfig): NativeShape {
   return {
     hidden: c.hiddenSize,
@@ -212,11 +223,10 @@ export class NativeDecoder {
   static open(modelDir: string, threads: number, cacheDir?: string): NativeDecoder {
     const available = loadNativeAddon();
     if ('reason' in available) throw new Error(available.reason);
+    const problem = nativeModelProblem(modelDir);
+    if (problem) throw new Error(problem);
     const weightsPath = join(modelDir, 'model.safetensors');
-    if (!existsSync(weightsPath)) throw new Error(`${modelDir} has no model.safetensors to load the native decoder from`);
     const config = readModelConfig(join(modelDir, 'config.json'));
-    const problem = q4DecodeProblem(config);
-    if (problem) throw new Error(`the native decoder does not run this model: ${problem}`);
     const { addon } = available;
     const count = Math.min(256, nativeThreads(threads));
     const cached = cacheDir ? weightsFilePath(modelDir, cacheDir) : undefined;

@@ -17,7 +17,7 @@ import { writeFusedGraph } from '../../../src/model/modelFolder';
 import { Engine, type EngineOptions } from '../../../src/runtime/engine';
 import { FusedLmSession } from '../../../src/runtime/fusedSession';
 import { allocateKvBuffer, readKvRow } from '../../../src/runtime/kvRows';
-import { loadNativeAddon, NATIVE_KERNELS, NativeDecoder, useNativeKernel } from '../../../src/runtime/nativeDecoder';
+import { loadNativeAddon, NATIVE_KERNELS, NativeDecoder, nativeModelProblem, useNativeKernel } from '../../../src/runtime/nativeDecoder';
 import { makeTempModel, tinyConfig, type TempModel } from '../../support/tinyModel';
 import { underCi } from '../../support/provided';
 
@@ -334,6 +334,9 @@ describe('native decode step', () => {
     decoder.release();
     assert.throws(() => decoder.step([3], 1, buffers, 16, logits), /released/);
     assert.throws(() => NativeDecoder.open(dir, 1), /no model\.safetensors/);
+    // The same answer the engine asks for before it closes ONNX Runtime's session for the native step.
+    assert.match(nativeModelProblem(dir) ?? '', /no model\.safetensors/);
+    assert.equal(nativeModelProblem(model.dir), undefined);
   });
 
   it('saves its blocks for the next load, which steps identically, and rebuilds a corrupt file', async (t) => {
