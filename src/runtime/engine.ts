@@ -94,7 +94,6 @@ export interface EngineGraph {
   readonly nativePrompts?: boolean;
 }
 
-
 /**
  * The native decode step for `options`, opened before the ONNX session: its first load reads and
  * quantizes the checkpoint, and that garbage is collected before ONNX Runtime allocates, where
@@ -320,7 +319,7 @@ export class Engine {
     // load: the peak holds one copy of the model. Elsewhere the native step opens first, so its
     // first load's garbage is collected before ONNX Runtime allocates (360M: 1178 MB the other way
     // round, 925 MB this way).
-    const nativeLast = nativeWanted(options, fused.path) && nativeRunsPrompts() && nativeModelProblem(options.modelDir) === undefined;
+    const nativeLast = nativeWanted(options, fused.path) && nativeRunsPrompts() && nativeModelProblem(options.modelDir, config) === undefined;
     let opened = nativeLast ? undefined : openNativeDecoder(options, fused.path, optimizedModelDir);
     const promptGraph = (kvCache: KvCacheType) => {
       // The native step runs prompt chunks faster than an int8 graph, without its weights.

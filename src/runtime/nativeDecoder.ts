@@ -148,9 +148,9 @@ export function nativeRunsPrompts(): boolean {
  * adapter merged into the graphs alone), or a model shape it does not run. Cheap, so the engine
  * asks before it closes ONNX Runtime's session for the native step.
  */
-export function nativeModelProblem(modelDir: string): string | undefined {
+export function nativeModelProblem(modelDir: string, config?: ModelConfig): string | undefined {
   if (!existsSync(join(modelDir, 'model.safetensors'))) return `${modelDir} has no model.safetensors to load the native decoder from`;
-  const problem = q4DecodeProblem(readModelConfig(join(modelDir, 'config.json')));
+  const problem = q4DecodeProblem(config ?? readModelConfig(join(modelDir, 'config.json')));
   return problem ? `the native decoder does not run this model: ${problem}` : undefined;
 }
 
